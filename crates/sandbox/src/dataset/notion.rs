@@ -1,0 +1,349 @@
+//! Notion pages and data sources as `/v1/search` returns them under Notion-Version 2025-09-03.
+//!
+//! Items are numbered in search order (most recently edited first). Pages sit at the workspace
+//! root, under earlier pages, or as rows of earlier data sources; each data source belongs to a
+//! database (a container search does not return) whose parent is an earlier page or the workspace.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{json, Value};
+
+use super::names::*;
+use super::{mix, pick, rfc3339_millis};
+
+/// The API version whose shapes the sandbox serves.
+pub const NOTION_VERSION: &str = "2025-09-03";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotionKind {
+    Page,
+    DataSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotionParent {
+    Workspace,
+    Page { page_id: String },
+    DataSource { data_source_id: String, database_id: String },
+    Database { database_id: String },
+}
+
+impl NotionParent {
+    pub fn to_json(&self) -> Value {
+        match self {
+            NotionParent::Workspace => json!({ "type": "workspace", "workspace": true }),
+            NotionParent::Page { page_id } => json!({ "type": "page_id", "page_id": page_id }),
+            NotionParent::DataSource { data_source_id, database_id } => json!({
+                "type": "data_source_id", "data_source_id": data_source_id, "database_id": database_id,
+            }),
+            NotionParent::Database { database_id } => json!({ "type": "database_id", "database_id": database_id }),
+        }
+    }
+}
+
+/// One search result, in a form tests can compare with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotionItem {
+    pub index: usize,
+    pub kind: NotionKind,
+    pub id: String,
+    /// Plain-text title; empty for an untitled page.
+    pub title: String,
+    pub parent: NotionParent,
+    /// For a data source: its database's parent.
+    pub database_parent: Option<NotionParent>,
+    pub created_time: DateTime<Utc>,
+    pub last_edited_time: DateTime<Utc>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NotionData {
+    seed: u64,
+    items: usize,
+    pub workspace_id: String,
+    pub workspace_name: String,
+    pub bot_id: String,
+    pub user_id: String,
+}
+
+impl NotionData {
+    pub fn new(seed: u64, items: usize) -> Self {
+        NotionData {
+            seed,
+            items,
+            workspace_id: uuid(mix(seed, 301, 0), mix(seed, 302, 0)),
+            workspace_name: format!("{}'s Workspace", pick(FIRST_NAMES, mix(seed, 303, 0))),
+            bot_id: uuid(mix(seed, 304, 0), mix(seed, 305, 0)),
+            user_id: uuid(mix(seed, 306, 0), mix(seed, 307, 0)),
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.items
+    }
+
+    pub fn kind(&self, k: usize) -> NotionKind {
+        if k % 20 == 5 {
+            NotionKind::DataSource
+        } else {
+            NotionKind::Page
+        }
+    }
+
+    fn h(&self, tag: u64, k: usize) -> u64 {
+        mix(self.seed, 300 + tag, k as u64)
+    }
+
+    /// A dashed UUID whose last group encodes `k`, so a cursor (the next result's id) can be
+    /// decoded without a lookup table.
+    pub fn id(&self, k: usize) -> String {
+        let mask = self.h(1, 0) & 0xFFFF_FFFF_FFFF;
+        let hi = self.h(2, k);
+        let low = (k as u64 ^ mask) & 0xFFFF_FFFF_FFFF;
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
+            hi >> 32,
+            (hi >> 16) & 0xFFFF,
+            hi & 0xFFF,
+            8 + (hi >> 60) % 4,
+            (hi >> 40) & 0xFFF,
+            low
+        )
+    }
+
+    /// The position of the item with this id, accepting ids with or without dashes.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        let plain: String = id.chars().filter(|c| *c != '-').collect();
+        if plain.len() != 32 {
+            return None;
+        }
+        let low = u64::from_str_radix(&plain[20..], 16).ok()?;
+        let mask = self.h(1, 0) & 0xFFFF_FFFF_FFFF;
+        let k = (low ^ mask) as usize;
+        (k < self.items && self.id(k).replace('-', "") == plain.to_ascii_lowercase()).then_some(k)
+    }
+
+    fn database_id(&self, k: usize) -> String {
+        uuid(self.h(3, k), self.h(4, k))
+    }
+
+    fn last_data_source_before(&self, k: usize) -> Option<usize> {
+        (k > 5).then(|| 5 + 20 * ((k - 6) / 20))
+    }
+
+    pub fn parent(&self, k: usize) -> NotionParent {
+        match self.kind(k) {
+            NotionKind::DataSource => NotionParent::Database { database_id: self.database_id(k) },
+            NotionKind::Page => {
+                let h = self.h(5, k);
+                if k < 3 || k % 97 == 0 {
+                    return NotionParent::Workspace;
+                }
+                let p = match self.last_data_source_before(k) {
+                    Some(ds) if h % 3 == 0 => ds,
+                    _ => (h >> 8) as usize % k,
+                };
+                match self.kind(p) {
+                    NotionKind::DataSource => NotionParent::DataSource {
+                        data_source_id: self.id(p),
+                        database_id: self.database_id(p),
+                    },
+                    NotionKind::Page => NotionParent::Page { page_id: self.id(p) },
+                }
+            }
+        }
+    }
+
+    fn database_parent(&self, k: usize) -> NotionParent {
+        let p = (self.h(6, k) % k.max(1) as u64) as usize;
+        match (k, self.kind(p)) {
+            (0, _) | (_, NotionKind::DataSource) => NotionParent::Workspace,
+            (_, NotionKind::Page) => NotionParent::Page { page_id: self.id(p) },
+        }
+    }
+
+    /// Title runs: some titles are split into two rich-text runs, some pages are untitled.
+    fn title_runs(&self, k: usize) -> Vec<(String, bool)> {
+        let h = self.h(7, k);
+        match self.kind(k) {
+            NotionKind::DataSource => vec![(pick(DATABASE_NAMES, h).to_string(), false)],
+            NotionKind::Page if k % 53 == 7 => vec![],
+            NotionKind::Page => {
+                let topic = pick(TOPICS, h);
+                let qualifier = pick(QUALIFIERS, h >> 16);
+                if h % 4 == 0 {
+                    vec![(format!("{topic} "), false), (qualifier.to_string(), true)]
+                } else {
+                    vec![(format!("{topic} {qualifier}"), false)]
+                }
+            }
+        }
+    }
+
+    fn times(&self, k: usize) -> (DateTime<Utc>, DateTime<Utc>) {
+        // Strictly decreasing edit times in search order; creation up to ~400 days earlier.
+        let newest = Utc.with_ymd_and_hms(2025, 11, 20, 17, 0, 0).unwrap();
+        let step = chrono::Duration::minutes(37);
+        let jitter = chrono::Duration::seconds((self.h(8, k) % (36 * 60)) as i64);
+        let edited = newest - step * (k as i32) - jitter;
+        let age = chrono::Duration::seconds((self.h(9, k) % (400 * 86_400)) as i64);
+        let created = edited - age;
+        (trim_millis(created), trim_millis(edited))
+    }
+
+    fn title_property_name(&self, data_source: usize) -> &'static str {
+        pick(TITLE_PROPERTY_NAMES, self.h(10, data_source))
+    }
+
+    pub fn item(&self, k: usize) -> NotionItem {
+        let (created_time, last_edited_time) = self.times(k);
+        let title: String = self.title_runs(k).into_iter().map(|(t, _)| t).collect();
+        let id = self.id(k);
+        let kind = self.kind(k);
+        let slug: String = title
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        let plain_id = id.replace('-', "");
+        let url = match (kind, slug.is_empty()) {
+            (NotionKind::DataSource, _) | (_, true) => format!("https://www.notion.so/{plain_id}"),
+            _ => format!("https://www.notion.so/{slug}-{plain_id}"),
+        };
+        NotionItem {
+            index: k,
+            kind,
+            id,
+            title,
+            parent: self.parent(k),
+            database_parent: (kind == NotionKind::DataSource).then(|| self.database_parent(k)),
+            created_time,
+            last_edited_time,
+            url,
+        }
+    }
+
+    /// The item exactly as the search endpoint returns it.
+    pub fn item_json(&self, k: usize) -> Value {
+        let item = self.item(k);
+        let rich_title: Vec<Value> = self.title_runs(k).iter().map(|(t, bold)| rich_text(t, *bold)).collect();
+        let user = json!({ "object": "user", "id": self.user_id });
+        let icon = match self.h(11, k) % 3 {
+            0 => Value::Null,
+            _ => json!({ "type": "emoji", "emoji": pick(EMOJI, self.h(12, k)) }),
+        };
+        match item.kind {
+            NotionKind::DataSource => {
+                let title_name = self.title_property_name(k);
+                json!({
+                    "object": "data_source",
+                    "id": item.id,
+                    "created_time": rfc3339_millis(item.created_time),
+                    "last_edited_time": rfc3339_millis(item.last_edited_time),
+                    "created_by": user,
+                    "last_edited_by": user,
+                    "title": rich_title,
+                    "description": [],
+                    "icon": icon,
+                    "cover": null,
+                    "parent": item.parent.to_json(),
+                    "database_parent": item.database_parent.as_ref().map(NotionParent::to_json),
+                    "is_inline": k % 2 == 0,
+                    "archived": false,
+                    "in_trash": false,
+                    "properties": {
+                        title_name: { "id": "title", "name": title_name, "type": "title", "title": {} },
+                        "Status": { "id": "s%3Ab%5D", "name": "Status", "type": "status", "status": { "options": [] } },
+                    },
+                    "url": item.url,
+                    "public_url": null,
+                })
+            }
+            NotionKind::Page => {
+                let title_value = json!({ "id": "title", "type": "title", "title": rich_title });
+                let properties = match &item.parent {
+                    NotionParent::DataSource { data_source_id, .. } => {
+                        let ds = self.index_of(data_source_id).unwrap_or(0);
+                        let status = pick(STATUSES, self.h(13, k));
+                        json!({
+                            self.title_property_name(ds): title_value,
+                            "Status": { "id": "s%3Ab%5D", "type": "status", "status": { "name": status, "color": "default" } },
+                        })
+                    }
+                    _ => json!({ "title": title_value }),
+                };
+                json!({
+                    "object": "page",
+                    "id": item.id,
+                    "created_time": rfc3339_millis(item.created_time),
+                    "last_edited_time": rfc3339_millis(item.last_edited_time),
+                    "created_by": user,
+                    "last_edited_by": user,
+                    "cover": null,
+                    "icon": icon,
+                    "parent": item.parent.to_json(),
+                    "archived": false,
+                    "in_trash": false,
+                    "is_locked": false,
+                    "properties": properties,
+                    "url": item.url,
+                    "public_url": null,
+                })
+            }
+        }
+    }
+}
+
+fn rich_text(text: &str, bold: bool) -> Value {
+    json!({
+        "type": "text",
+        "text": { "content": text, "link": null },
+        "annotations": { "bold": bold, "italic": false, "strikethrough": false, "underline": false, "code": false, "color": "default" },
+        "plain_text": text,
+        "href": null,
+    })
+}
+
+fn uuid(a: u64, b: u64) -> String {
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xFFFF,
+        a & 0xFFF,
+        8 + (b >> 60) % 4,
+        (b >> 48) & 0xFFF,
+        b & 0xFFFF_FFFF_FFFF
+    )
+}
+
+fn trim_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    // Notion reports edit times to the minute in practice, with `.000Z` milliseconds.
+    Utc.timestamp_opt(t.timestamp() - t.timestamp() % 60, 0).unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_decode_and_parents_point_backwards() {
+        let d = NotionData::new(9, 500);
+        for k in 0..500 {
+            let item = d.item(k);
+            assert_eq!(d.index_of(&item.id), Some(k));
+            assert_eq!(d.index_of(&item.id.replace('-', "")), Some(k));
+            match &item.parent {
+                NotionParent::Page { page_id } => assert!(d.index_of(page_id).unwrap() < k),
+                NotionParent::DataSource { data_source_id, .. } => {
+                    let p = d.index_of(data_source_id).unwrap();
+                    assert!(p < k && d.kind(p) == NotionKind::DataSource);
+                }
+                _ => {}
+            }
+            if k > 0 {
+                assert!(d.item(k - 1).last_edited_time > item.last_edited_time);
+            }
+        }
+        assert_eq!(d.index_of("00000000-0000-4000-8000-000000000000"), None);
+    }
+}

@@ -1,0 +1,359 @@
+//! The authorization server's memory: codes, access tokens, refresh tokens and the grants that
+//! tie them together, with each provider's rotation rules.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use rand::distr::{Alphanumeric, SampleString};
+use sha2::{Digest, Sha256};
+
+use crate::config::{Provider, SandboxConfig};
+
+/// What the consent page approved, waiting to be exchanged.
+#[derive(Debug, Clone)]
+pub struct PendingCode {
+    pub provider: Provider,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: Option<String>,
+    pub scopes: Vec<String>,
+    issued: Instant,
+    /// Set on first exchange; a second exchange revokes what the first one issued (RFC 6749 §4.1.2).
+    exchanged_grant: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenKind {
+    Access,
+    Refresh,
+}
+
+#[derive(Debug, Clone)]
+struct TokenRecord {
+    provider: Provider,
+    kind: TokenKind,
+    grant: u64,
+    expires_at: Option<Instant>,
+    /// Replaced by a refresh (rotating providers) and therefore dead.
+    rotated: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Grant {
+    client_id: String,
+    scopes: Vec<String>,
+    revoked: bool,
+}
+
+/// Tokens handed out by a successful exchange or refresh.
+#[derive(Debug, Clone)]
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub expires_in: Option<u64>,
+    pub scopes: Vec<String>,
+}
+
+/// Why a token request was refused. Providers word these differently; the routes translate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GrantError {
+    #[error("unknown, used or expired authorization code")]
+    BadCode,
+    #[error("redirect_uri does not match the one used to authorize")]
+    RedirectMismatch,
+    #[error("client_id does not match the one used to authorize")]
+    ClientMismatch,
+    #[error("code_verifier does not match the code_challenge")]
+    BadVerifier,
+    #[error("code_verifier is required")]
+    MissingVerifier,
+    #[error("unknown, rotated or revoked refresh token")]
+    BadRefreshToken,
+}
+
+/// Why a bearer token was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenRejection {
+    Missing,
+    Unknown,
+    Expired { ago: Duration },
+    Revoked,
+}
+
+pub struct Grants {
+    inner: Mutex<GrantsInner>,
+    code_ttl: Duration,
+    access_ttl: crate::config::PerProvider<Option<Duration>>,
+}
+
+#[derive(Default)]
+struct GrantsInner {
+    codes: HashMap<String, PendingCode>,
+    tokens: HashMap<String, TokenRecord>,
+    grants: HashMap<u64, Grant>,
+    next_grant: u64,
+}
+
+pub fn random_token(len: usize) -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), len)
+}
+
+/// RFC 7636 S256: BASE64URL(SHA256(verifier)) without padding.
+pub fn s256_challenge(verifier: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+fn valid_verifier_syntax(v: &str) -> bool {
+    (43..=128).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+impl Grants {
+    pub fn new(config: &SandboxConfig) -> Self {
+        let grants = Grants {
+            inner: Mutex::new(GrantsInner::default()),
+            code_ttl: config.code_ttl,
+            access_ttl: config.access_token_ttl.clone(),
+        };
+        for p in Provider::ALL {
+            let scopes = crate::providers::all_scopes(p).iter().map(|s| s.to_string()).collect();
+            grants.insert_personal_token(p, config.personal_tokens.get(p), scopes);
+        }
+        grants
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, GrantsInner> {
+        // A panic in one request handler must not take the whole fake down.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn insert_personal_token(&self, provider: Provider, token: &str, scopes: Vec<String>) {
+        let mut inner = self.lock();
+        let grant = inner.new_grant("personal".into(), scopes);
+        inner.tokens.insert(
+            token.to_string(),
+            TokenRecord { provider, kind: TokenKind::Access, grant, expires_at: None, rotated: false },
+        );
+    }
+
+    pub fn issue_code(
+        &self,
+        provider: Provider,
+        client_id: &str,
+        redirect_uri: &str,
+        code_challenge: Option<String>,
+        scopes: Vec<String>,
+    ) -> String {
+        let code = format!("{}-{}", provider.as_str(), random_token(40));
+        self.lock().codes.insert(
+            code.clone(),
+            PendingCode {
+                provider,
+                client_id: client_id.into(),
+                redirect_uri: redirect_uri.into(),
+                code_challenge,
+                scopes,
+                issued: Instant::now(),
+                exchanged_grant: None,
+            },
+        );
+        code
+    }
+
+    /// Exchanges a code once. `verifier_required` is Airtable's rule; elsewhere the verifier is
+    /// checked only when the authorize request carried a challenge.
+    pub fn exchange_code(
+        &self,
+        provider: Provider,
+        code: &str,
+        client_id: &str,
+        redirect_uri: Option<&str>,
+        verifier: Option<&str>,
+        verifier_required: bool,
+    ) -> Result<IssuedTokens, GrantError> {
+        let mut inner = self.lock();
+        let pending = inner.codes.get(code).filter(|c| c.provider == provider).cloned().ok_or(GrantError::BadCode)?;
+        if let Some(grant) = pending.exchanged_grant {
+            // Replay: refuse, and kill what the first exchange issued.
+            if let Some(g) = inner.grants.get_mut(&grant) {
+                g.revoked = true;
+            }
+            return Err(GrantError::BadCode);
+        }
+        if pending.issued.elapsed() > self.code_ttl {
+            inner.codes.remove(code);
+            return Err(GrantError::BadCode);
+        }
+        if pending.client_id != client_id {
+            return Err(GrantError::ClientMismatch);
+        }
+        if redirect_uri != Some(pending.redirect_uri.as_str()) {
+            return Err(GrantError::RedirectMismatch);
+        }
+        match (&pending.code_challenge, verifier) {
+            (Some(challenge), Some(v)) => {
+                if !valid_verifier_syntax(v) || &s256_challenge(v) != challenge {
+                    return Err(GrantError::BadVerifier);
+                }
+            }
+            (Some(_), None) => return Err(GrantError::MissingVerifier),
+            (None, _) if verifier_required => return Err(GrantError::MissingVerifier),
+            (None, _) => {}
+        }
+        let grant = inner.new_grant(client_id.into(), pending.scopes.clone());
+        if let Some(c) = inner.codes.get_mut(code) {
+            c.exchanged_grant = Some(grant);
+        }
+        Ok(inner.mint(provider, grant, true, self.access_ttl.get(provider)))
+    }
+
+    /// Refreshes with the provider's semantics: HubSpot keeps the refresh token; Airtable and
+    /// Notion rotate both tokens and the old pair dies at once. Presenting a rotated refresh
+    /// token revokes the whole grant, as Airtable does.
+    pub fn refresh(&self, provider: Provider, refresh_token: &str, client_id: &str) -> Result<IssuedTokens, GrantError> {
+        let mut inner = self.lock();
+        let record = inner
+            .tokens
+            .get(refresh_token)
+            .filter(|t| t.provider == provider && t.kind == TokenKind::Refresh)
+            .cloned()
+            .ok_or(GrantError::BadRefreshToken)?;
+        let grant = inner.grants.get(&record.grant).cloned().ok_or(GrantError::BadRefreshToken)?;
+        if grant.revoked {
+            return Err(GrantError::BadRefreshToken);
+        }
+        if grant.client_id != client_id {
+            return Err(GrantError::ClientMismatch);
+        }
+        if record.rotated {
+            if let Some(g) = inner.grants.get_mut(&record.grant) {
+                g.revoked = true;
+            }
+            return Err(GrantError::BadRefreshToken);
+        }
+        let rotates = provider != Provider::Hubspot;
+        if rotates {
+            for t in inner.tokens.values_mut().filter(|t| t.grant == record.grant) {
+                t.rotated = true;
+            }
+        }
+        let mut issued = inner.mint(provider, record.grant, rotates, self.access_ttl.get(provider));
+        if !rotates {
+            issued.refresh_token = Some(refresh_token.to_string());
+        }
+        Ok(issued)
+    }
+
+    /// Checks a bearer token and returns its scopes.
+    pub fn authenticate(&self, provider: Provider, token: Option<&str>) -> Result<Vec<String>, TokenRejection> {
+        let token = token.ok_or(TokenRejection::Missing)?;
+        let inner = self.lock();
+        let record = inner
+            .tokens
+            .get(token)
+            .filter(|t| t.provider == provider && t.kind == TokenKind::Access)
+            .ok_or(TokenRejection::Unknown)?;
+        let grant = inner.grants.get(&record.grant).ok_or(TokenRejection::Unknown)?;
+        if grant.revoked || record.rotated {
+            return Err(TokenRejection::Revoked);
+        }
+        if let Some(exp) = record.expires_at {
+            let now = Instant::now();
+            if now >= exp {
+                return Err(TokenRejection::Expired { ago: now - exp });
+            }
+        }
+        Ok(grant.scopes.clone())
+    }
+
+    /// Seconds left on an access token, for token-info endpoints.
+    pub fn expires_in(&self, token: &str) -> Option<u64> {
+        let inner = self.lock();
+        let exp = inner.tokens.get(token)?.expires_at?;
+        Some(exp.saturating_duration_since(Instant::now()).as_secs())
+    }
+
+    /// Revokes the grant behind a token (access or refresh). Returns whether it was known.
+    pub fn revoke(&self, provider: Provider, token: &str) -> bool {
+        let mut inner = self.lock();
+        let Some(grant) = inner.tokens.get(token).filter(|t| t.provider == provider).map(|t| t.grant) else {
+            return false;
+        };
+        if let Some(g) = inner.grants.get_mut(&grant) {
+            g.revoked = true;
+        }
+        true
+    }
+
+    /// Revokes every grant of a provider, as when the user uninstalls the app in the provider's UI.
+    pub fn revoke_all(&self, provider: Provider) {
+        let mut inner = self.lock();
+        let ids: Vec<u64> = inner.tokens.values().filter(|t| t.provider == provider).map(|t| t.grant).collect();
+        for id in ids {
+            if let Some(g) = inner.grants.get_mut(&id) {
+                g.revoked = true;
+            }
+        }
+    }
+
+    /// Makes every expiring access token of a provider expire now (refresh tokens stay valid).
+    pub fn expire_access_tokens(&self, provider: Provider) {
+        let now = Instant::now();
+        for t in self.lock().tokens.values_mut() {
+            if t.provider == provider && t.kind == TokenKind::Access && t.expires_at.is_some() {
+                t.expires_at = Some(now);
+            }
+        }
+    }
+}
+
+impl GrantsInner {
+    fn new_grant(&mut self, client_id: String, scopes: Vec<String>) -> u64 {
+        self.next_grant += 1;
+        self.grants.insert(self.next_grant, Grant { client_id, scopes, revoked: false });
+        self.next_grant
+    }
+
+    fn mint(&mut self, provider: Provider, grant: u64, with_refresh: bool, ttl: &Option<Duration>) -> IssuedTokens {
+        let prefix = match provider {
+            Provider::Hubspot => "CO",
+            Provider::Airtable => "oaa",
+            Provider::Notion => "ntn_",
+        };
+        let access = format!("{prefix}{}", random_token(48));
+        self.tokens.insert(
+            access.clone(),
+            TokenRecord {
+                provider,
+                kind: TokenKind::Access,
+                grant,
+                expires_at: ttl.map(|d| Instant::now() + d),
+                rotated: false,
+            },
+        );
+        let refresh = with_refresh.then(|| {
+            let r = format!("{prefix}r{}", random_token(48));
+            self.tokens.insert(
+                r.clone(),
+                TokenRecord { provider, kind: TokenKind::Refresh, grant, expires_at: None, rotated: false },
+            );
+            r
+        });
+        let scopes = self.grants.get(&grant).map(|g| g.scopes.clone()).unwrap_or_default();
+        IssuedTokens { access_token: access, refresh_token: refresh, expires_in: ttl.map(|d| d.as_secs()), scopes }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s256_matches_rfc7636_appendix_b() {
+        assert_eq!(
+            s256_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+}

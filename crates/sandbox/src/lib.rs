@@ -1,0 +1,223 @@
+//! A local sandbox of HubSpot, Airtable and Notion: their OAuth authorize pages and token
+//! endpoints, and the REST endpoints an item loader reads, with each provider's pagination,
+//! errors, token rotation and rate limits, plus faults a test can switch on.
+//!
+//! Each provider listens on its own port, so every path is the provider's real one:
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use tributary_sandbox::{Provider, Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+//! let notion = sandbox.endpoints(Provider::Notion);
+//! println!("authorize at {}, search at {}v1/search", notion.authorize_url, notion.api_base);
+//! # Ok(()) }
+//! ```
+
+mod admin;
+pub mod config;
+pub mod consent;
+pub mod dataset;
+pub mod faults;
+mod grants;
+mod http;
+mod providers;
+mod ratelimit;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use url::Url;
+
+pub use config::{ClientRegistration, DatasetSize, PerProvider, Provider, RateLimitRules, SandboxConfig, DEFAULT_PORTS};
+pub use dataset::notion::NOTION_VERSION;
+pub use dataset::Dataset;
+pub use faults::{ArmedFault, Fault};
+pub use grants::s256_challenge;
+
+/// Where a running fake provider can be reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProviderEndpoints {
+    pub provider: Provider,
+    /// The server root, e.g. `http://127.0.0.1:7401/`.
+    pub base_url: Url,
+    /// The consent page (HubSpot `/oauth/authorize`, Airtable `/oauth2/v1/authorize`, Notion `/v1/oauth/authorize`).
+    pub authorize_url: Url,
+    /// The token endpoint (HubSpot `/oauth/v1/token`, Airtable `/oauth2/v1/token`, Notion `/v1/oauth/token`).
+    pub token_url: Url,
+    /// The REST API root; the real ones are `https://api.hubapi.com/`, `https://api.airtable.com/`,
+    /// `https://api.notion.com/`.
+    pub api_base: Url,
+}
+
+/// Request counters per provider, for tests and benchmarks.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub api_requests: AtomicU64,
+    pub pages_served: AtomicU64,
+    pub rate_limited: AtomicU64,
+    pub faults_fired: AtomicU64,
+    pub token_requests: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Authenticated-API requests received (data, account and search endpoints).
+    pub api_requests: u64,
+    /// Successful list/search pages answered.
+    pub pages_served: u64,
+    /// 429 answers, from the limiter or an injected fault.
+    pub rate_limited: u64,
+    /// Injected faults that fired.
+    pub faults_fired: u64,
+    /// Token-endpoint requests (exchanges and refreshes).
+    pub token_requests: u64,
+}
+
+impl Counters {
+    fn snapshot(&self) -> Stats {
+        Stats {
+            api_requests: self.api_requests.load(Ordering::Relaxed),
+            pages_served: self.pages_served.load(Ordering::Relaxed),
+            rate_limited: self.rate_limited.load(Ordering::Relaxed),
+            faults_fired: self.faults_fired.load(Ordering::Relaxed),
+            token_requests: self.token_requests.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Everything the provider routes share.
+pub(crate) struct SandboxState {
+    pub config: SandboxConfig,
+    pub dataset: Dataset,
+    pub grants: grants::Grants,
+    pub faults: faults::FaultBoard,
+    pub limiter: ratelimit::RateLimiter,
+    pub counters: PerProvider<Counters>,
+    pub airtable_iterators: providers::airtable::Iterators,
+    /// Filled once the listeners are bound (HubSpot's `paging.next.link` needs it).
+    pub base_urls: std::sync::OnceLock<PerProvider<Url>>,
+}
+
+/// A running sandbox. Dropping it stops the servers.
+pub struct Sandbox {
+    state: Arc<SandboxState>,
+    endpoints: PerProvider<ProviderEndpoints>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Binds one listener per provider and starts serving.
+    pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let mut listeners = Vec::new();
+        for p in Provider::ALL {
+            let listener = TcpListener::bind(SocketAddr::new(config.host, *config.ports.get(p))).await?;
+            listeners.push((p, listener));
+        }
+        let state = Arc::new(SandboxState {
+            dataset: Dataset::new(config.seed, config.dataset),
+            grants: grants::Grants::new(&config),
+            faults: Default::default(),
+            limiter: ratelimit::RateLimiter::new(config.rate_limit_rules.clone()),
+            counters: PerProvider { hubspot: Counters::default(), airtable: Counters::default(), notion: Counters::default() },
+            airtable_iterators: Default::default(),
+            base_urls: Default::default(),
+            config,
+        });
+        let (shutdown, _) = watch::channel(false);
+        let mut bases = Vec::new();
+        let mut tasks = Vec::new();
+        for (p, listener) in listeners {
+            let addr = listener.local_addr()?;
+            let base = Url::parse(&format!("http://{addr}/")).expect("socket address forms a URL");
+            bases.push(base);
+            let app = providers::router(p, state.clone()).merge(admin::router(p, state.clone()));
+            let mut stop = shutdown.subscribe();
+            tasks.push(tokio::spawn(async move {
+                let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                });
+                if let Err(e) = serve.await {
+                    tracing::error!(provider = %p, error = %e, "sandbox server stopped");
+                }
+            }));
+        }
+        let base_urls = PerProvider { hubspot: bases[0].clone(), airtable: bases[1].clone(), notion: bases[2].clone() };
+        let _ = state.base_urls.set(base_urls.clone());
+        let endpoints = PerProvider {
+            hubspot: endpoints(Provider::Hubspot, &base_urls.hubspot),
+            airtable: endpoints(Provider::Airtable, &base_urls.airtable),
+            notion: endpoints(Provider::Notion, &base_urls.notion),
+        };
+        Ok(Sandbox { state, endpoints, shutdown, tasks })
+    }
+
+    pub fn endpoints(&self, provider: Provider) -> &ProviderEndpoints {
+        self.endpoints.get(provider)
+    }
+
+    pub fn config(&self) -> &SandboxConfig {
+        &self.state.config
+    }
+
+    /// The data the sandbox serves, for comparing a load against.
+    pub fn dataset(&self) -> &Dataset {
+        &self.state.dataset
+    }
+
+    pub fn arm_fault(&self, provider: Provider, fault: ArmedFault) {
+        self.state.faults.arm(provider, fault);
+    }
+
+    pub fn clear_faults(&self, provider: Provider) {
+        self.state.faults.clear(provider);
+    }
+
+    /// Revokes every token of a provider at once (the user removed the app in the provider's UI).
+    pub fn revoke_all_tokens(&self, provider: Provider) {
+        self.state.grants.revoke_all(provider);
+    }
+
+    /// Makes every expiring access token of a provider expire now.
+    pub fn expire_access_tokens(&self, provider: Provider) {
+        self.state.grants.expire_access_tokens(provider);
+    }
+
+    pub fn stats(&self, provider: Provider) -> Stats {
+        self.state.counters.get(provider).snapshot()
+    }
+
+    /// Stops the servers and waits for them to finish.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+fn endpoints(provider: Provider, base: &Url) -> ProviderEndpoints {
+    let join = |path: &str| base.join(path).expect("static path joins");
+    let (authorize, token) = match provider {
+        Provider::Hubspot => ("oauth/authorize", "oauth/v1/token"),
+        Provider::Airtable => ("oauth2/v1/authorize", "oauth2/v1/token"),
+        Provider::Notion => ("v1/oauth/authorize", "v1/oauth/token"),
+    };
+    ProviderEndpoints {
+        provider,
+        base_url: base.clone(),
+        authorize_url: join(authorize),
+        token_url: join(token),
+        api_base: base.clone(),
+    }
+}

@@ -1,0 +1,251 @@
+//! `tributary-sandbox`: run the provider sandbox, or act as an approving "browser" for it.
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
+use tributary_sandbox::{ArmedFault, DatasetSize, Provider, Sandbox, SandboxConfig, DEFAULT_PORTS};
+
+/// Local fakes of HubSpot, Airtable and Notion: consent pages, token endpoints and the REST
+/// endpoints the app loads from, each on its own port, with deterministic data.
+///
+/// With no subcommand it serves until interrupted and prints, as `.env` lines, the URLs the app
+/// should use. Control endpoints on every port: POST /_sandbox/faults (JSON fault),
+/// DELETE /_sandbox/faults, POST /_sandbox/revoke-tokens, POST /_sandbox/expire-access-tokens,
+/// GET /_sandbox/stats.
+#[derive(Parser, Debug)]
+#[command(name = "tributary-sandbox", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the three fake providers (the default).
+    Serve(ServeArgs),
+    /// Approve a consent page as a user would, then deliver the callback: an http(s) redirect is
+    /// requested (reaching the app's loopback listener), any other scheme is handed to the
+    /// desktop's URL opener (xdg-open), which routes it to the app's deep-link handler.
+    /// Usable as the "system browser" of automated tests (BROWSER=... or the opener's program).
+    Approve(ConsentArgs),
+    /// Deny a consent page as a user would, and deliver the callback if the provider sends one.
+    Deny(ConsentArgs),
+}
+
+#[derive(Args, Debug)]
+struct ConsentArgs {
+    /// The provider authorize URL the app opened.
+    url: String,
+    /// Print the callback URL instead of delivering it.
+    #[arg(long)]
+    print_only: bool,
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on. Keep it on loopback.
+    #[arg(long, default_value = "127.0.0.1", env = "SANDBOX_HOST")]
+    host: IpAddr,
+    /// HubSpot port (0 picks a free one).
+    #[arg(long, default_value_t = DEFAULT_PORTS.hubspot)]
+    hubspot_port: u16,
+    /// Airtable port (0 picks a free one).
+    #[arg(long, default_value_t = DEFAULT_PORTS.airtable)]
+    airtable_port: u16,
+    /// Notion port (0 picks a free one).
+    #[arg(long, default_value_t = DEFAULT_PORTS.notion)]
+    notion_port: u16,
+
+    /// Seed of the generated data: the same seed and sizes give the same items.
+    #[arg(long, default_value_t = 42, env = "SANDBOX_SEED")]
+    seed: u64,
+    /// Items per provider (HubSpot contacts+companies+deals, Airtable bases+tables+records,
+    /// Notion pages+data sources), from a handful to 100000 or more.
+    #[arg(long, default_value_t = 300, env = "SANDBOX_ITEMS")]
+    items: usize,
+    /// Override --items for HubSpot.
+    #[arg(long)]
+    hubspot_items: Option<usize>,
+    /// Override --items for Airtable.
+    #[arg(long)]
+    airtable_items: Option<usize>,
+    /// Override --items for Notion.
+    #[arg(long)]
+    notion_items: Option<usize>,
+
+    /// Enforce the documented rate limits: HubSpot 110 per 10 s per account, Airtable 5/s per
+    /// base (then a 30 s lock-out), Notion 3/s per connection with small bursts.
+    #[arg(long)]
+    rate_limits: bool,
+    /// Airtable's lock-out after exceeding its limit, in seconds.
+    #[arg(long, default_value_t = 30)]
+    airtable_penalty_secs: u64,
+    /// Access-token lifetime as PROVIDER=SECONDS (0 = never expires); defaults: hubspot=1800,
+    /// airtable=3600, notion=0. Repeatable.
+    #[arg(long = "access-token-ttl", value_name = "PROVIDER=SECONDS")]
+    access_token_ttl: Vec<String>,
+    /// How long an authorization code stays exchangeable, in seconds.
+    #[arg(long, default_value_t = 600)]
+    code_ttl_secs: u64,
+    /// How long an Airtable list offset stays valid, in seconds.
+    #[arg(long, default_value_t = 300)]
+    airtable_offset_ttl_secs: u64,
+    /// HubSpot uiDomain reported by account info (app-eu1.hubspot.com for an EU account).
+    #[arg(long, default_value = "app.hubspot.com")]
+    hubspot_ui_domain: String,
+
+    /// Client id as PROVIDER=ID (defaults: sandbox-hubspot-client, sandbox-airtable-client,
+    /// sandbox-notion-client). Repeatable.
+    #[arg(long = "client-id", value_name = "PROVIDER=ID")]
+    client_ids: Vec<String>,
+    /// Client secret as PROVIDER=SECRET, or PROVIDER=none for a public client (Airtable's
+    /// default). Repeatable.
+    #[arg(long = "client-secret", value_name = "PROVIDER=SECRET")]
+    client_secrets: Vec<String>,
+    /// Registered redirect URI as PROVIDER=URI, matched exactly. Without any, loopback http URIs
+    /// and custom schemes are accepted. Repeatable.
+    #[arg(long = "redirect-uri", value_name = "PROVIDER=URI")]
+    redirect_uris: Vec<String>,
+
+    /// Arm a fault as PROVIDER:KIND[=ARG][:TIMES[:AFTER]]: KIND is server_error[=STATUS],
+    /// slow[=MILLIS], malformed_json, truncated_body, repeat_cursor, expired_offset (Airtable),
+    /// rate_limited, revoke_tokens or expire_access_tokens; it fires on TIMES requests (1) after
+    /// letting AFTER requests through (0). Example: --fault notion:server_error=503:2:10
+    #[arg(long = "fault", value_name = "SPEC")]
+    faults: Vec<String>,
+}
+
+fn provider_value(s: &str) -> Result<(Provider, String), String> {
+    let (p, v) = s.split_once('=').ok_or_else(|| format!("expected PROVIDER=VALUE, got `{s}`"))?;
+    Ok((p.parse()?, v.to_string()))
+}
+
+impl ServeArgs {
+    fn config(&self) -> Result<(SandboxConfig, Vec<(Provider, ArmedFault)>), String> {
+        let mut c = SandboxConfig {
+            host: self.host,
+            seed: self.seed,
+            dataset: DatasetSize {
+                hubspot_items: self.hubspot_items.unwrap_or(self.items),
+                airtable_items: self.airtable_items.unwrap_or(self.items),
+                notion_items: self.notion_items.unwrap_or(self.items),
+            },
+            code_ttl: Duration::from_secs(self.code_ttl_secs),
+            airtable_offset_ttl: Duration::from_secs(self.airtable_offset_ttl_secs),
+            rate_limits: self.rate_limits,
+            hubspot_ui_domain: self.hubspot_ui_domain.clone(),
+            ..SandboxConfig::default()
+        };
+        c.ports.hubspot = self.hubspot_port;
+        c.ports.airtable = self.airtable_port;
+        c.ports.notion = self.notion_port;
+        c.rate_limit_rules.airtable_penalty = Duration::from_secs(self.airtable_penalty_secs);
+        for s in &self.access_token_ttl {
+            let (p, v) = provider_value(s)?;
+            let secs: u64 = v.parse().map_err(|_| format!("seconds must be a number in `{s}`"))?;
+            *c.access_token_ttl.get_mut(p) = (secs > 0).then(|| Duration::from_secs(secs));
+        }
+        for s in &self.client_ids {
+            let (p, v) = provider_value(s)?;
+            c.clients.get_mut(p).client_id = v;
+        }
+        for s in &self.client_secrets {
+            let (p, v) = provider_value(s)?;
+            c.clients.get_mut(p).client_secret = (v != "none").then_some(v);
+        }
+        for s in &self.redirect_uris {
+            let (p, v) = provider_value(s)?;
+            c.clients.get_mut(p).redirect_uris.push(v);
+        }
+        let mut faults = Vec::new();
+        for s in &self.faults {
+            let (p, spec) = s.split_once(':').ok_or_else(|| format!("expected PROVIDER:KIND..., got `{s}`"))?;
+            faults.push((p.parse()?, ArmedFault::parse_cli(spec)?));
+        }
+        Ok((c, faults))
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let (config, faults) = args.config()?;
+    let sandbox = Sandbox::start(config.clone()).await.map_err(|e| format!("cannot listen: {e}"))?;
+    for (p, f) in faults {
+        sandbox.arm_fault(p, f);
+    }
+    println!("# Tributary provider sandbox: put these lines in .env to point the app at it.");
+    for p in Provider::ALL {
+        let e = sandbox.endpoints(p);
+        let client = config.clients.get(p);
+        let up = p.as_str().to_uppercase();
+        println!("{up}_AUTHORIZE_URL={}", e.authorize_url);
+        println!("{up}_TOKEN_URL={}", e.token_url);
+        println!("{up}_API_BASE={}", e.api_base);
+        println!("{up}_CLIENT_ID={}", client.client_id);
+        if let Some(secret) = &client.client_secret {
+            println!("{up}_CLIENT_SECRET={secret}");
+        }
+        println!("# {up} personal token (for token-based access): {}", config.personal_tokens.get(p));
+        println!("# {up} items: {}", config.dataset.get(p));
+    }
+    tracing::info!("sandbox ready; Ctrl-C stops it");
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+/// Hands a non-http callback URL to the desktop, as a browser does with a custom scheme.
+fn open_with_desktop(url: &str) -> Result<(), String> {
+    let program = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    let status = std::process::Command::new(program).arg(url).status().map_err(|e| format!("{program}: {e}"))?;
+    status.success().then_some(()).ok_or_else(|| format!("{program} exited with {status}"))
+}
+
+async fn consent(args: ConsentArgs, approve: bool) -> Result<(), String> {
+    match decide_consent(&args.url, approve).await.map_err(|e| e.to_string())? {
+        ConsentOutcome::NoCallback => {
+            println!("no callback: the provider does not call back after a denial");
+            Ok(())
+        }
+        ConsentOutcome::Redirect(url) if args.print_only => {
+            println!("{url}");
+            Ok(())
+        }
+        ConsentOutcome::Redirect(url) if matches!(url.scheme(), "http" | "https") => {
+            let resp = reqwest::get(url.clone()).await.map_err(|e| format!("callback delivery failed: {e}"))?;
+            println!("callback delivered: {}", resp.status());
+            Ok(())
+        }
+        ConsentOutcome::Redirect(url) => {
+            open_with_desktop(url.as_str())?;
+            println!("callback handed to the desktop: {}", url.scheme());
+            Ok(())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Approve(args)) => consent(args, true).await,
+        Some(Command::Deny(args)) => consent(args, false).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tributary-sandbox: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

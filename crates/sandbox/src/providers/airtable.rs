@@ -1,0 +1,274 @@
+//! Airtable: the meta API (bases, tables), record lists with expiring `offset` iterators, and the
+//! OAuth token endpoint (form body; Basic auth only for clients with a secret; PKCE S256
+//! required; both tokens rotate on refresh).
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde_json::{json, Value};
+
+use crate::config::Provider;
+use crate::dataset::airtable::TABLES_PER_BASE;
+use crate::dataset::base62;
+use crate::grants::{random_token, GrantError};
+use crate::http;
+use crate::providers::admit;
+use crate::SandboxState;
+
+type Shared = State<Arc<SandboxState>>;
+
+const BASES_PAGE: usize = 1000;
+
+pub(crate) fn routes() -> Router<Arc<SandboxState>> {
+    Router::new()
+        .route("/v0/meta/whoami", get(whoami))
+        .route("/v0/meta/bases", get(list_bases))
+        .route("/v0/meta/bases/{base_id}/tables", get(list_tables))
+        .route("/v0/{base_id}/{table}", get(list_records))
+        .route("/oauth2/v1/token", post(token))
+}
+
+/// What an `offset` stands for. Offsets expire, like Airtable's server-side iterators.
+#[derive(Clone)]
+struct Iterator {
+    listing: String,
+    next: usize,
+    created: Instant,
+}
+
+#[derive(Default)]
+pub(crate) struct Iterators(Mutex<HashMap<String, Iterator>>);
+
+impl Iterators {
+    fn issue(&self, listing: &str, iterator_id: &str, next_record_id: &str, next: usize) -> String {
+        let offset = format!("{iterator_id}/{next_record_id}");
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(offset.clone(), Iterator { listing: listing.into(), next, created: Instant::now() });
+        offset
+    }
+
+    fn resolve(&self, offset: &str, listing: &str, ttl: std::time::Duration) -> Option<usize> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let it = map.get(offset)?.clone();
+        if it.created.elapsed() > ttl {
+            map.remove(offset);
+            return None;
+        }
+        (it.listing == listing).then_some(it.next)
+    }
+}
+
+pub(crate) fn error(status: StatusCode, kind: &str, message: &str) -> Response {
+    http::json(status, json!({ "error": { "type": kind, "message": message } }))
+}
+
+pub(crate) fn unauthorized() -> Response {
+    error(StatusCode::UNAUTHORIZED, "AUTHENTICATION_REQUIRED", "Authentication required")
+}
+
+pub(crate) fn rate_limited() -> Response {
+    http::json(
+        StatusCode::TOO_MANY_REQUESTS,
+        json!({ "errors": [{ "error": "RATE_LIMIT_REACHED", "message": "Rate limit exceeded. Please try again later" }] }),
+    )
+}
+
+pub(crate) fn iterator_expired() -> Response {
+    error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "LIST_RECORDS_ITERATOR_NOT_AVAILABLE",
+        "The iterator for this list request is no longer available. Restart the listing from the first page.",
+    )
+}
+
+fn forbidden() -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND",
+        "Invalid permissions, or the requested model was not found. Check that both your user and your token have the required permissions, and that the model names and/or ids are correct.",
+    )
+}
+
+/// Pages over `total` positions from an optional offset: the page's range and the next offset.
+fn page_bounds(
+    state: &SandboxState,
+    listing: &str,
+    offset: Option<&String>,
+    page_size: usize,
+    total: usize,
+    repeat: bool,
+    id_at: impl Fn(usize) -> String,
+) -> Result<(usize, usize, Option<String>), Response> {
+    let start = match offset {
+        None => 0,
+        Some(o) => state
+            .airtable_iterators
+            .resolve(o, listing, state.config.airtable_offset_ttl)
+            .ok_or_else(iterator_expired)?,
+    };
+    let end = (start + page_size).min(total);
+    let next = if repeat {
+        offset.cloned()
+    } else if end < total {
+        // One iterator id per listing, carried from page to page as Airtable does.
+        let iterator_id = offset
+            .and_then(|o| o.split('/').next().map(String::from))
+            .unwrap_or_else(|| format!("itr{}", random_token(14)));
+        Some(state.airtable_iterators.issue(listing, &iterator_id, &id_at(end), end))
+    } else {
+        None
+    };
+    Ok((start, end, next))
+}
+
+async fn whoami(State(state): Shared, headers: HeaderMap) -> Response {
+    let token = http::bearer(&headers).unwrap_or_default().to_string();
+    let admitted = match admit(&state, Provider::Airtable, &headers, false, Some(&format!("meta:{token}"))).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let id = format!("usr{}", base62(state.config.seed, 14));
+    let mut body = json!({ "id": id, "scopes": admitted.scopes });
+    if admitted.has_scope("user.email:read") {
+        body["email"] = json!("sandbox.user@example.com");
+    }
+    admitted.page(body)
+}
+
+async fn list_bases(State(state): Shared, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
+    let offset = q.get("offset").filter(|o| !o.is_empty());
+    let token = http::bearer(&headers).unwrap_or_default().to_string();
+    let admitted = match admit(&state, Provider::Airtable, &headers, offset.is_some(), Some(&format!("meta:{token}"))).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if !admitted.has_scope("schema.bases:read") {
+        return forbidden();
+    }
+    let data = &state.dataset.airtable;
+    let bounds = page_bounds(&state, "bases", offset, BASES_PAGE, data.base_count(), admitted.repeat_cursor(), |b| data.base(b).id);
+    let (start, end, next) = match bounds {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut body = json!({ "bases": (start..end).map(|b| data.base_json(b)).collect::<Vec<_>>() });
+    if let Some(next) = next {
+        body["offset"] = json!(next);
+    }
+    admitted.page(body)
+}
+
+async fn list_tables(State(state): Shared, Path(base_id): Path<String>, headers: HeaderMap) -> Response {
+    let admitted = match admit(&state, Provider::Airtable, &headers, false, Some(&base_id)).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let data = &state.dataset.airtable;
+    let Some(b) = data.base_index(&base_id).filter(|_| admitted.has_scope("schema.bases:read")) else {
+        return forbidden();
+    };
+    let tables: Vec<Value> = (0..TABLES_PER_BASE).map(|t| data.table_json(b, t)).collect();
+    admitted.page(json!({ "tables": tables }))
+}
+
+async fn list_records(
+    State(state): Shared,
+    Path((base_id, table)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let offset = q.get("offset").filter(|o| !o.is_empty());
+    let admitted = match admit(&state, Provider::Airtable, &headers, offset.is_some(), Some(&base_id)).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if !admitted.has_scope("data.records:read") {
+        return forbidden();
+    }
+    let data = &state.dataset.airtable;
+    let Some(b) = data.base_index(&base_id) else { return forbidden() };
+    let Some(t) = data.table_index(b, &table) else {
+        return error(StatusCode::NOT_FOUND, "TABLE_NOT_FOUND", &format!("Could not find table {table} in application {base_id}"));
+    };
+    let page_size = match q.get("pageSize").map(|s| s.parse::<usize>()) {
+        None => 100,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => return error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PAGE_SIZE", "pageSize must be between 1 and 100"),
+    };
+    let listing = format!("{base_id}/{}", data.table(b, t).id);
+    let total = data.record_count(b, t);
+    let bounds = page_bounds(&state, &listing, offset, page_size, total, admitted.repeat_cursor(), |r| data.record(b, t, r).id);
+    let (start, end, next) = match bounds {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut body = json!({ "records": (start..end).map(|r| data.record_json(b, t, r)).collect::<Vec<_>>() });
+    if let Some(next) = next {
+        body["offset"] = json!(next);
+    }
+    admitted.page(body)
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    http::json(status, json!({ "error": error, "error_description": description }))
+}
+
+async fn token(State(state): Shared, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+    state.counters.airtable.token_requests.fetch_add(1, Ordering::Relaxed);
+    let client = &state.config.clients.airtable;
+    let get = |k: &str| form.get(k).map(String::as_str);
+    // A client with a secret must use Basic; a public client names itself in the body.
+    let authenticated = match (&client.client_secret, http::basic(&headers)) {
+        (Some(secret), Some((id, s))) => id == client.client_id && &s == secret,
+        (Some(_), None) => false,
+        (None, Some(_)) => false,
+        (None, None) => get("client_id") == Some(client.client_id.as_str()),
+    };
+    if !authenticated {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed.");
+    }
+    let result = match get("grant_type") {
+        Some("authorization_code") => {
+            let Some(code) = get("code") else { return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "code is required") };
+            state.grants.exchange_code(
+                Provider::Airtable,
+                code,
+                &client.client_id,
+                get("redirect_uri"),
+                get("code_verifier"),
+                true,
+            )
+        }
+        Some("refresh_token") => {
+            let Some(rt) = get("refresh_token") else {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "refresh_token is required");
+            };
+            state.grants.refresh(Provider::Airtable, rt, &client.client_id)
+        }
+        _ => return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant_type is not supported"),
+    };
+    match result {
+        Ok(t) => http::json(
+            StatusCode::OK,
+            json!({
+                "access_token": t.access_token,
+                "refresh_token": t.refresh_token,
+                "token_type": "Bearer",
+                "scope": t.scopes.join(" "),
+                "expires_in": t.expires_in.unwrap_or(3600),
+                "refresh_expires_in": 60 * 24 * 3600,
+            }),
+        ),
+        Err(GrantError::MissingVerifier) => {
+            oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "code_verifier is required")
+        }
+        Err(e) => oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", &e.to_string()),
+    }
+}

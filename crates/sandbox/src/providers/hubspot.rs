@@ -1,0 +1,270 @@
+//! HubSpot: CRM v3 object lists with `after` paging, account details, the v1 token endpoint
+//! (form body, client secret in the body, refresh token not rotated), token metadata and revocation.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Form, Router};
+use serde_json::{json, Map, Value};
+
+use crate::config::Provider;
+use crate::dataset::hubspot::ObjectType;
+use crate::dataset::rfc3339_millis;
+use crate::grants::{GrantError, TokenRejection};
+use crate::http::{self, request_id};
+use crate::providers::admit;
+use crate::SandboxState;
+
+type Shared = State<Arc<SandboxState>>;
+
+pub(crate) fn routes() -> Router<Arc<SandboxState>> {
+    Router::new()
+        .route("/crm/v3/objects/{object_type}", get(list_objects))
+        .route("/account-info/v3/details", get(account_details))
+        .route("/oauth/v1/token", post(token))
+        .route("/oauth/v1/access-tokens/{token}", get(token_metadata))
+        .route("/oauth/v1/refresh-tokens/{token}", delete(revoke_refresh_token))
+}
+
+pub(crate) fn error(status: StatusCode, category: &str, message: &str) -> Response {
+    http::json(
+        status,
+        json!({ "status": "error", "message": message, "correlationId": request_id(), "category": category }),
+    )
+}
+
+pub(crate) fn unauthorized(rejection: &TokenRejection) -> Response {
+    let (category, message) = match rejection {
+        TokenRejection::Expired { ago } => (
+            "EXPIRED_AUTHENTICATION",
+            format!("The OAuth token used to make this call expired {} minute(s) ago.", ago.as_secs() / 60),
+        ),
+        TokenRejection::Missing => (
+            "INVALID_AUTHENTICATION",
+            "Authentication credentials not found. This API supports OAuth 2.0 authentication.".into(),
+        ),
+        TokenRejection::Unknown | TokenRejection::Revoked => (
+            "INVALID_AUTHENTICATION",
+            "Authentication credentials not found or the token has been revoked.".into(),
+        ),
+    };
+    error(StatusCode::UNAUTHORIZED, category, &message)
+}
+
+pub(crate) fn rate_limited(state: &SandboxState) -> Response {
+    let mut resp = http::json(
+        StatusCode::TOO_MANY_REQUESTS,
+        json!({
+            "status": "error",
+            "message": "You have reached your ten_secondly_rolling limit.",
+            "errorType": "RATE_LIMIT",
+            "correlationId": request_id(),
+            "policyName": "TEN_SECONDLY_ROLLING",
+        }),
+    );
+    rate_headers(resp.headers_mut(), state, Some(0));
+    resp
+}
+
+pub(crate) fn rate_headers(headers: &mut HeaderMap, state: &SandboxState, remaining: Option<usize>) {
+    let rules = state.limiter.rules();
+    headers.insert("X-HubSpot-RateLimit-Max", HeaderValue::from(rules.hubspot_max));
+    headers.insert("X-HubSpot-RateLimit-Interval-Milliseconds", HeaderValue::from(rules.hubspot_window.as_millis() as u64));
+    if let Some(r) = remaining {
+        headers.insert("X-HubSpot-RateLimit-Remaining", HeaderValue::from(r));
+    }
+}
+
+/// Every token of one installed account shares one rate-limit budget.
+fn portal_key(state: &SandboxState) -> String {
+    state.dataset.hubspot.portal_id.to_string()
+}
+
+async fn list_objects(
+    State(state): Shared,
+    Path(object_type): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let after = q.get("after").filter(|a| !a.is_empty());
+    let admitted = match admit(&state, Provider::Hubspot, &headers, after.is_some(), Some(&portal_key(&state))).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let Some(t) = ObjectType::parse(&object_type) else {
+        return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", &format!("Unable to infer object type from: {object_type}"));
+    };
+    if !admitted.has_scope(t.read_scope()) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "MISSING_SCOPES",
+            &format!("This app hasn't been granted all required scopes to make this call. Required: {}", t.read_scope()),
+        );
+    }
+    let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
+        None => 10,
+        Some(Ok(l)) if (1..=100).contains(&l) => l,
+        Some(_) => return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "limit must be a number between 1 and 100"),
+    };
+    let data = &state.dataset.hubspot;
+    let start = match after {
+        None => 0,
+        Some(a) => match data.index_of(t, a) {
+            Some(i) => i,
+            None => return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", &format!("Invalid input: after={a} is not a valid paging cursor")),
+        },
+    };
+    let archived = q.get("archived").is_some_and(|a| a == "true");
+    let count = if archived { 0 } else { data.count(t) };
+    let requested: Vec<String> = match q.get("properties") {
+        Some(p) => p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+        None => t.default_properties().iter().map(|s| s.to_string()).collect(),
+    };
+    let end = (start + limit).min(count);
+    let results: Vec<Value> = (start..end)
+        .map(|i| {
+            let o = data.object(t, i);
+            let mut props = Map::new();
+            for name in requested.iter().map(String::as_str).chain(t.always_properties().iter().copied()) {
+                // Known properties come back even when null; unknown names are left out, as HubSpot does.
+                if let Some((_, v)) = o.properties.iter().find(|(k, _)| *k == name) {
+                    props.insert(name.to_string(), json!(v));
+                }
+            }
+            json!({
+                "id": o.id,
+                "properties": props,
+                "createdAt": rfc3339_millis(o.created_at),
+                "updatedAt": rfc3339_millis(o.updated_at),
+                "archived": false,
+            })
+        })
+        .collect();
+    let mut body = json!({ "results": results });
+    let next_after = if admitted.repeat_cursor() {
+        after.cloned()
+    } else {
+        (end < count).then(|| data.object(t, end).id)
+    };
+    if let Some(next) = next_after {
+        let base = state.base_urls.get().map(|b| b.hubspot.to_string()).unwrap_or_default();
+        body["paging"] = json!({
+            "next": { "after": next, "link": format!("{base}crm/v3/objects/{}?after={next}", t.as_str()) }
+        });
+    }
+    admitted.page(body)
+}
+
+async fn account_details(State(state): Shared, headers: HeaderMap) -> Response {
+    let admitted = match admit(&state, Provider::Hubspot, &headers, false, Some(&portal_key(&state))).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let body = json!({
+        "portalId": state.dataset.hubspot.portal_id,
+        "accountType": "STANDARD",
+        "timeZone": "US/Eastern",
+        "companyCurrency": "USD",
+        "additionalCurrencies": [],
+        "utcOffset": "-05:00",
+        "utcOffsetMilliseconds": -18_000_000,
+        "uiDomain": state.config.hubspot_ui_domain,
+        "dataHostingLocation": if state.config.hubspot_ui_domain.contains("eu1") { "eu1" } else { "na1" },
+    });
+    admitted.page(body)
+}
+
+fn token_error(status: &str, message: &str) -> Response {
+    http::json(
+        StatusCode::BAD_REQUEST,
+        json!({ "status": status, "message": message, "correlationId": request_id() }),
+    )
+}
+
+async fn token(State(state): Shared, Form(form): Form<HashMap<String, String>>) -> Response {
+    state.counters.hubspot.token_requests.fetch_add(1, Ordering::Relaxed);
+    let client = &state.config.clients.hubspot;
+    let get = |k: &str| form.get(k).map(String::as_str);
+    if get("client_id") != Some(client.client_id.as_str()) {
+        return token_error("BAD_CLIENT_ID", "missing or invalid client_id");
+    }
+    if get("client_secret") != client.client_secret.as_deref() {
+        return token_error("BAD_CLIENT_SECRET", "missing or invalid client_secret");
+    }
+    let result = match get("grant_type") {
+        Some("authorization_code") => {
+            let Some(code) = get("code") else { return token_error("BAD_AUTH_CODE", "missing auth code") };
+            state.grants.exchange_code(
+                Provider::Hubspot,
+                code,
+                &client.client_id,
+                get("redirect_uri"),
+                get("code_verifier"),
+                false,
+            )
+        }
+        Some("refresh_token") => {
+            let Some(rt) = get("refresh_token") else {
+                return token_error("BAD_REFRESH_TOKEN", "missing or invalid refresh token");
+            };
+            state.grants.refresh(Provider::Hubspot, rt, &client.client_id)
+        }
+        _ => return token_error("BAD_GRANT_TYPE", "grant_type must be authorization_code or refresh_token"),
+    };
+    match result {
+        Ok(t) => http::json(
+            StatusCode::OK,
+            json!({
+                "token_type": "bearer",
+                "access_token": t.access_token,
+                "refresh_token": t.refresh_token,
+                "expires_in": t.expires_in.unwrap_or(1800),
+                "hub_id": state.dataset.hubspot.portal_id,
+                "user_id": 7_100_001,
+                "scopes": t.scopes,
+            }),
+        ),
+        Err(e) => {
+            let status = match e {
+                GrantError::BadRefreshToken => "BAD_REFRESH_TOKEN",
+                GrantError::RedirectMismatch => "BAD_REDIRECT_URI",
+                GrantError::ClientMismatch => "BAD_CLIENT_ID",
+                GrantError::BadCode | GrantError::BadVerifier | GrantError::MissingVerifier => "BAD_AUTH_CODE",
+            };
+            token_error(status, &e.to_string())
+        }
+    }
+}
+
+async fn token_metadata(State(state): Shared, Path(token): Path<String>) -> Response {
+    match state.grants.authenticate(Provider::Hubspot, Some(&token)) {
+        Ok(scopes) => http::json(
+            StatusCode::OK,
+            json!({
+                "token": token,
+                "user": "sandbox.user@example.com",
+                "hub_domain": format!("sandbox-{}.hubspot.com", state.dataset.hubspot.portal_id),
+                "scopes": scopes,
+                "hub_id": state.dataset.hubspot.portal_id,
+                "app_id": 4_100_001,
+                "expires_in": state.grants.expires_in(&token).unwrap_or(0),
+                "user_id": 7_100_001,
+                "token_type": "access",
+            }),
+        ),
+        Err(_) => error(StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND", "Token not found"),
+    }
+}
+
+async fn revoke_refresh_token(State(state): Shared, Path(token): Path<String>) -> Response {
+    if state.grants.revoke(Provider::Hubspot, &token) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        error(StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND", "Refresh token not found")
+    }
+}

@@ -1,0 +1,258 @@
+//! Notion (Notion-Version 2025-09-03): `/v1/search` with `start_cursor`/`next_cursor`/`has_more`,
+//! `/v1/users/me`, and the OAuth endpoints (Basic auth, JSON body, rotating refresh tokens).
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::config::Provider;
+use crate::dataset::notion::{NotionKind, NOTION_VERSION};
+use crate::grants::GrantError;
+use crate::http::{self, request_id};
+use crate::providers::admit;
+use crate::SandboxState;
+
+type Shared = State<Arc<SandboxState>>;
+
+pub(crate) fn routes() -> Router<Arc<SandboxState>> {
+    Router::new()
+        .route("/v1/search", post(search))
+        .route("/v1/users/me", get(me))
+        .route("/v1/oauth/token", post(token))
+        .route("/v1/oauth/revoke", post(revoke))
+        .route("/v1/oauth/introspect", post(introspect))
+}
+
+pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    http::json(
+        status,
+        json!({ "object": "error", "status": status.as_u16(), "code": code, "message": message, "request_id": request_id() }),
+    )
+}
+
+pub(crate) fn rate_limited(retry_after: Duration) -> Response {
+    let mut resp = error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "You have been rate limited. Please try again in a few minutes.",
+    );
+    let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+    resp.headers_mut().insert("Retry-After", HeaderValue::from(secs));
+    resp
+}
+
+/// Every API call must name the version; the sandbox serves one version's shapes.
+fn check_version(headers: &HeaderMap) -> Result<(), Response> {
+    match headers.get("Notion-Version").and_then(|v| v.to_str().ok()) {
+        None => Err(error(
+            StatusCode::BAD_REQUEST,
+            "missing_version",
+            "Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.",
+        )),
+        Some(v) if v == NOTION_VERSION => Ok(()),
+        Some(v) => Err(error(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            &format!("This sandbox serves Notion-Version {NOTION_VERSION} only; the request asked for `{v}`."),
+        )),
+    }
+}
+
+fn validation(message: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, "validation_error", message)
+}
+
+async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = check_version(&headers) {
+        return r;
+    }
+    let request: Value = if body.is_empty() {
+        json!({})
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(v @ Value::Object(_)) => v,
+            _ => return error(StatusCode::BAD_REQUEST, "invalid_json", "Error parsing JSON body."),
+        }
+    };
+    let cursor = request.get("start_cursor").and_then(Value::as_str).map(String::from);
+    let token = http::bearer(&headers).map(String::from);
+    let admitted = match admit(&state, Provider::Notion, &headers, cursor.is_some(), token.as_deref()).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let page_size = match request.get("page_size") {
+        None | Some(Value::Null) => 100,
+        Some(v) => match v.as_u64() {
+            Some(n @ 1..=100) => n as usize,
+            _ => return validation("body failed validation: body.page_size should be a number between 1 and 100."),
+        },
+    };
+    let kind_filter = match request.pointer("/filter/value").and_then(Value::as_str) {
+        None => None,
+        Some("page") => Some(NotionKind::Page),
+        Some("data_source") => Some(NotionKind::DataSource),
+        Some(other) => {
+            return validation(&format!(
+                "body failed validation: body.filter.value should be `page` or `data_source`, instead was `\"{other}\"`."
+            ))
+        }
+    };
+    let ascending = request.pointer("/sort/direction").and_then(Value::as_str) == Some("ascending");
+    let query = request.get("query").and_then(Value::as_str).unwrap_or_default().to_lowercase();
+
+    let data = &state.dataset.notion;
+    let n = data.total();
+    // Position in the requested order -> item index (search order is newest edit first).
+    let at = |pos: usize| if ascending { n - 1 - pos } else { pos };
+    let start = match &cursor {
+        None => 0,
+        Some(c) => match data.index_of(c) {
+            Some(k) => at(k),
+            None => return validation(&format!("body failed validation: body.start_cursor should be a valid cursor, instead was `\"{c}\"`.")),
+        },
+    };
+    let matches = |k: usize| {
+        kind_filter.is_none_or(|f| data.kind(k) == f) && (query.is_empty() || data.item(k).title.to_lowercase().contains(&query))
+    };
+    let mut results = Vec::with_capacity(page_size);
+    let mut pos = start;
+    while pos < n && results.len() < page_size {
+        if matches(at(pos)) {
+            results.push(data.item_json(at(pos)));
+        }
+        pos += 1;
+    }
+    // The next cursor is the id of the next matching result.
+    let next = if admitted.repeat_cursor() {
+        cursor
+    } else {
+        (pos..n).find(|&p| matches(at(p))).map(|p| data.id(at(p)))
+    };
+    admitted.page(json!({
+        "object": "list",
+        "results": results,
+        "next_cursor": next,
+        "has_more": next.is_some(),
+        "type": "page_or_data_source",
+        "page_or_data_source": {},
+        "request_id": request_id(),
+    }))
+}
+
+async fn me(State(state): Shared, headers: HeaderMap) -> Response {
+    if let Err(r) = check_version(&headers) {
+        return r;
+    }
+    let token = http::bearer(&headers).map(String::from);
+    let admitted = match admit(&state, Provider::Notion, &headers, false, token.as_deref()).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let data = &state.dataset.notion;
+    admitted.page(json!({
+        "object": "user",
+        "id": data.bot_id,
+        "name": "Tributary (sandbox)",
+        "avatar_url": null,
+        "type": "bot",
+        "bot": {
+            "owner": { "type": "user", "user": { "object": "user", "id": data.user_id } },
+            "workspace_name": data.workspace_name,
+        },
+        "request_id": request_id(),
+    }))
+}
+
+/// Token calls authenticate the client with HTTP Basic.
+fn client_ok(state: &SandboxState, headers: &HeaderMap) -> bool {
+    let client = &state.config.clients.notion;
+    matches!(http::basic(headers), Some((id, secret)) if id == client.client_id && Some(&secret) == client.client_secret.as_ref())
+}
+
+fn json_body(body: &Bytes) -> Option<Value> {
+    serde_json::from_slice::<Value>(body).ok().filter(Value::is_object)
+}
+
+async fn token(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
+    state.counters.notion.token_requests.fetch_add(1, Ordering::Relaxed);
+    if !client_ok(&state, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unauthorized", "Invalid client credentials.");
+    }
+    let Some(req) = json_body(&body) else {
+        return error(StatusCode::BAD_REQUEST, "invalid_json", "Error parsing JSON body.");
+    };
+    let get = |k: &str| req.get(k).and_then(Value::as_str);
+    let client_id = state.config.clients.notion.client_id.clone();
+    let result = match get("grant_type") {
+        Some("authorization_code") => match get("code") {
+            Some(code) => state.grants.exchange_code(Provider::Notion, code, &client_id, get("redirect_uri"), None, false),
+            None => return validation("body failed validation: body.code should be defined."),
+        },
+        Some("refresh_token") => match get("refresh_token") {
+            Some(rt) => state.grants.refresh(Provider::Notion, rt, &client_id),
+            None => return validation("body failed validation: body.refresh_token should be defined."),
+        },
+        _ => return validation("body failed validation: body.grant_type should be `authorization_code` or `refresh_token`."),
+    };
+    let data = &state.dataset.notion;
+    match result {
+        Ok(t) => http::json(
+            StatusCode::OK,
+            json!({
+                "access_token": t.access_token,
+                "token_type": "bearer",
+                "refresh_token": t.refresh_token,
+                "bot_id": data.bot_id,
+                "workspace_id": data.workspace_id,
+                "workspace_name": data.workspace_name,
+                "workspace_icon": null,
+                "owner": {
+                    "type": "user",
+                    "user": {
+                        "object": "user", "id": data.user_id, "name": "Sandbox User", "avatar_url": null,
+                        "type": "person", "person": { "email": "sandbox.user@example.com" },
+                    },
+                },
+                "duplicated_template_id": null,
+                "request_id": request_id(),
+            }),
+        ),
+        Err(GrantError::RedirectMismatch) => validation("redirect_uri does not match the one used to authorize."),
+        Err(e) => error(StatusCode::BAD_REQUEST, "invalid_grant", &e.to_string()),
+    }
+}
+
+async fn revoke(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
+    if !client_ok(&state, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unauthorized", "Invalid client credentials.");
+    }
+    match json_body(&body).as_ref().and_then(|b| b.get("token")).and_then(Value::as_str) {
+        Some(t) => {
+            state.grants.revoke(Provider::Notion, t);
+            http::json(StatusCode::OK, json!({ "request_id": request_id() }))
+        }
+        None => validation("body failed validation: body.token should be defined."),
+    }
+}
+
+async fn introspect(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
+    if !client_ok(&state, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "unauthorized", "Invalid client credentials.");
+    }
+    let Some(t) = json_body(&body).and_then(|b| b.get("token").and_then(Value::as_str).map(String::from)) else {
+        return validation("body failed validation: body.token should be defined.");
+    };
+    let active = state.grants.authenticate(Provider::Notion, Some(&t)).is_ok();
+    http::json(
+        StatusCode::OK,
+        json!({ "active": active, "scope": if active { "read_content" } else { "" }, "iat": chrono::Utc::now().timestamp(), "request_id": request_id() }),
+    )
+}
