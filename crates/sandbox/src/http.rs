@@ -4,6 +4,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures::StreamExt;
 use serde_json::Value;
 
 pub fn json(status: StatusCode, value: Value) -> Response {
@@ -34,9 +35,12 @@ pub fn basic(headers: &HeaderMap) -> Option<(String, String)> {
 pub fn truncated(value: &Value) -> Response {
     let full = serde_json::to_vec(value).unwrap_or_default();
     let half = Bytes::copy_from_slice(&full[..full.len() / 2]);
-    let chunks: Vec<Result<Bytes, std::io::Error>> =
-        vec![Ok(half), Err(std::io::Error::other("sandbox fault: truncated body"))];
-    let mut resp = Response::new(Body::from_stream(futures::stream::iter(chunks)));
+    // The pause lets the server flush the status line, headers and first half before failing.
+    let stream = futures::stream::once(async move { Ok::<_, std::io::Error>(half) }).chain(futures::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        Err(std::io::Error::other("sandbox fault: truncated body"))
+    }));
+    let mut resp = Response::new(Body::from_stream(stream));
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     resp.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
     resp
