@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, starts what the tests need (redis-server and Xvfb, on loopback
+# and a private display), runs every test (UI, Rust, end-to-end), and stops what it started.
+# Idempotent; exits non-zero if any test fails.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+install_system
+install_ui
+
+TOOLS="$ROOT/.tools"
+if [ ! -x "$TOOLS/bin/tauri-driver" ]; then
+  step "tauri-driver (WebDriver bridge for the app)"
+  cargo install --quiet --locked --root "$TOOLS" tauri-driver --version 2.1.0
+fi
+export PATH="$TOOLS/bin:$PATH"
+
+RUN_DIR="$(mktemp -d)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$RUN_DIR"
+}
+trap cleanup EXIT INT TERM
+
+# A port nothing listens on (a connection attempt is refused).
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 30000))
+    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+
+step "starting redis-server on loopback"
+REDIS_PORT="$(free_port)"
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$RUN_DIR" \
+  --logfile "$RUN_DIR/redis.log" &
+PIDS+=($!)
+export TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$REDIS_PORT" ping >/dev/null
+
+step "starting Xvfb"
+Xvfb -displayfd 3 -screen 0 1280x900x24 -nolisten tcp 3>"$RUN_DIR/display" 2>"$RUN_DIR/xvfb.log" &
+PIDS+=($!)
+for _ in $(seq 50); do [ -s "$RUN_DIR/display" ] && break; sleep 0.1; done
+export DISPLAY=":$(head -n1 "$RUN_DIR/display")"
+
+step "UI tests (Vitest)"
+(cd "$ROOT/ui" && npx vitest run)
+
+build_ui
+
+step "Rust tests"
+cd "$ROOT"
+cargo test --locked --workspace --exclude tributary-e2e
+
+step "end-to-end tests (the real app under Xvfb through tauri-driver + WebKitWebDriver)"
+cargo build --locked -p tributary-desktop --bin tributary
+cargo test --locked -p tributary-e2e -- --test-threads=1
+
+step "all tests passed"

@@ -1,0 +1,5 @@
+import { ProviderConnection } from './ProviderConnection.jsx';
+
+export function NotionIntegration(props) {
+  return <ProviderConnection provider="notion" name="Notion" {...props} />;
+}
