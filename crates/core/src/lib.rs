@@ -1,6 +1,21 @@
-//! The core of Tributary: no window, no Tauri. Later issues add the OAuth flows, the store and
-//! the loaders here; the desktop shell and the CLI only call into it.
+//! The core of Tributary: providers, OAuth sign-in, the store, connections and (later) loaders.
+//! No window and no Tauri: the desktop shell and the CLI are thin layers over [`Core`].
 
+pub mod config;
+pub mod connection;
+mod core;
+pub mod error;
 pub mod item;
+pub mod oauth;
+pub mod provider;
+pub mod secret;
+pub mod store;
 
+pub use crate::core::{http_client, Core, ProviderInfo};
+pub use config::{ProviderSettings, ProviderStatus, Settings};
+pub use connection::{Connection, ConnectionSummary};
+pub use error::{Error, Result};
 pub use item::IntegrationItem;
+pub use oauth::FlowKey;
+pub use provider::{ProviderId, NOTION_VERSION};
+pub use secret::Secret;

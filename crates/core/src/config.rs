@@ -1,0 +1,219 @@
+//! Settings from the environment and `.env`: client credentials, every provider URL, scopes, the
+//! callback port and scheme, the Redis URL. Variables set in the environment win over `.env`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::provider::{ProviderId, ProviderSpec};
+use crate::secret::Secret;
+
+pub const DEFAULT_REDIRECT_PORT: u16 = 8765;
+pub const DEFAULT_DEEP_LINK_SCHEME: &str = "dev.tributary.app";
+/// How long a started sign-in (state, verifier) and freshly issued credentials are kept.
+pub const FLOW_TTL: Duration = Duration::from_secs(600);
+
+#[derive(Debug, Clone)]
+pub struct ProviderSettings {
+    pub provider: ProviderId,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub scopes: Vec<String>,
+    pub authorize_url: Url,
+    pub token_url: Url,
+    /// Root of the REST API, ending in `/`.
+    pub api_base: Url,
+}
+
+/// Whether a provider can be connected to, and if not, what to set.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ProviderStatus {
+    Configured,
+    NotConfigured { missing: Vec<String> },
+}
+
+impl ProviderSettings {
+    pub fn spec(&self) -> &'static ProviderSpec {
+        self.provider.spec()
+    }
+
+    pub fn status(&self) -> ProviderStatus {
+        match self.client_id {
+            Some(_) => ProviderStatus::Configured,
+            None => ProviderStatus::NotConfigured { missing: vec![var(self.provider, "CLIENT_ID")] },
+        }
+    }
+
+    /// The client id, or the typed "not configured" error naming what to set.
+    pub fn require_client_id(&self) -> Result<&str> {
+        self.client_id.as_deref().ok_or_else(|| Error::NotConfigured {
+            provider: self.provider,
+            missing: var(self.provider, "CLIENT_ID"),
+        })
+    }
+
+    /// Settings pointing at a provider's public endpoints, with no client configured.
+    pub fn defaults(provider: ProviderId) -> Self {
+        let spec = provider.spec();
+        ProviderSettings {
+            provider,
+            client_id: None,
+            client_secret: None,
+            scopes: spec.default_scopes.iter().map(|s| s.to_string()).collect(),
+            authorize_url: Url::parse(spec.authorize_url).expect("built-in URL"),
+            token_url: Url::parse(spec.token_url).expect("built-in URL"),
+            api_base: Url::parse(spec.api_base).expect("built-in URL"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub providers: Vec<ProviderSettings>,
+    /// Loopback port of the redirect URI `http://localhost:{port}/callback`.
+    pub redirect_port: u16,
+    /// Custom scheme of the deep-link redirect URI `{scheme}:/oauth/callback`.
+    pub deep_link_scheme: String,
+    /// `None`: the embedded store.
+    pub redis_url: Option<String>,
+    pub flow_ttl: Duration,
+    /// How long the loopback listener waits for the browser.
+    pub callback_timeout: Duration,
+}
+
+fn var(provider: ProviderId, suffix: &str) -> String {
+    format!("{}_{suffix}", provider.as_str().to_uppercase())
+}
+
+impl Settings {
+    /// Reads `.env` from the working directory (if present) and the environment.
+    pub fn from_env() -> Result<Self> {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        if let Ok(iter) = dotenvy::dotenv_iter() {
+            for item in iter {
+                let (k, v) = item.map_err(|e| Error::Config(format!(".env: {e}")))?;
+                vars.insert(k, v);
+            }
+        }
+        vars.extend(std::env::vars());
+        Self::from_vars(|k| vars.get(k).cloned())
+    }
+
+    /// Builds settings from any variable source (tests pass a map).
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let url = |name: String, default: Url| -> Result<Url> {
+            match get(&name) {
+                None => Ok(default),
+                Some(v) => {
+                    let mut u = Url::parse(&v).map_err(|e| Error::Config(format!("{name}: `{v}` is not a URL ({e})")))?;
+                    if name.ends_with("_API_BASE") && !u.path().ends_with('/') {
+                        u.set_path(&format!("{}/", u.path()));
+                    }
+                    Ok(u)
+                }
+            }
+        };
+        let mut providers = Vec::new();
+        for p in ProviderId::ALL {
+            let d = ProviderSettings::defaults(p);
+            providers.push(ProviderSettings {
+                provider: p,
+                client_id: get(&var(p, "CLIENT_ID")),
+                client_secret: get(&var(p, "CLIENT_SECRET")).map(Secret::new),
+                scopes: get(&var(p, "SCOPES")).map(|s| s.split_whitespace().map(String::from).collect()).unwrap_or(d.scopes),
+                authorize_url: url(var(p, "AUTHORIZE_URL"), d.authorize_url)?,
+                token_url: url(var(p, "TOKEN_URL"), d.token_url)?,
+                api_base: url(var(p, "API_BASE"), d.api_base)?,
+            });
+        }
+        let redirect_port = match get("TRIBUTARY_REDIRECT_PORT") {
+            None => DEFAULT_REDIRECT_PORT,
+            Some(v) => v.parse().map_err(|_| Error::Config(format!("TRIBUTARY_REDIRECT_PORT: `{v}` is not a port")))?,
+        };
+        let deep_link_scheme = get("TRIBUTARY_DEEP_LINK_SCHEME").unwrap_or_else(|| DEFAULT_DEEP_LINK_SCHEME.into());
+        if !deep_link_scheme.contains('.')
+            || !deep_link_scheme.chars().all(|c| c.is_ascii_alphanumeric() || ".+-".contains(c))
+        {
+            return Err(Error::Config(format!(
+                "TRIBUTARY_DEEP_LINK_SCHEME: `{deep_link_scheme}` is not a reverse-DNS scheme such as dev.tributary.app"
+            )));
+        }
+        Ok(Settings {
+            providers,
+            redirect_port,
+            deep_link_scheme,
+            redis_url: get("REDIS_URL"),
+            flow_ttl: FLOW_TTL,
+            callback_timeout: Duration::from_secs(300),
+        })
+    }
+
+    pub fn provider(&self, id: ProviderId) -> &ProviderSettings {
+        self.providers.iter().find(|p| p.provider == id).expect("settings hold every provider")
+    }
+
+    pub fn provider_mut(&mut self, id: ProviderId) -> &mut ProviderSettings {
+        self.providers.iter_mut().find(|p| p.provider == id).expect("settings hold every provider")
+    }
+
+    pub fn loopback_redirect_uri(&self) -> String {
+        format!("http://localhost:{}/callback", self.redirect_port)
+    }
+
+    pub fn deep_link_redirect_uri(&self) -> String {
+        format!("{}:/oauth/callback", self.deep_link_scheme)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_vars(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_point_at_the_real_services_and_report_what_to_set() {
+        let s = settings(&[]).unwrap();
+        let hs = s.provider(ProviderId::Hubspot);
+        assert_eq!(hs.token_url.as_str(), "https://api.hubapi.com/oauth/v1/token");
+        assert_eq!(hs.status(), ProviderStatus::NotConfigured { missing: vec!["HUBSPOT_CLIENT_ID".into()] });
+        assert!(matches!(hs.require_client_id(), Err(Error::NotConfigured { .. })));
+        assert_eq!(s.loopback_redirect_uri(), "http://localhost:8765/callback");
+        assert_eq!(s.deep_link_redirect_uri(), "dev.tributary.app:/oauth/callback");
+        assert!(s.redis_url.is_none());
+    }
+
+    #[test]
+    fn every_url_is_overridable() {
+        let s = settings(&[
+            ("NOTION_CLIENT_ID", "abc"),
+            ("NOTION_CLIENT_SECRET", "shh"),
+            ("NOTION_AUTHORIZE_URL", "http://127.0.0.1:9/v1/oauth/authorize"),
+            ("NOTION_TOKEN_URL", "http://127.0.0.1:9/v1/oauth/token"),
+            ("NOTION_API_BASE", "http://127.0.0.1:9/proxy"),
+            ("AIRTABLE_SCOPES", "data.records:read"),
+            ("TRIBUTARY_REDIRECT_PORT", "9999"),
+        ])
+        .unwrap();
+        let n = s.provider(ProviderId::Notion);
+        assert_eq!(n.status(), ProviderStatus::Configured);
+        assert_eq!(n.api_base.as_str(), "http://127.0.0.1:9/proxy/");
+        assert_eq!(format!("{:?}", n.client_secret), "Some([redacted])");
+        assert_eq!(s.provider(ProviderId::Airtable).scopes, vec!["data.records:read"]);
+        assert_eq!(s.redirect_port, 9999);
+    }
+
+    #[test]
+    fn bad_values_are_config_errors() {
+        assert!(matches!(settings(&[("HUBSPOT_TOKEN_URL", "not a url")]), Err(Error::Config(_))));
+        assert!(matches!(settings(&[("TRIBUTARY_REDIRECT_PORT", "http")]), Err(Error::Config(_))));
+        assert!(matches!(settings(&[("TRIBUTARY_DEEP_LINK_SCHEME", "myapp")]), Err(Error::Config(_))));
+    }
+}

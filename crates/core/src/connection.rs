@@ -1,0 +1,149 @@
+//! A live connection: its tokens, refreshed ahead of expiry and after a 401, one refresh at a
+//! time. Rotated tokens replace the old ones before the new access token is handed out, so a
+//! rotating provider's refresh token is never lost or presented twice.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::Mutex;
+
+use crate::config::ProviderSettings;
+use crate::error::{Error, Result};
+use crate::oauth::token::{token_request, TokenFailure, TokenSet};
+use crate::oauth::FlowKey;
+use crate::provider::{ProviderId, Revocation};
+use crate::secret::Secret;
+
+/// What the UI may know about a connection: no token, ever.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConnectionSummary {
+    pub provider: ProviderId,
+    pub account: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub scopes: Vec<String>,
+}
+
+pub struct Connection {
+    pub key: FlowKey,
+    settings: ProviderSettings,
+    http: reqwest::Client,
+    /// Held across a refresh, so concurrent callers wait for one refresh instead of racing.
+    tokens: Mutex<TokenSet>,
+}
+
+impl Connection {
+    pub fn new(key: FlowKey, settings: ProviderSettings, http: reqwest::Client, tokens: TokenSet) -> Self {
+        Connection { key, settings, http, tokens: Mutex::new(tokens) }
+    }
+
+    pub fn provider(&self) -> ProviderId {
+        self.key.provider
+    }
+
+    pub fn settings(&self) -> &ProviderSettings {
+        &self.settings
+    }
+
+    pub async fn summary(&self) -> ConnectionSummary {
+        let t = self.tokens.lock().await;
+        ConnectionSummary {
+            provider: self.key.provider,
+            account: t.account.clone(),
+            expires_at: t.expires_at,
+            scopes: t.scopes.clone(),
+        }
+    }
+
+    /// A usable access token, refreshed first if it is due (HubSpot asks clients to refresh
+    /// from `expires_in` rather than wait for a 401).
+    pub async fn access_token(&self) -> Result<Secret> {
+        let mut tokens = self.tokens.lock().await;
+        if tokens.needs_refresh(Utc::now()) {
+            self.refresh_locked(&mut tokens).await?;
+        }
+        Ok(tokens.access_token.clone())
+    }
+
+    /// Called after the provider answered 401 to `rejected`: refreshes once, unless another
+    /// caller already did (then the newer token is returned). Without a refresh token the
+    /// connection is over.
+    pub async fn refresh_after_unauthorized(&self, rejected: &Secret) -> Result<Secret> {
+        let mut tokens = self.tokens.lock().await;
+        if &tokens.access_token != rejected {
+            return Ok(tokens.access_token.clone());
+        }
+        if tokens.refresh_token.is_none() {
+            return Err(Error::ReconnectNeeded { provider: self.key.provider });
+        }
+        self.refresh_locked(&mut tokens).await?;
+        Ok(tokens.access_token.clone())
+    }
+
+    /// Forces a refresh now (tests and the "refresh" command use it).
+    pub async fn refresh(&self) -> Result<()> {
+        let mut tokens = self.tokens.lock().await;
+        self.refresh_locked(&mut tokens).await
+    }
+
+    async fn refresh_locked(&self, tokens: &mut TokenSet) -> Result<()> {
+        let provider = self.key.provider;
+        let refresh = tokens.refresh_token.clone().ok_or(Error::ReconnectNeeded { provider })?;
+        let fields = [("grant_type", "refresh_token"), ("refresh_token", refresh.expose())];
+        match token_request(&self.http, &self.settings, &fields, &[refresh.expose()]).await {
+            Ok(mut fresh) => {
+                // HubSpot keeps its refresh token (and may omit it); rotating providers send a new one.
+                if fresh.refresh_token.is_none() {
+                    fresh.refresh_token = Some(refresh);
+                }
+                if fresh.account.is_none() {
+                    fresh.account = tokens.account.take();
+                }
+                if fresh.scopes.is_empty() {
+                    fresh.scopes = std::mem::take(&mut tokens.scopes);
+                }
+                *tokens = fresh;
+                tracing::info!(provider = provider.as_str(), "access token refreshed");
+                Ok(())
+            }
+            Err(TokenFailure::GrantRejected(e)) => {
+                tracing::warn!(provider = provider.as_str(), error = %e, "refresh refused; reconnect needed");
+                Err(Error::ReconnectNeeded { provider })
+            }
+            Err(TokenFailure::Other(e)) => Err(e),
+        }
+    }
+
+    /// Revokes the grant where the provider offers it. Errors are returned for logging; the
+    /// caller forgets the connection either way.
+    pub async fn revoke(&self) -> Result<bool> {
+        let tokens = self.tokens.lock().await;
+        let provider = self.key.provider;
+        let net = |e: reqwest::Error| Error::Network { provider, message: e.without_url().to_string() };
+        let base = &self.settings.api_base;
+        let response = match self.settings.spec().revocation {
+            Revocation::None => return Ok(false),
+            Revocation::DeleteRefreshToken => {
+                let Some(rt) = &tokens.refresh_token else { return Ok(false) };
+                let url = base.join("oauth/v1/refresh-tokens/").and_then(|u| u.join(rt.expose())).map_err(|e| Error::Config(e.to_string()))?;
+                self.http.delete(url).send().await.map_err(net)?
+            }
+            Revocation::PostRevoke => {
+                let url = base.join("v1/oauth/revoke").map_err(|e| Error::Config(e.to_string()))?;
+                let mut req = self
+                    .http
+                    .post(url)
+                    .basic_auth(self.settings.require_client_id()?, self.settings.client_secret.as_ref().map(Secret::expose))
+                    .json(&serde_json::json!({ "token": tokens.access_token.expose() }));
+                for (k, v) in self.settings.spec().headers {
+                    req = req.header(*k, *v);
+                }
+                req.send().await.map_err(net)?
+            }
+        };
+        let status = response.status();
+        if status.is_success() {
+            Ok(true)
+        } else {
+            Err(Error::TokenRequest { provider, status: status.as_u16(), message: "revocation was refused".into() })
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! `Core`: the one object the desktop shell and the CLI hold. Every user action is one method.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use url::Url;
+
+use crate::config::{ProviderStatus, Settings};
+use crate::connection::{Connection, ConnectionSummary};
+use crate::error::{Error, Result};
+use crate::oauth::{AuthorizeRequest, FlowKey, LoopbackListener, OAuthFlows};
+use crate::provider::ProviderId;
+use crate::store::Store;
+
+/// A provider as the UI lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProviderInfo {
+    pub id: ProviderId,
+    pub name: &'static str,
+    pub status: ProviderStatus,
+}
+
+pub struct Core {
+    settings: Arc<Settings>,
+    store: Arc<Store>,
+    http: reqwest::Client,
+    flows: OAuthFlows,
+    connections: Mutex<HashMap<FlowKey, Arc<Connection>>>,
+}
+
+/// The one HTTP client: no redirects on token or API calls (a redirected token request invites
+/// SSRF), bounded waits.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .user_agent(concat!("Tributary/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("the HTTP client builds")
+}
+
+impl Core {
+    /// Opens the configured store (Redis or embedded) and builds the core.
+    pub async fn new(settings: Settings) -> Result<Core> {
+        let store = Store::open(settings.redis_url.as_deref()).await?;
+        Ok(Core::with_store(settings, store))
+    }
+
+    pub fn with_store(settings: Settings, store: Store) -> Core {
+        let settings = Arc::new(settings);
+        let store = Arc::new(store);
+        let http = http_client();
+        let flows = OAuthFlows::new(settings.clone(), store.clone(), http.clone());
+        Core { settings, store, http, flows, connections: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The store holding sign-ins in progress (Redis or embedded).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn providers(&self) -> Vec<ProviderInfo> {
+        ProviderId::ALL
+            .into_iter()
+            .map(|id| ProviderInfo { id, name: id.spec().display_name, status: self.settings.provider(id).status() })
+            .collect()
+    }
+
+    /// Starts a sign-in whose callback comes back through the deep-link scheme.
+    pub async fn begin_deep_link(&self, key: &FlowKey) -> Result<AuthorizeRequest> {
+        self.flows.begin(key, &self.settings.deep_link_redirect_uri()).await
+    }
+
+    /// The whole loopback sign-in: listen first (so the browser never finds the port closed),
+    /// start the flow, open the browser, wait for the callback, exchange the code. On timeout
+    /// or cancel the pending flow is forgotten, so a late callback is refused.
+    pub async fn connect_via_loopback<O>(&self, key: &FlowKey, open_browser: O, cancelled: impl Future<Output = ()>) -> Result<FlowKey>
+    where
+        O: FnOnce(&Url) -> Result<()>,
+    {
+        self.settings.provider(key.provider).require_client_id()?;
+        let listener = LoopbackListener::bind(self.settings.redirect_port).await?;
+        let redirect_uri = format!("http://localhost:{}/callback", listener.port());
+        let request = self.flows.begin(key, &redirect_uri).await?;
+        if let Err(e) = open_browser(&request.url) {
+            let _ = self.flows.cancel(key).await;
+            return Err(e);
+        }
+        let flows = &self.flows;
+        let result = listener
+            .serve_one(self.settings.callback_timeout, cancelled, |url| async move { flows.complete(&url, Some(key)).await })
+            .await;
+        if matches!(result, Err(Error::TimedOut(_) | Error::Cancelled)) {
+            if let Err(e) = self.flows.cancel(key).await {
+                tracing::warn!(error = %e, "could not forget the abandoned sign-in");
+            }
+        }
+        result
+    }
+
+    /// Completes a sign-in from a deep-link URL handed over by the desktop.
+    pub async fn complete_deep_link(&self, url: &Url) -> Result<FlowKey> {
+        let expected = Url::parse(&self.settings.deep_link_redirect_uri()).expect("valid scheme");
+        if url.scheme() != expected.scheme() || url.path() != expected.path() {
+            return Err(Error::BadCallback(format!("not a sign-in callback: {}:{}", url.scheme(), url.path())));
+        }
+        self.flows.complete(url, None).await
+    }
+
+    /// Completes a sign-in from any callback URL (what a loopback listener or deep link got).
+    pub async fn complete_callback(&self, url: &Url, expected: Option<&FlowKey>) -> Result<FlowKey> {
+        self.flows.complete(url, expected).await
+    }
+
+    pub async fn cancel(&self, key: &FlowKey) -> Result<()> {
+        self.flows.cancel(key).await
+    }
+
+    /// Takes the freshly stored credentials (once) into a live connection and returns its summary.
+    pub async fn take_credentials(&self, key: &FlowKey) -> Result<ConnectionSummary> {
+        let tokens = self.flows.take_credentials(key).await?;
+        let settings = self.settings.provider(key.provider).clone();
+        let connection = Arc::new(Connection::new(key.clone(), settings, self.http.clone(), tokens));
+        let summary = connection.summary().await;
+        self.lock().insert(key.clone(), connection);
+        Ok(summary)
+    }
+
+    pub fn connection(&self, key: &FlowKey) -> Result<Arc<Connection>> {
+        self.lock().get(key).cloned().ok_or(Error::NotConnected { provider: key.provider })
+    }
+
+    /// Forgets the connection and revokes its grant where the provider offers revocation.
+    /// Returns whether the provider confirmed a revocation.
+    pub async fn disconnect(&self, key: &FlowKey) -> Result<bool> {
+        let connection = self.lock().remove(key).ok_or(Error::NotConnected { provider: key.provider })?;
+        match connection.revoke().await {
+            Ok(revoked) => Ok(revoked),
+            Err(e) => {
+                tracing::warn!(provider = key.provider.as_str(), error = %e, "revocation failed; the connection is forgotten anyway");
+                Ok(false)
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<FlowKey, Arc<Connection>>> {
+        self.connections.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,194 @@
+//! Starting and completing sign-ins. The store holds state and verifier between the two halves,
+//! so a sign-in started by one process (the app) can be completed by whichever process receives
+//! the callback, and Redis going away mid-flow shows up as a store error the user can retry.
+
+use std::sync::Arc;
+
+use oauth2::basic::BasicClient;
+use oauth2::{AuthUrl, ClientId, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::callback::CallbackParams;
+use super::state::StatePayload;
+use super::token::{token_request, TokenSet};
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::provider::{Pkce, ProviderId};
+use crate::secret::Secret;
+use crate::store::{key, KeyKind, Store, StoreError};
+
+/// Who is signing in to what: the seed's (provider, user, org).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FlowKey {
+    pub provider: ProviderId,
+    pub org_id: String,
+    pub user_id: String,
+}
+
+impl FlowKey {
+    /// Validates ids: non-empty, bounded, and free of `:` and control characters, which would
+    /// make two different pairs share a store key.
+    pub fn new(provider: ProviderId, org_id: &str, user_id: &str) -> Result<FlowKey> {
+        for (what, v) in [("organisation", org_id), ("user", user_id)] {
+            if v.trim().is_empty() {
+                return Err(Error::InvalidInput(format!("the {what} id is empty")));
+            }
+            if v.len() > 128 || v.chars().any(|c| c == ':' || c.is_control()) {
+                return Err(Error::InvalidInput(format!(
+                    "the {what} id must be at most 128 characters, without `:` or control characters"
+                )));
+            }
+        }
+        Ok(FlowKey { provider, org_id: org_id.trim().into(), user_id: user_id.trim().into() })
+    }
+
+    pub fn store_key(&self, kind: KeyKind) -> String {
+        key(kind, self.provider, &self.org_id, &self.user_id)
+    }
+}
+
+/// A started sign-in: the URL to open in the system browser.
+#[derive(Debug, Clone)]
+pub struct AuthorizeRequest {
+    pub key: FlowKey,
+    pub url: Url,
+    pub redirect_uri: String,
+}
+
+/// What the store keeps under the state key.
+#[derive(Serialize, Deserialize)]
+struct StoredState {
+    state: StatePayload,
+    redirect_uri: String,
+}
+
+pub struct OAuthFlows {
+    settings: Arc<Settings>,
+    store: Arc<Store>,
+    http: reqwest::Client,
+}
+
+impl OAuthFlows {
+    pub fn new(settings: Arc<Settings>, store: Arc<Store>, http: reqwest::Client) -> Self {
+        OAuthFlows { settings, store, http }
+    }
+
+    /// Creates state and PKCE verifier, stores both with the flow TTL, and builds the provider's
+    /// authorize URL. The verifier never appears in any URL; only its S256 challenge does.
+    pub async fn begin(&self, key: &FlowKey, redirect_uri: &str) -> Result<AuthorizeRequest> {
+        let settings = self.settings.provider(key.provider);
+        let spec = settings.spec();
+        let client_id = settings.require_client_id()?;
+        let redirect_uri = redirect_uri.to_string();
+        let state = StatePayload::new(key.provider, &key.org_id, &key.user_id);
+        let encoded_state = state.encode();
+        let client = BasicClient::new(ClientId::new(client_id.to_string()))
+            .set_auth_uri(AuthUrl::from_url(settings.authorize_url.clone()))
+            .set_redirect_uri(RedirectUrl::new(redirect_uri.clone()).map_err(|e| Error::Config(format!("redirect URI: {e}")))?);
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = client
+            .authorize_url(|| CsrfToken::new(encoded_state.clone()))
+            .add_scopes(settings.scopes.iter().cloned().map(Scope::new));
+        if spec.pkce != Pkce::Unsupported {
+            request = request.set_pkce_challenge(challenge);
+        }
+        for (k, v) in spec.extra_authorize_params {
+            request = request.add_extra_param(*k, *v);
+        }
+        let (url, _) = request.url();
+
+        let stored = serde_json::to_string(&StoredState { state, redirect_uri: redirect_uri.clone() }).expect("state serialises");
+        let ttl = self.settings.flow_ttl;
+        // A new sign-in replaces any earlier one for the same (provider, org, user).
+        self.store.put(&key.store_key(KeyKind::State), &stored, ttl).await?;
+        self.store.put(&key.store_key(KeyKind::Verifier), verifier.secret(), ttl).await?;
+        tracing::info!(provider = key.provider.as_str(), org = %key.org_id, user = %key.user_id, "sign-in started");
+        Ok(AuthorizeRequest { key: key.clone(), url, redirect_uri })
+    }
+
+    /// Validates a callback and exchanges its code. `expected` is the sign-in the receiver was
+    /// started for (the loopback listener knows it); deep links pass `None`. Nothing is stored
+    /// unless every check passes.
+    pub async fn complete(&self, callback: &Url, expected: Option<&FlowKey>) -> Result<FlowKey> {
+        let params = CallbackParams::from_url(callback);
+        let presented = StatePayload::decode(params.state.as_deref().ok_or(Error::StateMismatch)?)?;
+        let key = FlowKey::new(presented.provider, &presented.org_id, &presented.user_id)?;
+        if expected.is_some_and(|e| e != &key) {
+            // A state minted for someone else: leave their sign-in untouched.
+            tracing::warn!(provider = key.provider.as_str(), "callback refused: state belongs to another sign-in");
+            return Err(Error::StateMismatch);
+        }
+        // Single use: the state is taken (read and deleted atomically) before anything else.
+        let stored = self.store.take(&key.store_key(KeyKind::State)).await?;
+        let verifier = self.store.take(&key.store_key(KeyKind::Verifier)).await?;
+        let Some(stored) = stored else {
+            tracing::warn!(provider = key.provider.as_str(), "callback refused: no pending sign-in (expired or used)");
+            return Err(Error::StateExpired);
+        };
+        let stored: StoredState = serde_json::from_str(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if !stored.state.same_nonce(&presented) {
+            tracing::warn!(provider = key.provider.as_str(), "callback refused: forged state; the pending sign-in is cancelled");
+            return Err(Error::StateMismatch);
+        }
+        if let Some(error) = params.error {
+            return Err(match error.as_str() {
+                "access_denied" => Error::AccessDenied { provider: key.provider, description: params.error_description },
+                other => Error::BadCallback(format!(
+                    "{} answered `{other}`{}",
+                    key.provider,
+                    params.error_description.map(|d| format!(": {d}")).unwrap_or_default()
+                )),
+            });
+        }
+        let code = params.code.ok_or(Error::MissingCode)?;
+        let settings = self.settings.provider(key.provider);
+        let verifier = match (settings.spec().pkce, verifier) {
+            (Pkce::Unsupported, _) => None,
+            (_, Some(v)) => Some(Secret::new(v)),
+            (_, None) => return Err(Error::StateExpired),
+        };
+        let mut fields = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code.expose()),
+            ("redirect_uri", stored.redirect_uri.as_str()),
+        ];
+        if let Some(v) = &verifier {
+            fields.push(("code_verifier", v.expose()));
+        }
+        let secrets: Vec<&str> = [Some(code.expose()), verifier.as_ref().map(Secret::expose)].into_iter().flatten().collect();
+        let tokens = token_request(&self.http, settings, &fields, &secrets).await?;
+        let json = serde_json::to_string(&tokens).expect("tokens serialise");
+        self.store.put(&key.store_key(KeyKind::Credentials), &json, self.settings.flow_ttl).await?;
+        tracing::info!(provider = key.provider.as_str(), org = %key.org_id, user = %key.user_id, "sign-in completed; credentials stored");
+        Ok(key)
+    }
+
+    /// Returns the freshly issued credentials once and deletes them, as the seed's endpoint did.
+    pub async fn take_credentials(&self, key: &FlowKey) -> Result<TokenSet> {
+        let raw = self.store.take(&key.store_key(KeyKind::Credentials)).await?;
+        let raw = raw.ok_or(Error::NotConnected { provider: key.provider })?;
+        serde_json::from_str(&raw).map_err(|e| Error::Store(StoreError::Corrupt(e.to_string())))
+    }
+
+    /// Forgets a pending sign-in, so a late callback for it is refused.
+    pub async fn cancel(&self, key: &FlowKey) -> Result<()> {
+        self.store.delete(&key.store_key(KeyKind::State)).await?;
+        self.store.delete(&key.store_key(KeyKind::Verifier)).await?;
+        tracing::info!(provider = key.provider.as_str(), org = %key.org_id, user = %key.user_id, "sign-in cancelled");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flow_keys_refuse_ambiguous_ids() {
+        assert!(FlowKey::new(ProviderId::Notion, "org", "user").is_ok());
+        assert!(FlowKey::new(ProviderId::Notion, "a:b", "user").is_err());
+        assert!(FlowKey::new(ProviderId::Notion, "org", " ").is_err());
+        assert!(FlowKey::new(ProviderId::Notion, "org", &"u".repeat(129)).is_err());
+    }
+}

@@ -1,0 +1,161 @@
+//! Token-endpoint calls in each provider's own style (client auth, body format), and the token
+//! set they produce. One function serves exchange and refresh for all three providers.
+
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::config::ProviderSettings;
+use crate::error::{scrub, Error, Result};
+use crate::provider::{ClientAuth, TokenBody};
+use crate::secret::Secret;
+
+/// What a connection holds. Secrets stay in `Secret`s; the rest may be shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenSet {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    /// When the access token stops working (`None`: it does not expire).
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When to refresh ahead of expiry: a tenth of the lifetime early, at most five minutes.
+    pub refresh_at: Option<DateTime<Utc>>,
+    pub scopes: Vec<String>,
+    /// The account or workspace, as the token response names it (HubSpot portal, Notion workspace).
+    pub account: Option<String>,
+}
+
+impl TokenSet {
+    /// Reads a token response body.
+    pub(crate) fn from_response(settings: &ProviderSettings, body: &Value) -> Result<TokenSet> {
+        let provider = settings.provider;
+        let bad = |m: &str| Error::BadResponse { provider, message: m.to_string() };
+        let access = body.get("access_token").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| bad("no access_token in the token response"))?;
+        let refresh = body.get("refresh_token").and_then(Value::as_str).filter(|s| !s.is_empty());
+        let expires_in = body.get("expires_in").and_then(Value::as_u64).or(settings.spec().default_expires_in);
+        let now = Utc::now();
+        let expires_at = expires_in.map(|s| now + ChronoDuration::seconds(s as i64));
+        let refresh_at = expires_in.map(|s| now + ChronoDuration::seconds((s - (s / 10).min(300)) as i64));
+        let scopes = match (body.get("scope"), body.get("scopes")) {
+            (Some(Value::String(s)), _) => s.split_whitespace().map(String::from).collect(),
+            (_, Some(Value::Array(a))) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
+            _ => Vec::new(),
+        };
+        let account = match (body.get("workspace_name").and_then(Value::as_str), body.get("hub_id").and_then(Value::as_u64)) {
+            (Some(ws), _) => Some(ws.to_string()),
+            (None, Some(hub)) => Some(format!("HubSpot account {hub}")),
+            _ => None,
+        };
+        Ok(TokenSet {
+            access_token: Secret::new(access),
+            refresh_token: refresh.map(Secret::new),
+            expires_at,
+            refresh_at,
+            scopes,
+            account,
+        })
+    }
+
+    pub fn needs_refresh(&self, now: DateTime<Utc>) -> bool {
+        self.refresh_token.is_some() && self.refresh_at.is_some_and(|t| now >= t)
+    }
+}
+
+/// Why a token call failed, when the difference matters to the caller.
+pub(crate) enum TokenFailure {
+    /// The grant is gone (invalid_grant, BAD_REFRESH_TOKEN, unauthorized): reconnect.
+    GrantRejected(Error),
+    Other(Error),
+}
+
+impl From<TokenFailure> for Error {
+    fn from(f: TokenFailure) -> Error {
+        match f {
+            TokenFailure::GrantRejected(e) | TokenFailure::Other(e) => e,
+        }
+    }
+}
+
+/// POSTs to the token endpoint with the provider's client authentication and body format.
+/// `secrets` are scrubbed from any error message built from the provider's answer.
+pub(crate) async fn token_request(
+    http: &reqwest::Client,
+    settings: &ProviderSettings,
+    params: &[(&str, &str)],
+    secrets: &[&str],
+) -> std::result::Result<TokenSet, TokenFailure> {
+    let provider = settings.provider;
+    let spec = settings.spec();
+    let client_id = settings.require_client_id().map_err(TokenFailure::Other)?;
+    let secret = settings.client_secret.as_ref().map(Secret::expose);
+    let mut fields: Vec<(&str, &str)> = params.to_vec();
+    let mut req = http.post(settings.token_url.clone()).header(reqwest::header::ACCEPT, "application/json");
+    for (k, v) in spec.headers {
+        req = req.header(*k, *v);
+    }
+    match (spec.client_auth, secret) {
+        (ClientAuth::RequestBody, s) => {
+            fields.push(("client_id", client_id));
+            if let Some(s) = s {
+                fields.push(("client_secret", s));
+            }
+        }
+        (ClientAuth::BasicIfSecret, None) => fields.push(("client_id", client_id)),
+        (ClientAuth::BasicIfSecret | ClientAuth::Basic, s) => req = req.basic_auth(client_id, s),
+    }
+    req = match spec.token_body {
+        TokenBody::Form => req.form(&fields),
+        TokenBody::Json => {
+            let map: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
+            req.json(&map)
+        }
+    };
+    let mut all_secrets: Vec<&str> = secrets.to_vec();
+    all_secrets.extend(secret);
+    let resp = req.send().await.map_err(|e| {
+        TokenFailure::Other(Error::Network { provider, message: scrub(&e.without_url().to_string(), &all_secrets) })
+    })?;
+    let status = resp.status();
+    let text = resp.text().await.map_err(|e| {
+        TokenFailure::Other(Error::Network { provider, message: scrub(&e.without_url().to_string(), &all_secrets) })
+    })?;
+    let body: Option<Value> = serde_json::from_str(&text).ok();
+    if !status.is_success() {
+        let field = |k: &str| body.as_ref().and_then(|b| b.get(k)).and_then(Value::as_str).map(String::from);
+        let code = field("error").or(field("code")).or(field("status")).unwrap_or_default();
+        let message = field("error_description").or(field("message")).unwrap_or_else(|| code.clone());
+        let message = if message.is_empty() { format!("HTTP {}", status.as_u16()) } else { message };
+        let error = Error::TokenRequest { provider, status: status.as_u16(), message: scrub(&message, &all_secrets) };
+        let rejected = matches!(code.as_str(), "invalid_grant" | "BAD_REFRESH_TOKEN" | "unauthorized" | "invalid_client")
+            || status == reqwest::StatusCode::UNAUTHORIZED;
+        return Err(if rejected { TokenFailure::GrantRejected(error) } else { TokenFailure::Other(error) });
+    }
+    let body = body.ok_or_else(|| {
+        TokenFailure::Other(Error::BadResponse { provider, message: "the token response is not JSON".into() })
+    })?;
+    TokenSet::from_response(settings, &body).map_err(TokenFailure::Other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::ProviderId;
+    use serde_json::json;
+
+    #[test]
+    fn reads_each_providers_token_response() {
+        let hs = ProviderSettings::defaults(ProviderId::Hubspot);
+        let t = TokenSet::from_response(&hs, &json!({"access_token": "a", "refresh_token": "r", "expires_in": 1800, "hub_id": 42, "scopes": ["oauth"]})).unwrap();
+        assert_eq!(t.account.as_deref(), Some("HubSpot account 42"));
+        assert_eq!(t.scopes, vec!["oauth"]);
+        let lifetime = t.expires_at.unwrap() - t.refresh_at.unwrap();
+        assert_eq!(lifetime.num_seconds(), 180, "refresh a tenth of the lifetime early");
+
+        let nt = ProviderSettings::defaults(ProviderId::Notion);
+        let t = TokenSet::from_response(&nt, &json!({"access_token": "a", "refresh_token": null, "workspace_name": "Acme"})).unwrap();
+        assert_eq!((t.expires_at, t.refresh_token.is_none()), (None, true));
+        assert_eq!(t.account.as_deref(), Some("Acme"));
+        assert!(!t.needs_refresh(Utc::now()));
+
+        assert!(TokenSet::from_response(&nt, &json!({"token": "x"})).is_err());
+    }
+}

@@ -1,0 +1,181 @@
+//! The three providers as data: URLs, client authentication, token body format, PKCE, extra
+//! authorize parameters, headers and token rules. Code elsewhere reads these instead of matching
+//! on the provider, except where data cannot say it (mapping JSON to items).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderId {
+    Hubspot,
+    Airtable,
+    Notion,
+}
+
+impl ProviderId {
+    pub const ALL: [ProviderId; 3] = [ProviderId::Hubspot, ProviderId::Airtable, ProviderId::Notion];
+
+    pub fn as_str(self) -> &'static str {
+        self.spec().key
+    }
+
+    pub fn spec(self) -> &'static ProviderSpec {
+        match self {
+            ProviderId::Hubspot => &HUBSPOT,
+            ProviderId::Airtable => &AIRTABLE,
+            ProviderId::Notion => &NOTION,
+        }
+    }
+}
+
+impl fmt::Display for ProviderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.spec().display_name)
+    }
+}
+
+impl FromStr for ProviderId {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ProviderId::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| crate::Error::InvalidInput(format!("unknown provider `{s}` (expected hubspot, airtable or notion)")))
+    }
+}
+
+/// How the client proves who it is on the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `client_id` and `client_secret` in the body (HubSpot).
+    RequestBody,
+    /// HTTP Basic when a secret is configured, otherwise `client_id` in the body (Airtable).
+    BasicIfSecret,
+    /// Always HTTP Basic (Notion).
+    Basic,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenBody {
+    Form,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pkce {
+    /// The provider requires S256 (Airtable).
+    Required,
+    /// The provider verifies S256 when a challenge was sent (HubSpot); we always send one.
+    Supported,
+    /// Not documented by the provider: sending it would be ignored at best (Notion).
+    Unsupported,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// No documented revocation endpoint: disconnecting forgets the tokens.
+    None,
+    /// `DELETE {api_base}oauth/v1/refresh-tokens/{refresh_token}` (HubSpot).
+    DeleteRefreshToken,
+    /// `POST {api_base}v1/oauth/revoke {"token"}` with Basic auth (Notion).
+    PostRevoke,
+}
+
+#[derive(Debug)]
+pub struct ProviderSpec {
+    pub id: ProviderId,
+    /// Lower-case name used in keys, settings prefixes and commands.
+    pub key: &'static str,
+    pub display_name: &'static str,
+    pub authorize_url: &'static str,
+    pub token_url: &'static str,
+    pub api_base: &'static str,
+    pub default_scopes: &'static [&'static str],
+    pub client_auth: ClientAuth,
+    pub token_body: TokenBody,
+    pub pkce: Pkce,
+    /// Beyond what every authorize URL carries (client_id, redirect_uri, response_type=code,
+    /// scope, state and the PKCE challenge).
+    pub extra_authorize_params: &'static [(&'static str, &'static str)],
+    /// Headers every API and token call carries.
+    pub headers: &'static [(&'static str, &'static str)],
+    /// Refresh replaces both tokens and kills the old pair (Airtable, Notion).
+    pub rotates_refresh_token: bool,
+    /// Lifetime to assume when the token response has no `expires_in` (None: does not expire).
+    pub default_expires_in: Option<u64>,
+    pub revocation: Revocation,
+}
+
+/// The Notion API version this app speaks (data sources; the official SDK's default).
+pub const NOTION_VERSION: &str = "2025-09-03";
+
+pub static HUBSPOT: ProviderSpec = ProviderSpec {
+    id: ProviderId::Hubspot,
+    key: "hubspot",
+    display_name: "HubSpot",
+    authorize_url: "https://app.hubspot.com/oauth/authorize",
+    token_url: "https://api.hubapi.com/oauth/v1/token",
+    api_base: "https://api.hubapi.com/",
+    default_scopes: &["oauth", "crm.objects.contacts.read", "crm.objects.companies.read", "crm.objects.deals.read"],
+    client_auth: ClientAuth::RequestBody,
+    token_body: TokenBody::Form,
+    pkce: Pkce::Supported,
+    extra_authorize_params: &[],
+    headers: &[],
+    rotates_refresh_token: false,
+    default_expires_in: Some(1800),
+    revocation: Revocation::DeleteRefreshToken,
+};
+
+pub static AIRTABLE: ProviderSpec = ProviderSpec {
+    id: ProviderId::Airtable,
+    key: "airtable",
+    display_name: "Airtable",
+    authorize_url: "https://airtable.com/oauth2/v1/authorize",
+    token_url: "https://airtable.com/oauth2/v1/token",
+    api_base: "https://api.airtable.com/",
+    default_scopes: &["data.records:read", "schema.bases:read"],
+    client_auth: ClientAuth::BasicIfSecret,
+    token_body: TokenBody::Form,
+    pkce: Pkce::Required,
+    extra_authorize_params: &[],
+    headers: &[],
+    rotates_refresh_token: true,
+    default_expires_in: Some(3600),
+    revocation: Revocation::None,
+};
+
+pub static NOTION: ProviderSpec = ProviderSpec {
+    id: ProviderId::Notion,
+    key: "notion",
+    display_name: "Notion",
+    authorize_url: "https://api.notion.com/v1/oauth/authorize",
+    token_url: "https://api.notion.com/v1/oauth/token",
+    api_base: "https://api.notion.com/",
+    default_scopes: &[],
+    client_auth: ClientAuth::Basic,
+    token_body: TokenBody::Json,
+    pkce: Pkce::Unsupported,
+    extra_authorize_params: &[("owner", "user")],
+    headers: &[("Notion-Version", NOTION_VERSION)],
+    rotates_refresh_token: true,
+    default_expires_in: None,
+    revocation: Revocation::PostRevoke,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_case_insensitively_and_refuses_unknown() {
+        assert_eq!("HubSpot".parse::<ProviderId>().unwrap(), ProviderId::Hubspot);
+        assert!("salesforce".parse::<ProviderId>().is_err());
+        for p in ProviderId::ALL {
+            assert_eq!(p.spec().id, p);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Shared by the core's integration tests: a sandbox, settings pointing at it, stores (embedded
+//! and a real redis-server), and a "system browser" that approves or denies consent pages.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tributary_core::store::Store;
+use tributary_core::{Core, FlowKey, ProviderId, Settings};
+use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
+use tributary_sandbox::{Provider, Sandbox, SandboxConfig};
+use url::Url;
+
+pub fn sandbox_provider(p: ProviderId) -> Provider {
+    match p {
+        ProviderId::Hubspot => Provider::Hubspot,
+        ProviderId::Airtable => Provider::Airtable,
+        ProviderId::Notion => Provider::Notion,
+    }
+}
+
+pub async fn sandbox(edit: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
+    let mut c = SandboxConfig::default();
+    edit(&mut c);
+    Sandbox::start(c).await.unwrap()
+}
+
+/// Settings pointing every provider at the sandbox, with its registered clients, the loopback
+/// listener on a free port.
+pub fn settings_for(sb: &Sandbox) -> Settings {
+    let mut vars: HashMap<String, String> = HashMap::new();
+    for p in ProviderId::ALL {
+        let e = sb.endpoints(sandbox_provider(p));
+        let c = sb.config().clients.get(sandbox_provider(p));
+        let up = p.as_str().to_uppercase();
+        vars.insert(format!("{up}_CLIENT_ID"), c.client_id.clone());
+        if let Some(s) = &c.client_secret {
+            vars.insert(format!("{up}_CLIENT_SECRET"), s.clone());
+        }
+        vars.insert(format!("{up}_AUTHORIZE_URL"), e.authorize_url.to_string());
+        vars.insert(format!("{up}_TOKEN_URL"), e.token_url.to_string());
+        vars.insert(format!("{up}_API_BASE"), e.api_base.to_string());
+    }
+    vars.insert("TRIBUTARY_REDIRECT_PORT".into(), "0".into());
+    let mut s = Settings::from_vars(|k| vars.get(k).cloned()).unwrap();
+    s.callback_timeout = Duration::from_secs(20);
+    s
+}
+
+/// A fresh (provider, org, user) so tests sharing one Redis never meet.
+pub fn new_key(p: ProviderId) -> FlowKey {
+    let n: u64 = rand_u64();
+    FlowKey::new(p, &format!("org{n}"), &format!("user{n}")).unwrap()
+}
+
+fn rand_u64() -> u64 {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos() ^ (std::process::id() as u128));
+    h.finish()
+}
+
+/// Which store a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StoreKind {
+    Embedded,
+    Redis,
+}
+
+pub const STORES: [StoreKind; 2] = [StoreKind::Embedded, StoreKind::Redis];
+
+/// A real redis-server for this test process: the one the test command started
+/// (`TEST_REDIS_URL`), or one started here on a free loopback port.
+pub fn redis_url() -> String {
+    static SERVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SERVER
+        .get_or_init(|| match std::env::var("TEST_REDIS_URL") {
+            Ok(url) => url,
+            Err(_) => {
+                let server = RedisServer::start();
+                let url = server.url();
+                // Lives as long as the test process.
+                std::mem::forget(server);
+                url
+            }
+        })
+        .clone()
+}
+
+pub async fn open_store(kind: StoreKind) -> Store {
+    match kind {
+        StoreKind::Embedded => Store::open(None).await.unwrap(),
+        StoreKind::Redis => Store::open(Some(&redis_url())).await.unwrap(),
+    }
+}
+
+pub async fn core(sb: &Sandbox, kind: StoreKind) -> Core {
+    Core::with_store(settings_for(sb), open_store(kind).await)
+}
+
+/// A redis-server child process on a loopback port, stoppable and restartable (for outages).
+pub struct RedisServer {
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    pub fn start() -> RedisServer {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut s = RedisServer { port, child: None };
+        s.restart();
+        s
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string(), "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (the test command installs it)");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// What the stand-in browser does on the consent page.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Browser {
+    Approve,
+    Deny,
+    /// Opens the page and never answers (the user walked away).
+    Ignore,
+}
+
+/// Answers the consent page in the background, then follows the redirect to the loopback
+/// listener like a browser; returns the callback URL it delivered (if any).
+pub fn browse(url: &Url, action: Browser) -> tokio::task::JoinHandle<Option<Url>> {
+    let url = url.clone();
+    tokio::spawn(async move {
+        if action == Browser::Ignore {
+            return None;
+        }
+        match decide_consent(url.as_str(), action == Browser::Approve).await.expect("consent page works") {
+            ConsentOutcome::Redirect(cb) => {
+                let _ = reqwest::get(cb.clone()).await;
+                Some(cb)
+            }
+            ConsentOutcome::NoCallback => None,
+        }
+    })
+}
+
+/// Runs the consent page and returns the redirect without delivering it (deep links).
+pub async fn consent_redirect(url: &Url, approve: bool) -> Option<Url> {
+    match decide_consent(url.as_str(), approve).await.expect("consent page works") {
+        ConsentOutcome::Redirect(cb) => Some(cb),
+        ConsentOutcome::NoCallback => None,
+    }
+}
+
+pub fn query(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+/// Replaces one query parameter of a URL.
+pub fn with_query(url: &Url, name: &str, value: Option<&str>) -> Url {
+    let pairs: Vec<(String, String)> = url.query_pairs().filter(|(k, _)| k != name).map(|(k, v)| (k.into(), v.into())).collect();
+    let mut out = url.clone();
+    {
+        let mut q = out.query_pairs_mut();
+        q.clear().extend_pairs(pairs.iter());
+        if let Some(v) = value {
+            q.append_pair(name, v);
+        }
+    }
+    out
+}
