@@ -11,6 +11,8 @@ use url::Url;
 use crate::config::{ProviderStatus, Settings};
 use crate::connection::{Connection, ConnectionSummary};
 use crate::error::{Error, Result};
+use crate::item::IntegrationItem;
+use crate::load::{Cancel, LoadOptions, ProgressFn};
 use crate::oauth::{AuthorizeRequest, FlowKey, LoopbackListener, OAuthFlows};
 use crate::provider::ProviderId;
 use crate::store::Store;
@@ -136,6 +138,18 @@ impl Core {
 
     pub fn connection(&self, key: &FlowKey) -> Result<Arc<Connection>> {
         self.lock().get(key).cloned().ok_or(Error::NotConnected { provider: key.provider })
+    }
+
+    /// Loads every item of a connection (see [`crate::load`]).
+    pub async fn load(
+        &self,
+        key: &FlowKey,
+        options: LoadOptions,
+        progress: Option<ProgressFn>,
+        cancel: Cancel,
+    ) -> Result<Vec<IntegrationItem>> {
+        let connection = self.connection(key)?;
+        crate::load::load(connection, self.http.clone(), options, progress, cancel).await
     }
 
     /// Forgets the connection and revokes its grant where the provider offers revocation.

@@ -50,6 +50,21 @@ pub enum Error {
     #[error("{provider} sent a response that could not be read: {message}")]
     BadResponse { provider: ProviderId, message: String },
 
+    #[error("{provider} answered HTTP {status}: {message}")]
+    Provider { provider: ProviderId, status: u16, message: String },
+
+    #[error("{provider} kept refusing with 429 (rate limited) after {attempts} attempts")]
+    RateLimited { provider: ProviderId, attempts: u32 },
+
+    #[error("{provider} returned the same page cursor twice while listing {listing}; the listing cannot be completed")]
+    RepeatedCursor { provider: ProviderId, listing: String },
+
+    #[error("{provider}: {listing} has more than {pages} pages, the most one load reads")]
+    PageCapReached { provider: ProviderId, listing: String, pages: usize },
+
+    #[error("{provider}: the load stopped after {loaded} items while reading {listing}, so nothing is shown as complete. Cause: {cause}")]
+    LoadIncomplete { provider: ProviderId, listing: String, loaded: usize, cause: Box<Error> },
+
     #[error("the callback listener could not start on port {port}: {message}")]
     Listener { port: u16, message: String },
 
@@ -79,6 +94,11 @@ impl Error {
             Error::Network { .. } => "Network",
             Error::BadResponse { .. } => "BadResponse",
             Error::Listener { .. } => "Listener",
+            Error::Provider { .. } => "Provider",
+            Error::RateLimited { .. } => "RateLimited",
+            Error::RepeatedCursor { .. } => "RepeatedCursor",
+            Error::PageCapReached { .. } => "PageCapReached",
+            Error::LoadIncomplete { .. } => "LoadIncomplete",
             Error::Store(StoreError::Unavailable(_)) => "StoreUnavailable",
             Error::Store(StoreError::Corrupt(_)) => "StoreCorrupt",
             Error::Config(_) => "Config",

@@ -6,6 +6,7 @@ pub mod connection;
 mod core;
 pub mod error;
 pub mod item;
+pub mod load;
 pub mod oauth;
 pub mod provider;
 pub mod secret;

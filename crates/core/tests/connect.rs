@@ -431,3 +431,37 @@ fn base64_encode(b: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
+
+#[tokio::test]
+async fn redis_going_away_mid_flow_is_a_clear_error_and_a_retry_works() {
+    let sb = sandbox(|_| {}).await;
+    let mut redis = RedisServer::start();
+    let store = tributary_core::store::Store::open(Some(&redis.url())).await.unwrap();
+    let core = Core::with_store(settings_for(&sb), store);
+    let key = new_key(ProviderId::Airtable);
+    let request = core.begin_deep_link(&key).await.unwrap();
+    let callback = consent_redirect(&request.url, true).await.unwrap();
+
+    redis.stop();
+    let err = core.complete_deep_link(&callback).await.unwrap_err();
+    assert_eq!(err.kind(), "StoreUnavailable", "{err:?}");
+    assert!(err.to_string().contains("Redis"), "{err}");
+
+    // Redis is back (empty: the pending sign-in is lost with it); starting again works.
+    redis.restart();
+    let mut attempt = 0;
+    let request = loop {
+        attempt += 1;
+        match core.begin_deep_link(&key).await {
+            Ok(r) => break r,
+            Err(e) if attempt < 50 => {
+                assert_eq!(e.kind(), "StoreUnavailable");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("no recovery: {e}"),
+        }
+    };
+    let callback = consent_redirect(&request.url, true).await.unwrap();
+    assert_eq!(core.complete_deep_link(&callback).await.unwrap(), key);
+    assert!(core.take_credentials(&key).await.is_ok());
+}

@@ -1,0 +1,216 @@
+//! One authenticated API request, done right: paced, with a fresh token, 429s waited out
+//! (Retry-After where sent, the provider's documented wait otherwise), transient 5xx and cut-off
+//! bodies retried with bounded back-off, one refresh after a 401, and a typed error for the rest.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use url::Url;
+
+use super::pacing::Pacer;
+use super::Cancel;
+use crate::connection::Connection;
+use crate::error::{scrub, Error, Result};
+use crate::provider::ProviderId;
+
+/// How hard to try before giving up. Defaults follow the providers' documentation.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries of a 5xx, a 529 or a cut-off body.
+    pub max_transient_retries: u32,
+    /// First back-off after a transient failure; doubled each time, with jitter.
+    pub transient_backoff: Duration,
+    /// Retries of a 429.
+    pub max_rate_limit_retries: u32,
+    /// HubSpot sends no Retry-After; its SDK waits 10 s per attempt on the 10-second policy.
+    pub hubspot_rate_wait: Duration,
+    /// Airtable locks a client out for 30 s after a 429.
+    pub airtable_rate_wait: Duration,
+    /// Fallback when Notion's Retry-After is missing.
+    pub notion_rate_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_transient_retries: 4,
+            transient_backoff: Duration::from_millis(500),
+            max_rate_limit_retries: 8,
+            hubspot_rate_wait: Duration::from_secs(10),
+            airtable_rate_wait: Duration::from_secs(30),
+            notion_rate_wait: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What a request failed with that a listing may want to handle itself.
+pub(crate) enum ApiFailure {
+    /// Airtable's list iterator expired (422 LIST_RECORDS_ITERATOR_NOT_AVAILABLE): restart the listing.
+    IteratorExpired,
+    Fatal(Error),
+}
+
+impl From<Error> for ApiFailure {
+    fn from(e: Error) -> Self {
+        ApiFailure::Fatal(e)
+    }
+}
+
+pub(crate) struct Api {
+    pub connection: Arc<Connection>,
+    pub http: reqwest::Client,
+    pub pacer: Arc<Pacer>,
+    pub retry: RetryPolicy,
+    pub cancel: Cancel,
+}
+
+impl Api {
+    pub fn provider(&self) -> ProviderId {
+        self.connection.provider()
+    }
+
+    pub fn url(&self, path: &str) -> Url {
+        self.connection.settings().api_base.join(path).expect("API paths are relative and valid")
+    }
+
+    /// Sends a request (JSON body optional) and returns the parsed JSON answer.
+    pub async fn call(&self, method: Method, url: Url, body: Option<&Value>, rate_key: &str) -> std::result::Result<Value, ApiFailure> {
+        let provider = self.provider();
+        let (mut transient, mut limited, mut refreshed) = (0u32, 0u32, false);
+        loop {
+            self.cancel.check()?;
+            tokio::select! {
+                _ = self.pacer.acquire(rate_key) => {}
+                _ = self.cancel.cancelled() => return Err(Error::Cancelled.into()),
+            }
+            let token = self.connection.access_token().await?;
+            let mut req = self.http.request(method.clone(), url.clone()).bearer_auth(token.expose());
+            for (k, v) in self.connection.settings().spec().headers {
+                req = req.header(*k, *v);
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let sent = tokio::select! {
+                r = req.send() => r,
+                _ = self.cancel.cancelled() => return Err(Error::Cancelled.into()),
+            };
+            let response = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    let message = e.without_url().to_string();
+                    self.back_off(&mut transient, || Error::Network { provider, message: message.clone() }).await?;
+                    continue;
+                }
+            };
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .map(Duration::from_secs_f64);
+            // A body cut short is transport trouble: retry it like a 5xx.
+            let bytes = match response.bytes().await {
+                Ok(b) => b,
+                Err(e) => {
+                    let message = format!("the response was cut off ({})", e.without_url());
+                    self.back_off(&mut transient, || Error::Network { provider, message: message.clone() }).await?;
+                    continue;
+                }
+            };
+            if status.is_success() {
+                return serde_json::from_slice(&bytes).map_err(|e| {
+                    Error::BadResponse { provider, message: format!("the page is not valid JSON ({e})") }.into()
+                });
+            }
+            let body: Option<Value> = serde_json::from_slice(&bytes).ok();
+            let message = error_message(body.as_ref()).unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
+            let message = scrub(&message, &[token.expose()]);
+            match status {
+                StatusCode::UNAUTHORIZED if !refreshed => {
+                    refreshed = true;
+                    match self.connection.refresh_after_unauthorized(&token).await {
+                        Ok(_) => continue,
+                        Err(Error::ReconnectNeeded { .. }) => return Err(Error::ReconnectNeeded { provider }.into()),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                StatusCode::UNAUTHORIZED => return Err(Error::ReconnectNeeded { provider }.into()),
+                StatusCode::TOO_MANY_REQUESTS => {
+                    limited += 1;
+                    if limited > self.retry.max_rate_limit_retries {
+                        return Err(Error::RateLimited { provider, attempts: limited }.into());
+                    }
+                    let wait = retry_after.unwrap_or(match provider {
+                        ProviderId::Hubspot => self.retry.hubspot_rate_wait,
+                        ProviderId::Airtable => self.retry.airtable_rate_wait,
+                        ProviderId::Notion => self.retry.notion_rate_wait,
+                    });
+                    tracing::debug!(provider = provider.as_str(), wait_ms = wait.as_millis() as u64, "rate limited; waiting");
+                    self.sleep(wait).await?;
+                }
+                StatusCode::UNPROCESSABLE_ENTITY
+                    if provider == ProviderId::Airtable
+                        && body.as_ref().and_then(|b| b.pointer("/error/type")).and_then(Value::as_str)
+                            == Some("LIST_RECORDS_ITERATOR_NOT_AVAILABLE") =>
+                {
+                    return Err(ApiFailure::IteratorExpired);
+                }
+                s if s.is_server_error() || s.as_u16() == 529 => {
+                    let code = s.as_u16();
+                    self.back_off(&mut transient, || Error::Provider { provider, status: code, message: message.clone() }).await?;
+                }
+                s => return Err(Error::Provider { provider, status: s.as_u16(), message }.into()),
+            }
+        }
+    }
+
+    /// Waits before a transient retry, or gives up with `error()` when retries are spent.
+    async fn back_off(&self, attempt: &mut u32, error: impl Fn() -> Error) -> std::result::Result<(), ApiFailure> {
+        *attempt += 1;
+        if *attempt > self.retry.max_transient_retries {
+            return Err(error().into());
+        }
+        let base = self.retry.transient_backoff * 2u32.pow(*attempt - 1);
+        let jitter = base.mul_f64(rand::random::<f64>() * 0.25);
+        tracing::debug!(provider = self.provider().as_str(), attempt = *attempt, "transient failure; retrying");
+        self.sleep(base + jitter).await.map_err(ApiFailure::Fatal)
+    }
+
+    async fn sleep(&self, d: Duration) -> Result<()> {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => Ok(()),
+            _ = self.cancel.cancelled() => Err(Error::Cancelled),
+        }
+    }
+}
+
+/// The human part of the three providers' error bodies.
+fn error_message(body: Option<&Value>) -> Option<String> {
+    let b = body?;
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(String::from);
+    s(b.get("message"))
+        .or_else(|| s(b.pointer("/error/message")))
+        .or_else(|| s(b.pointer("/errors/0/message")))
+        .or_else(|| s(b.get("error")))
+        .or_else(|| s(b.pointer("/error/type")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_every_error_shape() {
+        assert_eq!(error_message(Some(&json!({"status": "error", "message": "m1"}))).as_deref(), Some("m1"));
+        assert_eq!(error_message(Some(&json!({"error": {"type": "T", "message": "m2"}}))).as_deref(), Some("m2"));
+        assert_eq!(error_message(Some(&json!({"errors": [{"error": "RATE", "message": "m3"}]}))).as_deref(), Some("m3"));
+        assert_eq!(error_message(Some(&json!({"error": "NOT_FOUND"}))).as_deref(), Some("NOT_FOUND"));
+        assert_eq!(error_message(Some(&json!({"error": {"type": "X"}}))).as_deref(), Some("X"));
+        assert_eq!(error_message(None), None);
+    }
+}

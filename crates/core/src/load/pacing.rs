@@ -1,0 +1,83 @@
+//! Client-side pacing, so a load runs just under each provider's documented limit instead of
+//! into it: HubSpot 110 per 10 s per account, Airtable 5/s per base, Notion about 3/s.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::provider::ProviderId;
+
+/// At most `max` requests in any `window` per key.
+pub struct Pacer {
+    max: usize,
+    window: Duration,
+    sent: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl Pacer {
+    pub fn new(max: usize, window: Duration) -> Self {
+        Pacer { max, window, sent: Mutex::new(HashMap::new()) }
+    }
+
+    /// The limits this app keeps to, a little under each provider's own so that network jitter
+    /// never pushes a burst over the server's count.
+    pub fn for_provider(provider: ProviderId) -> Self {
+        match provider {
+            ProviderId::Hubspot => Pacer::new(107, Duration::from_millis(10_050)),
+            ProviderId::Airtable => Pacer::new(5, Duration::from_millis(1_030)),
+            ProviderId::Notion => Pacer::new(3, Duration::from_millis(1_020)),
+        }
+    }
+
+    /// A pacer that never waits (rate limits off, as in the raw-throughput benchmark).
+    pub fn unlimited() -> Self {
+        Pacer::new(usize::MAX, Duration::ZERO)
+    }
+
+    /// Requests per second this pacer allows per key.
+    pub fn rate(&self) -> f64 {
+        self.max as f64 / self.window.as_secs_f64()
+    }
+
+    /// Waits until a request under `key` may go, and records it.
+    pub async fn acquire(&self, key: &str) {
+        if self.max == usize::MAX {
+            return;
+        }
+        loop {
+            let wait = {
+                let now = Instant::now();
+                let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+                let log = sent.entry(key.to_string()).or_default();
+                while log.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+                    log.pop_front();
+                }
+                if log.len() < self.max {
+                    log.push_back(now);
+                    return;
+                }
+                self.window - now.duration_since(*log.front().expect("full log"))
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn never_exceeds_max_in_a_window() {
+        let p = Pacer::new(3, Duration::from_millis(200));
+        let start = Instant::now();
+        for _ in 0..7 {
+            p.acquire("k").await;
+        }
+        // 7 requests at 3 per 200 ms need two full windows.
+        assert!(start.elapsed() >= Duration::from_millis(400), "{:?}", start.elapsed());
+        let other = Instant::now();
+        p.acquire("other").await;
+        assert!(other.elapsed() < Duration::from_millis(50), "keys are independent");
+    }
+}
