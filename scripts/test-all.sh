@@ -53,12 +53,10 @@ step "UI tests (Vitest)"
 
 build_ui
 
-step "Rust tests"
+step "Rust tests, then end-to-end tests (the real app under Xvfb through tauri-driver + WebKitWebDriver)"
 cd "$ROOT"
-cargo test --locked --workspace --exclude tributary-e2e
-
-step "end-to-end tests (the real app under Xvfb through tauri-driver + WebKitWebDriver)"
-cargo build --locked -p tributary-desktop --bin tributary
-cargo test --locked -p tributary-e2e -- --test-threads=1
+# One cargo invocation for the whole workspace: one feature resolution, so nothing is compiled
+# twice. It builds the app binary (the shell's integration tests need it) before any test runs.
+cargo test --locked --workspace
 
 step "all tests passed"

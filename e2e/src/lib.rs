@@ -42,15 +42,21 @@ fn require(cond: bool, what: &str) {
     assert!(cond, "end-to-end prerequisite missing: {what}. Run the README's test command, which installs and starts everything.");
 }
 
+/// One app at a time: a second instance would be a second window (and, with the single-instance
+/// plugin, would hand its arguments to the first).
+static ONE_APP_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A running app under WebDriver. Dropping it ends the session's processes.
 pub struct AppSession {
     pub client: Client,
     driver: Child,
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
 
 impl AppSession {
     /// Launches the app with extra environment variables and waits for its WebDriver session.
     pub async fn launch(env: &[(&str, &str)]) -> AppSession {
+        let turn = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         require(std::env::var_os("DISPLAY").is_some(), "DISPLAY (an X server such as Xvfb)");
         let app = app_binary();
         require(app.exists(), &format!("the app binary at {}", app.display()));
@@ -88,7 +94,7 @@ impl AppSession {
                 Err(_) => panic!("WebDriver session creation timed out (is DISPLAY valid?)"),
             }
         };
-        AppSession { client, driver }
+        AppSession { client, driver, _turn: turn }
     }
 
     /// Waits for an element by `data-testid`.
