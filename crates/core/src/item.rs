@@ -1,5 +1,7 @@
 //! IntegrationItem: the one shape every provider's data is mapped to (the seed's 14 fields).
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +10,7 @@ pub struct IntegrationItem {
     pub id: String,
     /// What the item is in its provider, e.g. `contact`, `base`, `table`, `record`, `page`, `data_source`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Cow<'static, str>,
     /// Whether the item holds other items (a base, a table, a data source, an object-type folder).
     pub directory: bool,
     pub parent_path_or_name: Option<String>,

@@ -132,12 +132,12 @@ async fn airtable_loads_bases_tables_and_every_record() {
     for b in 0..data.base_count() {
         let base = data.base(b);
         let bi = by_id[base.id.as_str()];
-        assert_eq!((bi.kind.as_str(), bi.directory, bi.name.as_str()), ("base", true, base.name.as_str()));
+        assert_eq!((bi.kind.as_ref(), bi.directory, bi.name.as_str()), ("base", true, base.name.as_str()));
         assert_eq!(bi.url.as_deref(), Some(format!("https://airtable.com/{}", base.id).as_str()));
         for t in 0..3 {
             let table = data.table(b, t);
             let ti = by_id[table.id.as_str()];
-            assert_eq!((ti.kind.as_str(), ti.directory), ("table", true));
+            assert_eq!((ti.kind.as_ref(), ti.directory), ("table", true));
             assert_eq!(ti.parent_id.as_deref(), Some(base.id.as_str()));
             assert_eq!(ti.children.len(), data.record_count(b, t));
             for r in 0..data.record_count(b, t) {
@@ -186,7 +186,7 @@ async fn notion_loads_every_page_and_data_source() {
         };
         assert_eq!(item.parent_id, expected_parent, "parent of item {k}");
         match expected.kind {
-            NotionKind::DataSource => assert_eq!((item.kind.as_str(), item.directory), ("data_source", true)),
+            NotionKind::DataSource => assert_eq!((item.kind.as_ref(), item.directory), ("data_source", true)),
             NotionKind::Page => assert_eq!(item.kind, "page"),
         }
         if expected_parent.is_none() {

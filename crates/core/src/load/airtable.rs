@@ -1,9 +1,14 @@
 //! Airtable: bases, their tables and the tables' records, every page. Bases load concurrently
 //! (the limit is per base); an expired list offset restarts that table's listing.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use reqwest::Method;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::api::ApiFailure;
@@ -20,8 +25,92 @@ fn bad(message: &str) -> Error {
     Error::BadResponse { provider: ProviderId::Airtable, message: message.into() }
 }
 
-fn str_field<'a>(v: &'a Value, k: &str) -> Result<&'a str> {
-    v.get(k).and_then(Value::as_str).ok_or_else(|| bad(&format!("an object has no `{k}`")))
+#[derive(Deserialize)]
+struct BasesPage {
+    bases: Vec<Base>,
+    offset: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Base {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct TablesPage {
+    tables: Vec<TableMeta>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TableMeta {
+    id: String,
+    name: String,
+    primary_field_id: Option<String>,
+    #[serde(default)]
+    fields: Vec<FieldMeta>,
+}
+
+#[derive(Deserialize)]
+struct FieldMeta {
+    id: String,
+    name: String,
+}
+
+/// A record page, read in place; field values stay raw until the primary one is needed.
+#[derive(Deserialize)]
+struct RecordsPage<'a> {
+    #[serde(borrow)]
+    records: Vec<Record<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Record<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow, default)]
+    created_time: Option<Cow<'a, str>>,
+    /// Left raw: only the primary field is read, and only when the record is mapped.
+    #[serde(borrow)]
+    fields: Option<&'a RawValue>,
+}
+
+/// Just the offset: read first, so the next request can go out while this page is mapped.
+#[derive(Deserialize)]
+struct OffsetOnly<'a> {
+    #[serde(borrow, default)]
+    offset: Option<Cow<'a, str>>,
+}
+
+/// Reads one field of a record's `fields` object without building a map of all of them.
+fn field_value(fields: &RawValue, wanted: &str) -> Option<String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct Find<'w>(&'w str);
+    impl<'de> Visitor<'de> for Find<'_> {
+        type Value = Option<Value>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a fields object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                if found.is_none() && key == self.0 {
+                    found = Some(map.next_value::<Value>()?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(fields.get());
+    match de.deserialize_map(Find(wanted)).ok()?? {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
 }
 
 /// Errors inside a listing: the iterator-expired signal is kept apart so the listing can restart.
@@ -45,15 +134,20 @@ impl From<ApiFailure> for ListError {
     }
 }
 
-pub(crate) async fn load(ctx: &LoadContext) -> Result<Vec<IntegrationItem>> {
-    let bases = list_bases(ctx).await?;
-    let per_base = futures::future::try_join_all(bases.iter().map(|b| load_base(ctx, b))).await?;
-    let mut items = bases;
-    items.extend(per_base.into_iter().flatten());
-    Ok(items)
+fn fatal(e: ListError, what: &str) -> Error {
+    match e {
+        ListError::Fatal(e) => e,
+        ListError::Restart => bad(&format!("the {what} listing expired")),
+    }
 }
 
-async fn list_bases(ctx: &LoadContext) -> Result<Vec<IntegrationItem>> {
+pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
+    let bases = list_bases(ctx).await?;
+    futures::future::try_join_all(bases.iter().map(|b| load_base(ctx, b))).await?;
+    Ok(())
+}
+
+async fn list_bases(ctx: &LoadContext) -> Result<Vec<Base>> {
     let mut bases = Vec::new();
     let spec = PageSpec { provider: ProviderId::Airtable, listing: "bases".into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |offset: Option<String>| async move {
@@ -61,34 +155,29 @@ async fn list_bases(ctx: &LoadContext) -> Result<Vec<IntegrationItem>> {
         if let Some(o) = &offset {
             url.query_pairs_mut().append_pair("offset", o);
         }
-        let page = ctx.api.call(Method::GET, url, None, "meta").await.map_err(ListError::from)?;
-        let next = page.get("offset").and_then(Value::as_str).map(String::from);
-        Ok::<_, ListError>((page, next))
+        let body = ctx.api.call_raw(Method::GET, url, None, "meta").await.map_err(ListError::from)?;
+        let page: BasesPage = ctx.api.parse(&body)?;
+        let next = page.offset.clone();
+        Ok::<_, ListError>((page.bases, next))
     });
     futures::pin_mut!(stream);
-    loop {
-        match stream.try_next().await {
-            Ok(Some(page)) => {
-                let list = page.get("bases").and_then(Value::as_array).ok_or_else(|| bad("no bases array"))?;
-                for b in list {
-                    let id = str_field(b, "id")?;
-                    bases.push(IntegrationItem {
-                        id: id.into(),
-                        kind: "base".into(),
-                        directory: true,
-                        name: str_field(b, "name")?.into(),
-                        url: Some(format!("https://airtable.com/{id}")),
-                        visibility: true,
-                        ..Default::default()
-                    });
-                }
-                ctx.tracker.page("bases", list.len());
-            }
-            Ok(None) => return Ok(bases),
-            Err(ListError::Fatal(e)) => return Err(e),
-            Err(ListError::Restart) => return Err(bad("the bases listing expired")),
-        }
+    while let Some(page) = stream.try_next().await.map_err(|e| fatal(e, "bases"))? {
+        let items = page
+            .iter()
+            .map(|b| IntegrationItem {
+                id: b.id.clone(),
+                kind: Cow::Borrowed("base"),
+                directory: true,
+                name: b.name.clone(),
+                url: Some(format!("https://airtable.com/{}", b.id)),
+                visibility: true,
+                ..Default::default()
+            })
+            .collect();
+        ctx.emit("bases", items);
+        bases.extend(page);
     }
+    Ok(bases)
 }
 
 struct Table {
@@ -97,49 +186,56 @@ struct Table {
     primary_field: Option<String>,
 }
 
-async fn load_base(ctx: &LoadContext, base: &IntegrationItem) -> Result<Vec<IntegrationItem>> {
+async fn load_base(ctx: &LoadContext, base: &Base) -> Result<()> {
     let url = ctx.api.url(&format!("v0/meta/bases/{}/tables", base.id));
-    let page = ctx.api.call(Method::GET, url, None, &base.id).await.map_err(|f| match ListError::from(f) {
-        ListError::Fatal(e) => e,
-        ListError::Restart => bad("unexpected iterator error"),
-    })?;
-    let raw_tables = page.get("tables").and_then(Value::as_array).ok_or_else(|| bad("no tables array"))?;
+    let body = ctx.api.call_raw(Method::GET, url, None, &base.id).await.map_err(|f| fatal(f.into(), "tables"))?;
+    let page: TablesPage = ctx.api.parse(&body)?;
     let mut tables = Vec::new();
     let mut items = Vec::new();
-    for t in raw_tables {
-        let id = str_field(t, "id")?.to_string();
-        let name = str_field(t, "name")?.to_string();
-        let primary_id = t.get("primaryFieldId").and_then(Value::as_str);
-        let primary_field = t
-            .get("fields")
-            .and_then(Value::as_array)
-            .and_then(|fs| fs.iter().find(|f| f.get("id").and_then(Value::as_str) == primary_id))
-            .and_then(|f| f.get("name").and_then(Value::as_str))
-            .map(String::from);
+    for t in page.tables {
+        let primary_field =
+            t.fields.iter().find(|f| Some(&f.id) == t.primary_field_id.as_ref()).map(|f| f.name.clone());
         items.push(IntegrationItem {
-            id: id.clone(),
-            kind: "table".into(),
+            id: t.id.clone(),
+            kind: Cow::Borrowed("table"),
             directory: true,
             parent_path_or_name: Some(base.name.clone()),
             parent_id: Some(base.id.clone()),
-            name: name.clone(),
-            url: Some(format!("https://airtable.com/{}/{id}", base.id)),
+            name: t.name.clone(),
+            url: Some(format!("https://airtable.com/{}/{}", base.id, t.id)),
             visibility: true,
             ..Default::default()
         });
-        tables.push(Table { id, name, primary_field });
+        tables.push(Table { id: t.id, name: t.name, primary_field });
     }
-    ctx.tracker.page(&base.name, items.len());
+    ctx.emit(&base.name, items);
     if ctx.options.airtable_records {
         for table in &tables {
-            items.extend(load_records(ctx, base, table).await?);
+            let records = load_records(ctx, base, table).await?;
+            ctx.emit_quietly(records);
         }
     }
-    Ok(items)
+    Ok(())
 }
 
-async fn load_records(ctx: &LoadContext, base: &IntegrationItem, table: &Table) -> Result<Vec<IntegrationItem>> {
+/// What mapping a record page needs, shared with the task that maps it.
+struct RecordContext {
+    base_id: String,
+    table_id: String,
+    listing: String,
+    primary_field: Option<String>,
+}
+
+/// One table's records. They are held until the table is complete: if Airtable drops the list
+/// iterator, the table starts over without leaving half a listing behind.
+async fn load_records(ctx: &LoadContext, base: &Base, table: &Table) -> Result<Vec<IntegrationItem>> {
     let listing = format!("{} / {}", base.name, table.name);
+    let rc = Arc::new(RecordContext {
+        base_id: base.id.clone(),
+        table_id: table.id.clone(),
+        listing: listing.clone(),
+        primary_field: table.primary_field.clone(),
+    });
     let mut restarts = 0;
     'listing: loop {
         let mut records = Vec::new();
@@ -150,63 +246,59 @@ async fn load_records(ctx: &LoadContext, base: &IntegrationItem, table: &Table) 
             if let Some(o) = &offset {
                 url.query_pairs_mut().append_pair("offset", o);
             }
-            let page = ctx.api.call(Method::GET, url, None, &base.id).await.map_err(ListError::from)?;
-            let next = page.get("offset").and_then(Value::as_str).map(String::from);
-            Ok::<_, ListError>((page, next))
+            let body = ctx.api.call_raw(Method::GET, url, None, &base.id).await.map_err(ListError::from)?;
+            let next: OffsetOnly = ctx.api.parse(&body)?;
+            let next = next.offset.map(Cow::into_owned);
+            Ok::<_, ListError>((body, next))
         });
-        futures::pin_mut!(stream);
-        loop {
-            match stream.try_next().await {
-                Ok(Some(page)) => {
-                    let list = page.get("records").and_then(Value::as_array).ok_or_else(|| bad("no records array"))?;
-                    for r in list {
-                        records.push(record(base, table, &listing, r)?);
-                    }
-                    ctx.tracker.page(&listing, list.len());
-                }
-                Ok(None) => return Ok(records),
-                Err(ListError::Fatal(e)) => return Err(e),
-                Err(ListError::Restart) if restarts < MAX_RESTARTS => {
-                    restarts += 1;
-                    ctx.tracker.forget(records.len());
-                    tracing::info!(listing = %listing, restarts, "Airtable list offset expired; restarting the table");
-                    continue 'listing;
-                }
-                Err(ListError::Restart) => {
-                    return Err(Error::Provider {
-                        provider: ProviderId::Airtable,
-                        status: 422,
-                        message: format!("the record list of {listing} kept expiring ({MAX_RESTARTS} restarts)"),
-                    })
-                }
+        let rc = rc.clone();
+        let map = move |body: &[u8]| map_records(&rc, body);
+        let outcome = super::map_pages(stream, map, |page| {
+            ctx.tracker.page(&listing, page.len());
+            records.extend(page);
+        })
+        .await;
+        match outcome {
+            Ok(()) => return Ok(records),
+            Err(ListError::Fatal(e)) => return Err(e),
+            Err(ListError::Restart) if restarts < MAX_RESTARTS => {
+                restarts += 1;
+                ctx.tracker.uncount(records.len());
+                tracing::info!(listing = %listing, restarts, "Airtable list offset expired; restarting the table");
+                continue 'listing;
+            }
+            Err(ListError::Restart) => {
+                return Err(Error::Provider {
+                    provider: ProviderId::Airtable,
+                    status: 422,
+                    message: format!("the record list of {listing} kept expiring ({MAX_RESTARTS} restarts)"),
+                })
             }
         }
     }
 }
 
-fn record(base: &IntegrationItem, table: &Table, listing: &str, r: &Value) -> Result<IntegrationItem> {
-    let id = str_field(r, "id")?;
-    let name = table
-        .primary_field
-        .as_deref()
-        .and_then(|f| r.pointer(&format!("/fields/{}", f.replace('~', "~0").replace('/', "~1"))))
-        .and_then(|v| match v {
-            Value::String(s) => Some(s.trim().to_string()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Null => None,
-            other => Some(other.to_string()),
-        })
-        .filter(|s| !s.is_empty());
-    Ok(IntegrationItem {
-        id: id.into(),
-        kind: "record".into(),
+fn map_records(rc: &RecordContext, body: &[u8]) -> Result<Vec<IntegrationItem>> {
+    let page: RecordsPage = super::parse_page(ProviderId::Airtable, body)?;
+    Ok(page.records.iter().map(|r| record(rc, r)).collect())
+}
+
+fn record(rc: &RecordContext, r: &Record) -> IntegrationItem {
+    let id = &r.id;
+    let name = match (rc.primary_field.as_deref(), r.fields) {
+        (Some(f), Some(fields)) => field_value(fields, f).filter(|s| !s.is_empty()),
+        _ => None,
+    };
+    IntegrationItem {
+        id: id.to_string(),
+        kind: Cow::Borrowed("record"),
         directory: false,
-        parent_path_or_name: Some(listing.into()),
-        parent_id: Some(table.id.clone()),
+        parent_path_or_name: Some(rc.listing.clone()),
+        parent_id: Some(rc.table_id.clone()),
         name: name.unwrap_or_else(|| id.to_string()),
-        creation_time: r.get("createdTime").and_then(Value::as_str).and_then(|s| s.parse::<DateTime<Utc>>().ok()),
-        url: Some(format!("https://airtable.com/{}/{}/{id}", base.id, table.id)),
+        creation_time: r.created_time.as_deref().and_then(|s| s.parse::<DateTime<Utc>>().ok()),
+        url: Some(format!("https://airtable.com/{}/{}/{id}", rc.base_id, rc.table_id)),
         visibility: true,
         ..Default::default()
-    })
+    }
 }

@@ -75,8 +75,20 @@ impl Api {
         self.connection.settings().api_base.join(path).expect("API paths are relative and valid")
     }
 
-    /// Sends a request (JSON body optional) and returns the parsed JSON answer.
+    /// Sends a request and parses the answer as a JSON value (for small, one-off answers).
     pub async fn call(&self, method: Method, url: Url, body: Option<&Value>, rate_key: &str) -> std::result::Result<Value, ApiFailure> {
+        let bytes = self.call_raw(method, url, body, rate_key).await?;
+        Ok(self.parse(&bytes)?)
+    }
+
+    /// Parses a successful answer into `T`; a body that does not fit is a typed error.
+    pub fn parse<'a, T: serde::Deserialize<'a>>(&self, bytes: &'a [u8]) -> Result<T> {
+        super::parse_page(self.provider(), bytes)
+    }
+
+    /// Sends a request (JSON body optional) and returns the successful answer's body, unparsed,
+    /// so pages can be read into borrowed, typed structures without a copy.
+    pub async fn call_raw(&self, method: Method, url: Url, body: Option<&Value>, rate_key: &str) -> std::result::Result<bytes::Bytes, ApiFailure> {
         let provider = self.provider();
         let (mut transient, mut limited, mut refreshed) = (0u32, 0u32, false);
         loop {
@@ -122,9 +134,7 @@ impl Api {
                 }
             };
             if status.is_success() {
-                return serde_json::from_slice(&bytes).map_err(|e| {
-                    Error::BadResponse { provider, message: format!("the page is not valid JSON ({e})") }.into()
-                });
+                return Ok(bytes);
             }
             let body: Option<Value> = serde_json::from_slice(&bytes).ok();
             let message = error_message(body.as_ref()).unwrap_or_else(|| format!("HTTP {}", status.as_u16()));

@@ -1,9 +1,12 @@
 //! HubSpot: contacts, companies and deals, every page, the three object types at once under one
 //! account-wide pace. Record URLs come from the account's portal id and UI domain.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
 use reqwest::Method;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::api::ApiFailure;
@@ -30,15 +33,72 @@ const OBJECT_TYPES: [ObjectType; 3] = [
     ObjectType { path: "deals", type_id: "0-3", kind: "deal", title: "Deals", properties: "dealname" },
 ];
 
+/// A list page, read in place (strings borrow from the body unless they hold escapes).
+#[derive(Deserialize)]
+struct Page<'a> {
+    #[serde(borrow)]
+    results: Vec<Record<'a>>,
+}
+
+/// Just the cursor: read first, so the next request can go out while this page is mapped.
+#[derive(Deserialize)]
+struct CursorOnly<'a> {
+    #[serde(borrow, default)]
+    paging: Option<Paging<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Paging<'a> {
+    #[serde(borrow)]
+    next: Option<Next<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Next<'a> {
+    #[serde(borrow)]
+    after: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Record<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow, default)]
+    properties: Properties<'a>,
+    #[serde(borrow, default)]
+    created_at: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    updated_at: Option<Cow<'a, str>>,
+    #[serde(default)]
+    archived: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct Properties<'a> {
+    #[serde(borrow, default)]
+    firstname: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    lastname: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    email: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    domain: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    dealname: Option<Cow<'a, str>>,
+}
+
 struct Account {
     portal_id: String,
     ui_domain: String,
 }
 
-pub(crate) async fn load(ctx: &LoadContext) -> Result<Vec<IntegrationItem>> {
-    let account = account(ctx).await?;
-    let lists = futures::future::try_join_all(OBJECT_TYPES.iter().map(|t| list(ctx, &account, t))).await?;
-    Ok(lists.into_iter().flatten().collect())
+pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
+    let account = Arc::new(account(ctx).await?);
+    futures::future::try_join_all(OBJECT_TYPES.iter().map(|t| list(ctx, account.clone(), t))).await?;
+    Ok(())
 }
 
 async fn account(ctx: &LoadContext) -> Result<Account> {
@@ -64,17 +124,18 @@ fn bad(message: &str) -> Error {
     Error::BadResponse { provider: ProviderId::Hubspot, message: message.into() }
 }
 
-async fn list(ctx: &LoadContext, account: &Account, t: &ObjectType) -> Result<Vec<IntegrationItem>> {
+async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) -> Result<()> {
     let folder_id = format!("hubspot:{}", t.path);
-    let mut items = vec![IntegrationItem {
+    ctx.emit_quietly(vec![IntegrationItem {
         id: folder_id.clone(),
-        kind: "object_type".into(),
+        kind: Cow::Borrowed("object_type"),
         directory: true,
         name: t.title.into(),
         url: Some(format!("https://{}/contacts/{}/objects/{}/views/all/list", account.ui_domain, account.portal_id, t.type_id)),
         visibility: true,
         ..Default::default()
-    }];
+    }]);
+    let folder_id: Arc<str> = folder_id.into();
     let spec = PageSpec { provider: ProviderId::Hubspot, listing: t.path.into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |after: Option<String>| async move {
         let mut url = ctx.api.url(&format!("crm/v3/objects/{}", t.path));
@@ -82,45 +143,43 @@ async fn list(ctx: &LoadContext, account: &Account, t: &ObjectType) -> Result<Ve
         if let Some(a) = &after {
             url.query_pairs_mut().append_pair("after", a);
         }
-        let page = ctx.api.call(Method::GET, url, None, RATE_KEY).await.map_err(fatal)?;
-        let next = page.pointer("/paging/next/after").and_then(Value::as_str).map(String::from);
-        Ok::<_, Error>((page, next))
+        let body = ctx.api.call_raw(Method::GET, url, None, RATE_KEY).await.map_err(fatal)?;
+        let cursor: CursorOnly = ctx.api.parse(&body)?;
+        let next = cursor.paging.and_then(|p| p.next).map(|n| n.after.into_owned());
+        Ok::<_, Error>((body, next))
     });
-    futures::pin_mut!(stream);
-    while let Some(page) = stream.try_next().await? {
-        let results = page.get("results").and_then(Value::as_array).ok_or_else(|| bad("a page has no results array"))?;
-        for r in results {
-            items.push(record(account, t, &folder_id, r)?);
-        }
-        ctx.tracker.page(t.path, results.len());
-    }
-    Ok(items)
+    let map = move |body: &[u8]| {
+        let page: Page = super::parse_page(ProviderId::Hubspot, body)?;
+        Ok(page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect())
+    };
+    super::map_pages(stream, map, |items| ctx.emit(t.path, items)).await
 }
 
-fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Value) -> Result<IntegrationItem> {
-    let id = r.get("id").and_then(Value::as_str).ok_or_else(|| bad("a record has no id"))?;
-    let prop = |k: &str| r.pointer(&format!("/properties/{k}")).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> IntegrationItem {
+    let id = &r.id;
+    let p = &r.properties;
+    let clean = |v: &Option<Cow<str>>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
     let name = match t.kind {
-        "contact" => match (prop("firstname"), prop("lastname")) {
+        "contact" => match (clean(&p.firstname), clean(&p.lastname)) {
             (Some(f), Some(l)) => Some(format!("{f} {l}")),
-            (Some(n), None) | (None, Some(n)) => Some(n.to_string()),
-            (None, None) => prop("email").map(String::from),
+            (Some(n), None) | (None, Some(n)) => Some(n),
+            (None, None) => clean(&p.email),
         },
-        "company" => prop("name").or(prop("domain")).map(String::from),
-        _ => prop("dealname").map(String::from),
+        "company" => clean(&p.name).or_else(|| clean(&p.domain)),
+        _ => clean(&p.dealname),
     };
-    let time = |k: &str| r.get(k).and_then(Value::as_str).and_then(|s| s.parse::<DateTime<Utc>>().ok());
-    Ok(IntegrationItem {
+    let time = |v: &Option<Cow<str>>| v.as_deref().and_then(|s| s.parse::<DateTime<Utc>>().ok());
+    IntegrationItem {
         id: format!("{}:{id}", t.kind),
-        kind: t.kind.into(),
+        kind: Cow::Borrowed(t.kind),
         directory: false,
         parent_path_or_name: Some(t.title.into()),
         parent_id: Some(folder_id.into()),
         name: name.unwrap_or_else(|| format!("{} {id}", t.kind)),
-        creation_time: time("createdAt"),
-        last_modified_time: time("updatedAt"),
+        creation_time: time(&r.created_at),
+        last_modified_time: time(&r.updated_at),
         url: Some(format!("https://{}/contacts/{}/record/{}/{id}", account.ui_domain, account.portal_id, t.type_id)),
-        visibility: !r.get("archived").and_then(Value::as_bool).unwrap_or(false),
+        visibility: !r.archived,
         ..Default::default()
-    })
+    }
 }

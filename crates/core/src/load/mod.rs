@@ -108,8 +108,8 @@ impl Tracker {
         }
     }
 
-    /// Items that came back from listings that had to be restarted are not counted twice.
-    pub fn forget(&self, items: usize) {
+    /// Takes back items counted from a listing that had to start over.
+    pub fn uncount(&self, items: usize) {
         self.items.fetch_sub(items, Ordering::Relaxed);
     }
 
@@ -123,6 +123,59 @@ pub(crate) struct LoadContext {
     pub api: api::Api,
     pub options: LoadOptions,
     pub tracker: Tracker,
+    /// Items land here page by page, so concurrent listings never need merging (a merge would
+    /// hold every item twice at the peak).
+    sink: Mutex<Vec<IntegrationItem>>,
+}
+
+impl LoadContext {
+    /// Adds a finished page (or a finished listing) of items.
+    pub fn emit(&self, listing: &str, items: Vec<IntegrationItem>) {
+        self.tracker.page(listing, items.len());
+        self.sink.lock().unwrap_or_else(|e| e.into_inner()).extend(items);
+    }
+
+    /// Adds items that are not a page of their own (folders, bases).
+    pub fn emit_quietly(&self, items: Vec<IntegrationItem>) {
+        self.sink.lock().unwrap_or_else(|e| e.into_inner()).extend(items);
+    }
+}
+
+/// Reads a listing's pages and maps each one on its own task while the next page is being
+/// fetched, so parsing never holds up the request chain. Mapped pages reach `on_page` in order.
+pub(crate) async fn map_pages<S, E, M, F>(stream: S, map: M, mut on_page: F) -> std::result::Result<(), E>
+where
+    S: futures::Stream<Item = std::result::Result<bytes::Bytes, E>>,
+    E: From<Error>,
+    M: Fn(&[u8]) -> Result<Vec<IntegrationItem>> + Send + Sync + 'static,
+    F: FnMut(Vec<IntegrationItem>),
+{
+    use futures::TryStreamExt;
+    let map = Arc::new(map);
+    let mut mapping: std::collections::VecDeque<tokio::task::JoinHandle<Result<Vec<IntegrationItem>>>> = Default::default();
+    futures::pin_mut!(stream);
+    while let Some(body) = stream.try_next().await? {
+        let map = map.clone();
+        mapping.push_back(tokio::spawn(async move { map(&body) }));
+        // Keep a couple of pages in flight; more would only hold memory.
+        while mapping.len() > 2 {
+            on_page(join(mapping.pop_front().expect("non-empty")).await?);
+        }
+    }
+    while let Some(task) = mapping.pop_front() {
+        on_page(join(task).await?);
+    }
+    Ok(())
+}
+
+/// Parses a page body into `T`; a body that does not fit is a typed error.
+pub(crate) fn parse_page<'a, T: serde::Deserialize<'a>>(provider: ProviderId, body: &'a [u8]) -> Result<T> {
+    serde_json::from_slice(body)
+        .map_err(|e| Error::BadResponse { provider, message: format!("the page is not valid JSON ({e})") })
+}
+
+async fn join(task: tokio::task::JoinHandle<Result<Vec<IntegrationItem>>>) -> Result<Vec<IntegrationItem>> {
+    task.await.map_err(|e| Error::Config(format!("a page-mapping task failed: {e}")))?
 }
 
 /// Loads every item the connection can see. Either all of them, or an error that says what
@@ -140,6 +193,7 @@ pub async fn load(
         api: api::Api { connection, http, pacer, retry: options.retry.clone(), cancel },
         options,
         tracker: Tracker::new(provider, progress),
+        sink: Mutex::new(Vec::new()),
     };
     tracing::info!(provider = provider.as_str(), "load started");
     let result = match provider {
@@ -148,14 +202,20 @@ pub async fn load(
         ProviderId::Notion => notion::load(&ctx).await,
     };
     match result {
-        Ok(items) => {
-            let items = link(items);
+        Ok(()) => {
+            let items = link(ctx.sink.into_inner().unwrap_or_else(|e| e.into_inner()));
             tracing::info!(provider = provider.as_str(), items = items.len(), "load complete");
             Ok(items)
         }
         Err(e @ (Error::Cancelled | Error::ReconnectNeeded { .. } | Error::NotConnected { .. })) => Err(e),
         Err(cause) => {
-            let (loaded, listing) = ctx.tracker.snapshot();
+            let (loaded, last_listing) = ctx.tracker.snapshot();
+            // The listing the error names, else the one that last delivered a page.
+            let listing = match &cause {
+                Error::RepeatedCursor { listing, .. } | Error::PageCapReached { listing, .. } => listing.clone(),
+                _ if last_listing.is_empty() => "the first pages".to_string(),
+                _ => last_listing,
+            };
             tracing::warn!(provider = provider.as_str(), %listing, error = %cause, "load failed");
             Err(Error::LoadIncomplete { provider, listing, loaded, cause: Box::new(cause) })
         }
@@ -164,44 +224,61 @@ pub async fn load(
 
 /// Makes the list self-consistent: one item per id (the first seen), every `parent_id` naming
 /// an item of this load (or cleared), and `children` listing each item's children in order.
-fn link(items: Vec<IntegrationItem>) -> Vec<IntegrationItem> {
-    let mut seen = HashMap::with_capacity(items.len());
-    let mut items: Vec<IntegrationItem> = items
-        .into_iter()
-        .filter(|i| {
-            let fresh = !seen.contains_key(&i.id);
-            if fresh {
-                seen.insert(i.id.clone(), seen.len());
-            }
-            fresh
-        })
-        .collect();
-    let mut children: Vec<Vec<String>> = vec![Vec::new(); items.len()];
-    let mut parent_names: Vec<Option<String>> = vec![None; items.len()];
-    for (i, item) in items.iter().enumerate() {
-        if let Some(p) = &item.parent_id {
-            if let Some(&pi) = seen.get(p) {
-                children[pi].push(item.id.clone());
-                parent_names[i] = Some(items[pi].name.clone());
-            }
+/// Works on positions, borrowing ids, so the only copies made are the ids `children` must hold.
+fn link(mut items: Vec<IntegrationItem>) -> Vec<IntegrationItem> {
+    let (keep, parent_of) = {
+        let mut index: HashMap<&str, usize> = HashMap::with_capacity(items.len());
+        let keep: Vec<bool> = items.iter().enumerate().map(|(i, item)| index.try_insert_or_keep(&item.id, i)).collect();
+        let parent_of: Vec<Option<usize>> = items
+            .iter()
+            .map(|item| item.parent_id.as_deref().and_then(|p| index.get(p).copied()))
+            .collect();
+        (keep, parent_of)
+    };
+    let mut children: HashMap<usize, Vec<String>> = HashMap::new();
+    for (i, parent) in parent_of.iter().enumerate() {
+        if let (true, Some(p)) = (keep[i], parent) {
+            children.entry(*p).or_default().push(items[i].id.clone());
         }
     }
-    for ((item, kids), parent_name) in items.iter_mut().zip(children).zip(parent_names) {
-        match parent_name {
-            Some(name) => {
-                if item.parent_path_or_name.is_none() {
-                    item.parent_path_or_name = Some(name);
-                }
+    for i in 0..items.len() {
+        match parent_of[i] {
+            Some(p) if items[i].parent_path_or_name.is_none() => {
+                let name = items[p].name.clone();
+                items[i].parent_path_or_name = Some(name);
             }
-            None => item.parent_id = None,
+            Some(_) => {}
+            None => items[i].parent_id = None,
         }
-        if !kids.is_empty() {
+        if let Some(kids) = children.remove(&i) {
             // Whatever holds items is a directory (a Notion page with sub-pages, for one).
-            item.directory = true;
-            item.children = kids;
+            items[i].directory = true;
+            items[i].children = kids;
         }
     }
+    let mut position = 0;
+    items.retain(|_| {
+        position += 1;
+        keep[position - 1]
+    });
     items
+}
+
+trait FirstWins<'a> {
+    /// Records `i` as the position of `id` unless the id was seen; returns whether it was new.
+    fn try_insert_or_keep(&mut self, id: &'a str, i: usize) -> bool;
+}
+
+impl<'a> FirstWins<'a> for HashMap<&'a str, usize> {
+    fn try_insert_or_keep(&mut self, id: &'a str, i: usize) -> bool {
+        match self.entry(id) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+                true
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -215,6 +292,7 @@ mod tests {
     #[test]
     fn link_dedupes_resolves_parents_and_fills_children() {
         let items = link(vec![item("a", None), item("b", Some("a")), item("c", Some("missing")), item("b", Some("x"))]);
+        assert_eq!(items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(items.len(), 3);
         assert_eq!(items[0].children, vec!["b"]);
         assert_eq!(items[1].parent_path_or_name.as_deref(), Some("na"));

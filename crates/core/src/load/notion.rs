@@ -2,10 +2,14 @@
 //! `/v1/search`, one cursor chain paced at about 3 requests a second. Data sources are
 //! directories; a page's parent is a page, a data source, or the workspace.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::json;
+use serde_json::value::RawValue;
 
 use super::api::ApiFailure;
 use super::pages::{pages, PageSpec};
@@ -25,95 +29,150 @@ fn fatal(f: ApiFailure) -> Error {
     }
 }
 
-pub(crate) async fn load(ctx: &LoadContext) -> Result<Vec<IntegrationItem>> {
-    let mut items = Vec::new();
+/// A search page, read in place.
+#[derive(Deserialize)]
+struct SearchPage<'a> {
+    #[serde(borrow)]
+    results: Vec<Object<'a>>,
+}
+
+/// Just the cursor: read first, so the next request can go out while this page is mapped.
+#[derive(Deserialize)]
+struct CursorOnly<'a> {
+    #[serde(borrow, default)]
+    next_cursor: Option<Cow<'a, str>>,
+    #[serde(default)]
+    has_more: bool,
+}
+
+#[derive(Deserialize)]
+struct Object<'a> {
+    #[serde(borrow)]
+    object: Cow<'a, str>,
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow, default)]
+    created_time: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    last_edited_time: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    url: Option<Cow<'a, str>>,
+    #[serde(default)]
+    in_trash: bool,
+    #[serde(default)]
+    archived: bool,
+    #[serde(borrow, default)]
+    parent: Option<Parent<'a>>,
+    #[serde(borrow, default)]
+    database_parent: Option<Parent<'a>>,
+    /// Data sources (and databases) carry their title here.
+    #[serde(borrow, default)]
+    title: Option<Vec<RichText<'a>>>,
+    /// Pages carry it in the one property of type `title`, whatever its name.
+    #[serde(borrow, default)]
+    properties: HashMap<Cow<'a, str>, Property<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Parent<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    page_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data_source_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    database_id: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct Property<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Cow<'a, str>,
+    /// Rich text on a page; a schema (`{}`) on a data source. Read only for pages.
+    #[serde(borrow, default)]
+    title: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RichText<'a> {
+    #[serde(borrow, default)]
+    plain_text: Cow<'a, str>,
+}
+
+pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
     let spec = PageSpec { provider: ProviderId::Notion, listing: "search".into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |cursor: Option<String>| async move {
         let mut body = json!({ "page_size": 100 });
         if let Some(c) = cursor {
             body["start_cursor"] = json!(c);
         }
-        let page = ctx.api.call(Method::POST, ctx.api.url("v1/search"), Some(&body), "search").await.map_err(fatal)?;
-        let next = match (page.get("has_more").and_then(Value::as_bool), page.get("next_cursor").and_then(Value::as_str)) {
-            (Some(true), Some(c)) => Some(c.to_string()),
-            (Some(true), None) => return Err(bad("has_more is true but next_cursor is missing")),
-            _ => None,
+        let raw = ctx.api.call_raw(Method::POST, ctx.api.url("v1/search"), Some(&body), "search").await.map_err(fatal)?;
+        let cursor: CursorOnly = ctx.api.parse(&raw)?;
+        let next = match (cursor.has_more, cursor.next_cursor) {
+            (true, Some(c)) => Some(c.into_owned()),
+            (true, None) => return Err(bad("has_more is true but next_cursor is missing")),
+            (false, _) => None,
         };
-        Ok::<_, Error>((page, next))
+        Ok::<_, Error>((raw, next))
     });
-    futures::pin_mut!(stream);
-    while let Some(page) = stream.try_next().await? {
-        let results = page.get("results").and_then(Value::as_array).ok_or_else(|| bad("no results array"))?;
-        for r in results {
-            if let Some(item) = item(r)? {
-                items.push(item);
-            }
-        }
-        ctx.tracker.page("search", results.len());
-    }
-    Ok(items)
-}
-
-/// Joins a rich-text array's plain text.
-fn plain_text(rich: Option<&Value>) -> String {
-    rich.and_then(Value::as_array)
-        .map(|runs| runs.iter().filter_map(|r| r.get("plain_text").and_then(Value::as_str)).collect())
-        .unwrap_or_default()
-}
-
-fn item(r: &Value) -> Result<Option<IntegrationItem>> {
-    let object = r.get("object").and_then(Value::as_str).unwrap_or_default();
-    let id = r.get("id").and_then(Value::as_str).ok_or_else(|| bad("a result has no id"))?;
-    let (kind, directory, title) = match object {
-        "page" => {
-            // The title is the one property of type "title", whatever it is called.
-            let title = r
-                .get("properties")
-                .and_then(Value::as_object)
-                .and_then(|props| props.values().find(|p| p.get("type").and_then(Value::as_str) == Some("title")))
-                .map(|p| plain_text(p.get("title")))
-                .unwrap_or_default();
-            ("page", false, title)
-        }
-        "data_source" | "database" => (object, true, plain_text(r.get("title"))),
-        // Unknown object kinds (a future API addition) are left out rather than mislabelled.
-        _ => return Ok(None),
+    let map = |body: &[u8]| {
+        let page: SearchPage = super::parse_page(ProviderId::Notion, body)?;
+        Ok(page.results.iter().filter_map(item).collect())
     };
-    let (parent_id, parent_path) = parent(r);
-    let time = |k: &str| r.get(k).and_then(Value::as_str).and_then(|s| s.parse::<DateTime<Utc>>().ok());
-    let trashed = r.get("in_trash").and_then(Value::as_bool).unwrap_or(false) || r.get("archived").and_then(Value::as_bool).unwrap_or(false);
-    Ok(Some(IntegrationItem {
-        id: id.into(),
-        kind: kind.into(),
+    super::map_pages(stream, map, |items| ctx.emit("search", items)).await
+}
+
+fn plain_text(runs: &[RichText]) -> String {
+    runs.iter().map(|r| r.plain_text.as_ref()).collect()
+}
+
+fn item(r: &Object) -> Option<IntegrationItem> {
+    let (kind, directory, title) = match r.object.as_ref() {
+        "page" => {
+            let title = r
+                .properties
+                .values()
+                .find(|p| p.kind == "title")
+                .and_then(|p| p.title)
+                .and_then(|raw| serde_json::from_str::<Vec<RichText>>(raw.get()).ok())
+                .map(|runs| plain_text(&runs));
+            ("page", false, title.unwrap_or_default())
+        }
+        "data_source" => ("data_source", true, r.title.as_deref().map(plain_text).unwrap_or_default()),
+        "database" => ("database", true, r.title.as_deref().map(plain_text).unwrap_or_default()),
+        // Unknown object kinds (a future API addition) are left out rather than mislabelled.
+        _ => return None,
+    };
+    // A data source's own parent is its database container, which search does not return, so
+    // it hangs under the database's parent.
+    let parent = match (kind, &r.database_parent) {
+        ("data_source", Some(dp)) => Some(dp),
+        _ => r.parent.as_ref(),
+    };
+    let (parent_id, parent_path) = match parent {
+        Some(p) => match p.kind.as_ref() {
+            "page_id" => (p.page_id.as_deref().map(String::from), None),
+            "data_source_id" => (p.data_source_id.as_deref().map(String::from), None),
+            "database_id" => (p.database_id.as_deref().map(String::from), None),
+            "block_id" => (None, Some("a block".to_string())),
+            "workspace" => (None, Some("Workspace".to_string())),
+            _ => (None, None),
+        },
+        None => (None, None),
+    };
+    let time = |v: &Option<Cow<str>>| v.as_deref().and_then(|s| s.parse::<DateTime<Utc>>().ok());
+    Some(IntegrationItem {
+        id: r.id.to_string(),
+        kind: Cow::Borrowed(kind),
         directory,
         parent_path_or_name: parent_path,
         parent_id,
         name: if title.trim().is_empty() { "Untitled".into() } else { title },
-        creation_time: time("created_time"),
-        last_modified_time: time("last_edited_time"),
-        url: r.get("url").and_then(Value::as_str).map(String::from),
-        visibility: !trashed,
+        creation_time: time(&r.created_time),
+        last_modified_time: time(&r.last_edited_time),
+        url: r.url.as_deref().map(String::from),
+        visibility: !(r.in_trash || r.archived),
         ..Default::default()
-    }))
-}
-
-/// The parent's id (when it can be an item of the load) and, where the parent is not an item,
-/// what it is. A data source's own parent is its database container, which search does not
-/// return, so it hangs under the database's parent.
-fn parent(r: &Value) -> (Option<String>, Option<String>) {
-    let of = |p: &Value| -> (Option<String>, Option<String>) {
-        let s = |k: &str| p.get(k).and_then(Value::as_str).map(String::from);
-        match p.get("type").and_then(Value::as_str) {
-            Some("page_id") => (s("page_id"), None),
-            Some("data_source_id") => (s("data_source_id"), None),
-            Some("database_id") => (s("database_id"), None),
-            Some("block_id") => (None, Some("a block".into())),
-            Some("workspace") => (None, Some("Workspace".into())),
-            _ => (None, None),
-        }
-    };
-    match (r.get("object").and_then(Value::as_str), r.get("database_parent")) {
-        (Some("data_source"), Some(dp)) if dp.is_object() => of(dp),
-        _ => r.get("parent").map(of).unwrap_or((None, None)),
-    }
+    })
 }

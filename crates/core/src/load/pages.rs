@@ -6,8 +6,6 @@ use std::collections::HashSet;
 use std::future::Future;
 
 use futures::stream::{self, Stream};
-use serde_json::Value;
-
 use crate::error::Error;
 use crate::provider::ProviderId;
 
@@ -26,10 +24,10 @@ struct State<F> {
 }
 
 /// `fetch(cursor)` returns a page and the cursor of the next one (`None` on the last page).
-pub(crate) fn pages<F, Fut, E>(spec: PageSpec, fetch: F) -> impl Stream<Item = Result<Value, E>>
+pub(crate) fn pages<T, F, Fut, E>(spec: PageSpec, fetch: F) -> impl Stream<Item = Result<T, E>>
 where
     F: FnMut(Option<String>) -> Fut,
-    Fut: Future<Output = Result<(Value, Option<String>), E>>,
+    Fut: Future<Output = Result<(T, Option<String>), E>>,
     E: From<Error>,
 {
     let state = State { fetch, cursor: None, seen: HashSet::new(), pages: 0, done: false };
@@ -58,7 +56,7 @@ where
 mod tests {
     use super::*;
     use futures::TryStreamExt;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn spec(max: usize) -> PageSpec {
         PageSpec { provider: ProviderId::Notion, listing: "search".into(), max_pages: max }
@@ -70,13 +68,13 @@ mod tests {
             let n: u32 = c.map_or(0, |c| c.parse().unwrap());
             Ok::<_, Error>((json!(n), (n < 2).then(|| (n + 1).to_string())))
         });
-        assert_eq!(s.try_collect::<Vec<_>>().await.unwrap(), vec![json!(0), json!(1), json!(2)]);
+        assert_eq!(s.try_collect::<Vec<Value>>().await.unwrap(), vec![json!(0), json!(1), json!(2)]);
     }
 
     #[tokio::test]
     async fn a_repeated_cursor_is_an_error() {
         let s = pages(spec(10), |_| async { Ok::<_, Error>((json!(0), Some("same".to_string()))) });
-        assert!(matches!(s.try_collect::<Vec<_>>().await, Err(Error::RepeatedCursor { .. })));
+        assert!(matches!(s.try_collect::<Vec<Value>>().await, Err(Error::RepeatedCursor { .. })));
     }
 
     #[tokio::test]
@@ -85,6 +83,6 @@ mod tests {
             let n: u32 = c.map_or(0, |c| c.parse().unwrap());
             Ok::<_, Error>((json!(n), Some((n + 1).to_string())))
         });
-        assert!(matches!(s.try_collect::<Vec<_>>().await, Err(Error::PageCapReached { pages: 3, .. })));
+        assert!(matches!(s.try_collect::<Vec<Value>>().await, Err(Error::PageCapReached { pages: 3, .. })));
     }
 }

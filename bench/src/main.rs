@@ -1,0 +1,358 @@
+//! `tributary-bench`: figures for BENCHMARKS.md, measured against the provider sandbox running
+//! as its own process (so its memory and CPU are not the loader's).
+//!
+//! ```text
+//! cargo build --release -p tributary-sandbox -p tributary-bench
+//! target/release/tributary-bench load            # all figures of the Load issue
+//! ```
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use tributary_core::load::{Cancel, LoadOptions};
+use tributary_core::store::Store;
+use tributary_core::{Core, FlowKey, ProviderId, Settings};
+use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
+
+#[derive(Parser)]
+#[command(name = "tributary-bench", about = "Benchmarks that print figures")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Load throughput (raw-fetch ratio, rate-limit ratio) and peak memory, per provider.
+    Load {
+        /// Items per provider for the unlimited runs and the memory probe.
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+        /// Items per provider for the rate-limited runs (sized so each lasts 15-30 s).
+        #[arg(long, default_value = "30000,60000,6000")]
+        limited_items: String,
+        /// Skip the rate-limited runs (they take about a minute and a half).
+        #[arg(long)]
+        skip_limited: bool,
+    },
+    /// (internal) Loads one provider in this process and prints its peak RSS and JSON size.
+    RssProbe {
+        #[arg(long)]
+        provider: String,
+    },
+}
+
+/// The sandbox binary, built beside this one.
+fn sandbox_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    exe.with_file_name(format!("tributary-sandbox{}", std::env::consts::EXE_SUFFIX))
+}
+
+struct SandboxProcess {
+    child: Child,
+    vars: HashMap<String, String>,
+}
+
+impl SandboxProcess {
+    fn start(items: &[usize; 3], rate_limits: bool) -> SandboxProcess {
+        let bin = sandbox_binary();
+        assert!(bin.exists(), "build the sandbox first: cargo build --release -p tributary-sandbox ({})", bin.display());
+        let mut cmd = Command::new(&bin);
+        cmd.args(["--hubspot-port", "0", "--airtable-port", "0", "--notion-port", "0"])
+            .args(["--hubspot-items", &items[0].to_string(), "--airtable-items", &items[1].to_string()])
+            .args(["--notion-items", &items[2].to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if rate_limits {
+            cmd.arg("--rate-limits");
+        }
+        let mut child = cmd.spawn().expect("start the sandbox");
+        let mut vars = HashMap::new();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        for line in out.lines() {
+            let line = line.unwrap();
+            if let Some((k, v)) = line.split_once('=').filter(|_| !line.starts_with('#')) {
+                vars.insert(k.to_string(), v.to_string());
+            }
+            if line.starts_with("# NOTION items") {
+                break;
+            }
+        }
+        SandboxProcess { child, vars }
+    }
+
+    fn settings(&self) -> Settings {
+        Settings::from_vars(|k| self.vars.get(k).cloned()).expect("sandbox settings")
+    }
+
+    fn api_base(&self, p: ProviderId) -> url::Url {
+        url::Url::parse(&self.vars[&format!("{}_API_BASE", p.as_str().to_uppercase())]).unwrap()
+    }
+
+    async fn stats(&self, p: ProviderId) -> serde_json::Value {
+        let url = self.api_base(p).join("_sandbox/stats").unwrap();
+        reqwest::get(url).await.unwrap().json::<serde_json::Value>().await.unwrap()["stats"].clone()
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Signs in through the sandbox's consent page (deep-link route) and returns the connection key.
+async fn connect(core: &Core, p: ProviderId) -> FlowKey {
+    let key = FlowKey::new(p, "BenchOrg", "BenchUser").unwrap();
+    let request = core.begin_deep_link(&key).await.unwrap();
+    let ConsentOutcome::Redirect(callback) = decide_consent(request.url.as_str(), true).await.unwrap() else {
+        panic!("consent refused")
+    };
+    core.complete_deep_link(&callback).await.unwrap();
+    core.take_credentials(&key).await.unwrap();
+    key
+}
+
+fn unpaced() -> LoadOptions {
+    LoadOptions { pace: false, ..LoadOptions::default() }
+}
+
+/// The quoted value after `"key":` in a JSON text, found without parsing the document.
+fn quoted_after(body: &str, key: &str) -> Option<String> {
+    let at = body.rfind(&format!("\"{key}\":\""))? + key.len() + 4;
+    Some(body[at..at + body[at..].find('"')?].to_string())
+}
+
+/// The same pages the loader reads, with the same concurrency, by a bare client: no JSON
+/// parsing (cursors are cut out of the text), no mapping. Returns (pages, bytes).
+async fn raw_fetch(api: &url::Url, p: ProviderId, token: &str) -> (usize, usize) {
+    let http = tributary_core::http_client();
+    let get = |url: url::Url| {
+        let http = http.clone();
+        async move { http.get(url).bearer_auth(token).send().await.unwrap().text().await.unwrap() }
+    };
+    match p {
+        ProviderId::Hubspot => {
+            let _ = get(api.join("account-info/v3/details").unwrap()).await;
+            let lists = ["contacts", "companies", "deals"].map(|t| {
+                let get = &get;
+                async move {
+                    let (mut pages, mut bytes, mut after) = (0, 0, None::<String>);
+                    loop {
+                        let mut url = api.join(&format!("crm/v3/objects/{t}")).unwrap();
+                        url.query_pairs_mut().append_pair("limit", "100").append_pair("properties", "firstname,lastname,email,name,domain,dealname").append_pair("archived", "false");
+                        if let Some(a) = &after {
+                            url.query_pairs_mut().append_pair("after", a);
+                        }
+                        let body = get(url).await;
+                        pages += 1;
+                        bytes += body.len();
+                        after = if body.contains("\"paging\"") { quoted_after(&body, "after") } else { None };
+                        if after.is_none() {
+                            return (pages, bytes);
+                        }
+                    }
+                }
+            });
+            futures::future::join_all(lists).await.into_iter().fold((1, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+        }
+        ProviderId::Airtable => {
+            let bases_body = get(api.join("v0/meta/bases").unwrap()).await;
+            let bases: Vec<String> = bases_body.match_indices("\"id\":\"app").map(|(i, _)| bases_body[i + 6..i + 6 + 17].to_string()).collect();
+            let per_base = bases.iter().map(|b| {
+                let get = &get;
+                async move {
+                    let tables_body = get(api.join(&format!("v0/meta/bases/{b}/tables")).unwrap()).await;
+                    let tables: Vec<String> = tables_body.match_indices("\"id\":\"tbl").map(|(i, _)| tables_body[i + 6..i + 6 + 17].to_string()).collect();
+                    let (mut pages, mut bytes) = (1, tables_body.len());
+                    for t in tables {
+                        let mut offset = None::<String>;
+                        loop {
+                            let mut url = api.join(&format!("v0/{b}/{t}")).unwrap();
+                            url.query_pairs_mut().append_pair("pageSize", "100");
+                            if let Some(o) = &offset {
+                                url.query_pairs_mut().append_pair("offset", o);
+                            }
+                            let body = get(url).await;
+                            pages += 1;
+                            bytes += body.len();
+                            offset = quoted_after(&body, "offset");
+                            if offset.is_none() {
+                                break;
+                            }
+                        }
+                    }
+                    (pages, bytes)
+                }
+            });
+            futures::future::join_all(per_base).await.into_iter().fold((1, bases_body.len()), |a, b| (a.0 + b.0, a.1 + b.1))
+        }
+        ProviderId::Notion => {
+            let (mut pages, mut bytes, mut cursor) = (0, 0, None::<String>);
+            loop {
+                let mut body = serde_json::json!({"page_size": 100});
+                if let Some(c) = &cursor {
+                    body["start_cursor"] = serde_json::json!(c);
+                }
+                let text = http
+                    .post(api.join("v1/search").unwrap())
+                    .bearer_auth(token)
+                    .header("Notion-Version", tributary_core::NOTION_VERSION)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                pages += 1;
+                bytes += text.len();
+                cursor = quoted_after(&text, "next_cursor");
+                if cursor.is_none() {
+                    return (pages, bytes);
+                }
+            }
+        }
+    }
+}
+
+/// Counts bytes written, to size the items' JSON without holding it.
+struct CountingWriter(usize);
+
+impl Write for CountingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn status_kib(field: &str) -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+async fn rss_probe(provider: ProviderId) {
+    let settings = Settings::from_env().unwrap();
+    let core = Core::with_store(settings, Store::open(None).await.unwrap());
+    let key = connect(&core, provider).await;
+    let before = status_kib("VmRSS:");
+    let items = core.load(&key, unpaced(), None, Cancel::new()).await.unwrap();
+    let mut counter = CountingWriter(0);
+    serde_json::to_writer(&mut counter, &items).unwrap();
+    let peak = status_kib("VmHWM:");
+    println!("{}", serde_json::json!({ "items": items.len(), "json_bytes": counter.0, "peak_rss_kib": peak, "rss_before_load_kib": before }));
+}
+
+fn mb(bytes: f64) -> String {
+    format!("{:.1} MB", bytes / 1_000_000.0)
+}
+
+async fn bench_load(items: usize, limited: [usize; 3], skip_limited: bool) {
+    println!("# tributary-bench load (items per provider: {items})\n");
+    println!("## Throughput with rate limits off (loader vs. bare client fetching the same pages)\n");
+    println!("| provider | items | pages | raw fetch items/s | loader items/s | ratio |");
+    println!("|---|---|---|---|---|---|");
+    let sandbox = SandboxProcess::start(&[items; 3], false);
+    let core = Core::with_store(sandbox.settings(), Store::open(None).await.unwrap());
+    for p in ProviderId::ALL {
+        let key = connect(&core, p).await;
+        let token = core.connection(&key).unwrap().access_token().await.unwrap();
+        // Measure each path three times, alternating, and keep the best of each.
+        let mut raw_best = f64::MAX;
+        let mut load_best = f64::MAX;
+        let mut count = 0;
+        let mut pages = 0;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let (pg, _bytes) = raw_fetch(&sandbox.api_base(p), p, token.expose()).await;
+            raw_best = raw_best.min(t.elapsed().as_secs_f64());
+            pages = pg;
+            let t = Instant::now();
+            let loaded = core.load(&key, unpaced(), None, Cancel::new()).await.unwrap();
+            load_best = load_best.min(t.elapsed().as_secs_f64());
+            count = loaded.len();
+        }
+        let (raw_rate, load_rate) = (count as f64 / raw_best, count as f64 / load_best);
+        println!("| {p} | {count} | {pages} | {raw_rate:.0} | {load_rate:.0} | {:.2}x |", load_rate / raw_rate);
+    }
+
+    println!("\n## Peak memory of a {items}-item load (one process per provider)\n");
+    println!("| provider | items | items JSON | RSS before load | peak RSS | peak / JSON |");
+    println!("|---|---|---|---|---|---|");
+    for p in ProviderId::ALL {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["rss-probe", "--provider", p.as_str()])
+            .env_clear()
+            .envs(sandbox.vars.iter())
+            .output()
+            .expect("run the probe");
+        assert!(out.status.success(), "probe failed: {}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (json, peak, before) = (v["json_bytes"].as_f64().unwrap(), v["peak_rss_kib"].as_f64().unwrap() * 1024.0, v["rss_before_load_kib"].as_f64().unwrap() * 1024.0);
+        println!("| {p} | {} | {} | {} | {} | {:.2}x |", v["items"], mb(json), mb(before), mb(peak), peak / json);
+    }
+    drop(core);
+    drop(sandbox);
+    if skip_limited {
+        return;
+    }
+
+    println!("\n## Throughput with the sandbox enforcing the documented limits\n");
+    println!("| provider | items | requests | seconds | requests/s | documented limit | ratio | 429s | failed loads |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let sandbox = SandboxProcess::start(&limited, true);
+    let core = Arc::new(Core::with_store(sandbox.settings(), Store::open(None).await.unwrap()));
+    for p in ProviderId::ALL {
+        let key = connect(&core, p).await;
+        let before: u64 = sandbox.stats(p).await["api_requests"].as_u64().unwrap();
+        let t = Instant::now();
+        let result = core.load(&key, LoadOptions::default(), None, Cancel::new()).await;
+        let secs = t.elapsed().as_secs_f64();
+        let stats = sandbox.stats(p).await;
+        let requests = stats["api_requests"].as_u64().unwrap() - before;
+        let (count, failed) = match &result {
+            Ok(items) => (items.len(), 0),
+            Err(e) => {
+                eprintln!("{p}: load failed: {e}");
+                (0, 1)
+            }
+        };
+        // The limit that binds: HubSpot per account, Airtable per base (bases load at once), Notion per connection.
+        let (limit, label) = match p {
+            ProviderId::Hubspot => (11.0, "110 / 10 s".to_string()),
+            ProviderId::Airtable => {
+                let bases = (limited[1] / 10_000 + 1).clamp(1, 10) as f64;
+                (5.0 * bases, format!("5/s x {bases} bases"))
+            }
+            ProviderId::Notion => (3.0, "3/s".to_string()),
+        };
+        let rate = requests as f64 / secs;
+        println!(
+            "| {p} | {count} | {requests} | {secs:.1} | {rate:.2} | {label} | {:.3}x | {} | {failed} |",
+            rate / limit,
+            stats["rate_limited"]
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    match Cli::parse().command {
+        Cmd::Load { items, limited_items, skip_limited } => {
+            let l: Vec<usize> = limited_items.split(',').map(|s| s.trim().parse().expect("three numbers")).collect();
+            bench_load(items, [l[0], l[1], l[2]], skip_limited).await;
+        }
+        Cmd::RssProbe { provider } => rss_probe(provider.parse().unwrap()).await,
+    }
+}
