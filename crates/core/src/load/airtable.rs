@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+
 use futures::TryStreamExt;
 use reqwest::Method;
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use super::api::ApiFailure;
 use super::pages::{pages, PageSpec};
 use super::LoadContext;
 use crate::error::{Error, Result};
-use crate::item::IntegrationItem;
+use crate::item::{parse_time, IntegrationItem};
 use crate::provider::ProviderId;
 
 /// Restarts allowed per table when Airtable drops its list iterator.
@@ -296,7 +296,7 @@ fn record(rc: &RecordContext, r: &Record) -> IntegrationItem {
         parent_path_or_name: Some(rc.listing.clone()),
         parent_id: Some(rc.table_id.clone()),
         name: name.unwrap_or_else(|| id.to_string()),
-        creation_time: r.created_time.as_deref().and_then(|s| s.parse::<DateTime<Utc>>().ok()),
+        creation_time: r.created_time.as_deref().and_then(parse_time),
         url: Some(format!("https://airtable.com/{}/{}/{id}", rc.base_id, rc.table_id)),
         visibility: true,
         ..Default::default()

@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+
+use futures::TryStreamExt;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
@@ -13,7 +14,7 @@ use super::api::ApiFailure;
 use super::pages::{pages, PageSpec};
 use super::LoadContext;
 use crate::error::{Error, Result};
-use crate::item::IntegrationItem;
+use crate::item::{parse_time, IntegrationItem};
 use crate::provider::ProviderId;
 
 /// Every request of one account shares one rate budget.
@@ -38,11 +39,6 @@ const OBJECT_TYPES: [ObjectType; 3] = [
 struct Page<'a> {
     #[serde(borrow)]
     results: Vec<Record<'a>>,
-}
-
-/// Just the cursor: read first, so the next request can go out while this page is mapped.
-#[derive(Deserialize)]
-struct CursorOnly<'a> {
     #[serde(borrow, default)]
     paging: Option<Paging<'a>>,
 }
@@ -135,7 +131,7 @@ async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) 
         visibility: true,
         ..Default::default()
     }]);
-    let folder_id: Arc<str> = folder_id.into();
+    let (account, folder_id) = (&account, &folder_id);
     let spec = PageSpec { provider: ProviderId::Hubspot, listing: t.path.into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |after: Option<String>| async move {
         let mut url = ctx.api.url(&format!("crm/v3/objects/{}", t.path));
@@ -144,15 +140,17 @@ async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) 
             url.query_pairs_mut().append_pair("after", a);
         }
         let body = ctx.api.call_raw(Method::GET, url, None, RATE_KEY).await.map_err(fatal)?;
-        let cursor: CursorOnly = ctx.api.parse(&body)?;
-        let next = cursor.paging.and_then(|p| p.next).map(|n| n.after.into_owned());
-        Ok::<_, Error>((body, next))
+        // One pass over the page; the other listings' requests fill the wait meanwhile.
+        let page: Page = ctx.api.parse(&body)?;
+        let next = page.paging.as_ref().and_then(|p| p.next.as_ref()).map(|n| n.after.to_string());
+        let records = page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect::<Vec<_>>();
+        Ok::<_, Error>((records, next))
     });
-    let map = move |body: &[u8]| {
-        let page: Page = super::parse_page(ProviderId::Hubspot, body)?;
-        Ok(page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect())
-    };
-    super::map_pages(stream, map, |items| ctx.emit(t.path, items)).await
+    futures::pin_mut!(stream);
+    while let Some(records) = stream.try_next().await? {
+        ctx.emit(t.path, records);
+    }
+    Ok(())
 }
 
 fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> IntegrationItem {
@@ -168,7 +166,7 @@ fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> Int
         "company" => clean(&p.name).or_else(|| clean(&p.domain)),
         _ => clean(&p.dealname),
     };
-    let time = |v: &Option<Cow<str>>| v.as_deref().and_then(|s| s.parse::<DateTime<Utc>>().ok());
+    let time = |v: &Option<Cow<str>>| v.as_deref().and_then(parse_time);
     IntegrationItem {
         id: format!("{}:{id}", t.kind),
         kind: Cow::Borrowed(t.kind),

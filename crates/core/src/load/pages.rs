@@ -86,3 +86,4 @@ mod tests {
         assert!(matches!(s.try_collect::<Vec<Value>>().await, Err(Error::PageCapReached { pages: 3, .. })));
     }
 }
+
