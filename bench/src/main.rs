@@ -36,9 +36,12 @@ enum Cmd {
         /// Items per provider for the rate-limited runs (sized so each lasts 15-30 s).
         #[arg(long, default_value = "30000,60000,6000")]
         limited_items: String,
-        /// Skip the rate-limited runs (they take about a minute and a half).
+        /// Skip the rate-limited runs (they take about a minute).
         #[arg(long)]
         skip_limited: bool,
+        /// Run only the rate-limited runs.
+        #[arg(long)]
+        only_limited: bool,
     },
     /// (internal) Loads one provider in this process and prints its peak RSS and JSON size.
     RssProbe {
@@ -271,7 +274,16 @@ fn mb(bytes: f64) -> String {
     format!("{:.1} MB", bytes / 1_000_000.0)
 }
 
-async fn bench_load(items: usize, limited: [usize; 3], skip_limited: bool) {
+async fn bench_load(items: usize, limited: [usize; 3], skip_limited: bool, only_limited: bool) {
+    if !only_limited {
+        bench_unlimited(items).await;
+    }
+    if !skip_limited {
+        bench_limited(limited).await;
+    }
+}
+
+async fn bench_unlimited(items: usize) {
     println!("# tributary-bench load (items per provider: {items})\n");
     if pinning() {
         println!("Sandbox pinned to CPU 0, loader and raw client to CPU 1: a real provider does not share the client's CPU.\n");
@@ -322,15 +334,12 @@ async fn bench_load(items: usize, limited: [usize; 3], skip_limited: bool) {
         let (json, peak, before) = (v["json_bytes"].as_f64().unwrap(), v["peak_rss_kib"].as_f64().unwrap() * 1024.0, v["rss_before_load_kib"].as_f64().unwrap() * 1024.0);
         println!("| {p} | {} | {} | {} | {} | {:.2}x |", v["items"], mb(json), mb(before), mb(peak), peak / json);
     }
-    drop(core);
-    drop(sandbox);
-    if skip_limited {
-        return;
-    }
+}
 
+async fn bench_limited(limited: [usize; 3]) {
     println!("\n## Throughput with the sandbox enforcing the documented limits\n");
-    println!("| provider | items | requests | seconds | requests/s | documented limit | ratio | 429s | failed loads |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("| provider | items | requests | seconds | requests/s | documented limit | fastest the limit allows (s) | ratio | 429s | failed loads |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let sandbox = SandboxProcess::start(&limited, true);
     let core = Arc::new(Core::with_store(sandbox.settings(), Store::open(None).await.unwrap()));
     for p in ProviderId::ALL {
@@ -348,19 +357,24 @@ async fn bench_load(items: usize, limited: [usize; 3], skip_limited: bool) {
                 (0, 1)
             }
         };
-        // The limit that binds: HubSpot per account, Airtable per base (bases load at once), Notion per connection.
-        let (limit, label) = match p {
-            ProviderId::Hubspot => (11.0, "110 / 10 s".to_string()),
+        // How fast the documented limit lets these requests go, from an idle start (so the
+        // first window's burst is allowed for): HubSpot 110 per rolling 10 s per account,
+        // Airtable 5 per second per base (bases load at once), Notion 3/s on average (its burst
+        // allowance is undocumented, so neither the pacer nor this figure counts on one).
+        // The ratio is that minimum time over the time taken.
+        let n = requests as f64;
+        let (min_secs, label) = match p {
+            ProviderId::Hubspot => (((n - 1.0) / 110.0).floor() * 10.0, "110 per 10 s".to_string()),
             ProviderId::Airtable => {
                 let bases = (limited[1] / 10_000 + 1).clamp(1, 10) as f64;
-                (5.0 * bases, format!("5/s x {bases} bases"))
+                (((n / bases).ceil() - 1.0) / 5.0, format!("5/s per base, {bases} bases"))
             }
-            ProviderId::Notion => (3.0, "3/s".to_string()),
+            ProviderId::Notion => ((n - 1.0) / 3.0, "3/s average".to_string()),
         };
-        let rate = requests as f64 / secs;
         println!(
-            "| {p} | {count} | {requests} | {secs:.1} | {rate:.2} | {label} | {:.3}x | {} | {failed} |",
-            rate / limit,
+            "| {p} | {count} | {requests} | {secs:.1} | {:.2} | {label} | {min_secs:.1} | {:.3}x | {} | {failed} |",
+            n / secs,
+            min_secs / secs,
             stats["rate_limited"]
         );
     }
@@ -391,9 +405,9 @@ fn main() {
 
 async fn run() {
     match Cli::parse().command {
-        Cmd::Load { items, limited_items, skip_limited } => {
+        Cmd::Load { items, limited_items, skip_limited, only_limited } => {
             let l: Vec<usize> = limited_items.split(',').map(|s| s.trim().parse().expect("three numbers")).collect();
-            bench_load(items, [l[0], l[1], l[2]], skip_limited).await;
+            bench_load(items, [l[0], l[1], l[2]], skip_limited, only_limited).await;
         }
         Cmd::RssProbe { provider } => rss_probe(provider.parse().unwrap()).await,
     }
