@@ -245,8 +245,7 @@ async fn forged_replayed_and_foreign_states_are_refused() {
         for p in ProviderId::ALL {
             // Forged: a state that decodes to this sign-in but carries another nonce.
             let key = new_key(p);
-            let request = core.begin_deep_link(&key).await.unwrap();
-            let callback = consent_redirect(&request.url, true).await.unwrap();
+            let callback = approved_deep_link(&core, &key).await;
             let real_state = query(&callback, "state").unwrap();
             let mut forged: Value = serde_json::from_slice(&base64_decode(&real_state)).unwrap();
             forged["nonce"] = Value::from("A".repeat(43));
@@ -280,8 +279,7 @@ async fn forged_replayed_and_foreign_states_are_refused() {
 
             // Another org: same user id, the org changed inside the state.
             let key = new_key(p);
-            let request = core.begin_deep_link(&key).await.unwrap();
-            let callback = consent_redirect(&request.url, true).await.unwrap();
+            let callback = approved_deep_link(&core, &key).await;
             let mut moved: Value = serde_json::from_slice(&base64_decode(&query(&callback, "state").unwrap())).unwrap();
             moved["org_id"] = Value::from("some-other-org");
             let moved_url = with_query(&callback, "state", Some(&base64_encode(&serde_json::to_vec(&moved).unwrap())));
@@ -302,15 +300,13 @@ async fn expired_states_and_missing_codes_are_refused() {
         let core = Core::with_store(settings, open_store(kind).await);
         for p in ProviderId::ALL {
             let key = new_key(p);
-            let request = core.begin_deep_link(&key).await.unwrap();
-            let callback = consent_redirect(&request.url, true).await.unwrap();
+            let callback = approved_deep_link(&core, &key).await;
             tokio::time::sleep(Duration::from_millis(500)).await;
             assert!(matches!(core.complete_deep_link(&callback).await, Err(Error::StateExpired)), "{kind:?} {p}");
             assert_nothing_stored(&core, &key).await;
 
             let key = new_key(p);
-            let request = core.begin_deep_link(&key).await.unwrap();
-            let callback = consent_redirect(&request.url, true).await.unwrap();
+            let callback = approved_deep_link(&core, &key).await;
             let no_code = with_query(&callback, "code", None);
             assert!(matches!(core.complete_deep_link(&no_code).await, Err(Error::MissingCode)), "{kind:?} {p}");
             assert_nothing_stored(&core, &key).await;
@@ -439,8 +435,7 @@ async fn redis_going_away_mid_flow_is_a_clear_error_and_a_retry_works() {
     let store = tributary_core::store::Store::open(Some(&redis.url())).await.unwrap();
     let core = Core::with_store(settings_for(&sb), store);
     let key = new_key(ProviderId::Airtable);
-    let request = core.begin_deep_link(&key).await.unwrap();
-    let callback = consent_redirect(&request.url, true).await.unwrap();
+    let callback = approved_deep_link(&core, &key).await;
 
     redis.stop();
     let err = core.complete_deep_link(&callback).await.unwrap_err();

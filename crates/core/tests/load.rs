@@ -37,8 +37,7 @@ fn fast_options() -> LoadOptions {
 async fn connected(sb: &Sandbox, p: ProviderId) -> (Core, FlowKey) {
     let core = core(sb, StoreKind::Embedded).await;
     let key = new_key(p);
-    let request = core.begin_deep_link(&key).await.unwrap();
-    let callback = consent_redirect(&request.url, true).await.unwrap();
+    let callback = approved_deep_link(&core, &key).await;
     core.complete_deep_link(&callback).await.unwrap();
     core.take_credentials(&key).await.unwrap();
     (core, key)

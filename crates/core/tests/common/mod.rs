@@ -175,6 +175,13 @@ pub fn browse(url: &Url, action: Browser) -> tokio::task::JoinHandle<Option<Url>
     })
 }
 
+/// Starts a deep-link sign-in for `key` and approves it: the callback URL the desktop would hand
+/// to the app.
+pub async fn approved_deep_link(core: &Core, key: &FlowKey) -> Url {
+    let request = core.begin_deep_link(key).await.unwrap();
+    consent_redirect(&request.url, true).await.unwrap()
+}
+
 /// Runs the consent page and returns the redirect without delivering it (deep links).
 pub async fn consent_redirect(url: &Url, approve: bool) -> Option<Url> {
     match decide_consent(url.as_str(), approve).await.expect("consent page works") {
