@@ -43,7 +43,8 @@ fn require(cond: bool, what: &str) {
 }
 
 /// One app at a time: a second instance would be a second window (and, with the single-instance
-/// plugin, would hand its arguments to the first).
+/// plugin, would hand its arguments to the first). Tests run on a current-thread runtime, so the
+/// guard held across awaits blocks only other tests, which is the point.
 static ONE_APP_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// A running app under WebDriver. Dropping it ends the session's processes.
@@ -55,6 +56,7 @@ pub struct AppSession {
 
 impl AppSession {
     /// Launches the app with extra environment variables and waits for its WebDriver session.
+    #[allow(clippy::await_holding_lock)]
     pub async fn launch(env: &[(&str, &str)]) -> AppSession {
         let turn = ONE_APP_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         require(std::env::var_os("DISPLAY").is_some(), "DISPLAY (an X server such as Xvfb)");

@@ -13,6 +13,9 @@
 //! # Ok(()) }
 //! ```
 
+// Route helpers return an early `Response` as their error, as axum handlers do.
+#![allow(clippy::result_large_err)]
+
 mod admin;
 pub mod config;
 pub mod consent;

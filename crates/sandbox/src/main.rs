@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the three fake providers (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Approve a consent page as a user would, then deliver the callback: an http(s) redirect is
     /// requested (reaching the app's loopback listener), any other scheme is handed to the
     /// desktop's URL opener (xdg-open), which routes it to the app's deep-link handler.
@@ -237,7 +237,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Approve(args)) => consent(args, true).await,
         Some(Command::Deny(args)) => consent(args, false).await,
     };

@@ -143,7 +143,7 @@ async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) 
         // One pass over the page; the other listings' requests fill the wait meanwhile.
         let page: Page = ctx.api.parse(&body)?;
         let next = page.paging.as_ref().and_then(|p| p.next.as_ref()).map(|n| n.after.to_string());
-        let records = page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect::<Vec<_>>();
+        let records = page.results.iter().map(|r| record(account, t, folder_id, r)).collect::<Vec<_>>();
         Ok::<_, Error>((records, next))
     });
     futures::pin_mut!(stream);

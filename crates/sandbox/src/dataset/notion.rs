@@ -136,11 +136,11 @@ impl NotionData {
             NotionKind::DataSource => NotionParent::Database { database_id: self.database_id(k) },
             NotionKind::Page => {
                 let h = self.h(5, k);
-                if k < 3 || k % 97 == 0 {
+                if k < 3 || k.is_multiple_of(97) {
                     return NotionParent::Workspace;
                 }
                 let p = match self.last_data_source_before(k) {
-                    Some(ds) if h % 3 == 0 => ds,
+                    Some(ds) if h.is_multiple_of(3) => ds,
                     _ => (h >> 8) as usize % k,
                 };
                 match self.kind(p) {
@@ -171,7 +171,7 @@ impl NotionData {
             NotionKind::Page => {
                 let topic = pick(TOPICS, h);
                 let qualifier = pick(QUALIFIERS, h >> 16);
-                if h % 4 == 0 {
+                if h.is_multiple_of(4) {
                     vec![(format!("{topic} "), false), (qualifier.to_string(), true)]
                 } else {
                     vec![(format!("{topic} {qualifier}"), false)]
@@ -248,7 +248,7 @@ impl NotionData {
                     "cover": null,
                     "parent": item.parent.to_json(),
                     "database_parent": item.database_parent.as_ref().map(NotionParent::to_json),
-                    "is_inline": k % 2 == 0,
+                    "is_inline": k.is_multiple_of(2),
                     "archived": false,
                     "in_trash": false,
                     "properties": {
