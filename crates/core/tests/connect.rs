@@ -460,3 +460,48 @@ async fn redis_going_away_mid_flow_is_a_clear_error_and_a_retry_works() {
     assert_eq!(core.complete_deep_link(&callback).await.unwrap(), key);
     assert!(core.take_credentials(&key).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_forged_callback_does_not_cost_the_user_their_sign_in() {
+    let sb = sandbox(|_| {}).await;
+    for kind in STORES {
+        let core = core(&sb, kind).await;
+        for p in ProviderId::ALL {
+            // Deep link: the forged callback is refused and the genuine one still completes.
+            let key = new_key(p);
+            let callback = approved_deep_link(&core, &key).await;
+            let forged = forge_nonce(&callback);
+            assert!(matches!(core.complete_deep_link(&forged).await, Err(Error::StateMismatch)));
+            assert_eq!(core.complete_deep_link(&callback).await.unwrap(), key, "{kind:?} {p}");
+
+            // Loopback: a stray request to the port gets an error page, and the wait goes on.
+            let key = new_key(p);
+            let mut browser = None;
+            let result = core
+                .connect_via_loopback(
+                    &key,
+                    |url| {
+                        let url = url.clone();
+                        browser = Some(tokio::spawn(async move {
+                            let genuine = consent_redirect(&url, true).await.unwrap();
+                            let stray = reqwest::get(forge_nonce(&genuine)).await.unwrap();
+                            let real = reqwest::get(genuine).await.unwrap();
+                            (stray.status().as_u16(), real.status().as_u16())
+                        }));
+                        Ok(())
+                    },
+                    pending(),
+                )
+                .await;
+            assert_eq!(result.unwrap(), key, "{kind:?} {p}");
+            assert_eq!(browser.unwrap().await.unwrap(), (400, 200));
+        }
+    }
+}
+
+/// The same callback with the state's nonce replaced.
+fn forge_nonce(callback: &Url) -> Url {
+    let mut state: Value = serde_json::from_slice(&base64_decode(&query(callback, "state").unwrap())).unwrap();
+    state["nonce"] = Value::from("B".repeat(43));
+    with_query(callback, "state", Some(&base64_encode(&serde_json::to_vec(&state).unwrap())))
+}

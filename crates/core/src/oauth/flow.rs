@@ -119,16 +119,24 @@ impl OAuthFlows {
             tracing::warn!(provider = key.provider.as_str(), "callback refused: state belongs to another sign-in");
             return Err(Error::StateMismatch);
         }
-        // Single use: the state is taken (read and deleted atomically) before anything else.
-        let stored = self.store.take(&key.store_key(KeyKind::State)).await?;
-        let verifier = self.store.take(&key.store_key(KeyKind::Verifier)).await?;
-        let Some(stored) = stored else {
+        // A forged nonce must not cost the user their sign-in: compare first, without consuming.
+        let state_key = key.store_key(KeyKind::State);
+        let parse = |raw: String| serde_json::from_str::<StoredState>(&raw).map_err(|e| StoreError::Corrupt(e.to_string()));
+        let Some(peeked) = self.store.get(&state_key).await?.map(parse).transpose()? else {
             tracing::warn!(provider = key.provider.as_str(), "callback refused: no pending sign-in (expired or used)");
             return Err(Error::StateExpired);
         };
-        let stored: StoredState = serde_json::from_str(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if !peeked.state.same_nonce(&presented) {
+            tracing::warn!(provider = key.provider.as_str(), "callback refused: forged state");
+            return Err(Error::StateMismatch);
+        }
+        // Single use: take the state (read and delete atomically); only one caller gets it.
+        let Some(stored) = self.store.take(&state_key).await?.map(parse).transpose()? else {
+            tracing::warn!(provider = key.provider.as_str(), "callback refused: the sign-in was completed meanwhile");
+            return Err(Error::StateExpired);
+        };
+        let verifier = self.store.take(&key.store_key(KeyKind::Verifier)).await?;
         if !stored.state.same_nonce(&presented) {
-            tracing::warn!(provider = key.provider.as_str(), "callback refused: forged state; the pending sign-in is cancelled");
             return Err(Error::StateMismatch);
         }
         if let Some(error) = params.error {

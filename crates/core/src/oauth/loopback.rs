@@ -70,8 +70,11 @@ impl LoopbackListener {
         &self.addrs
     }
 
-    /// Waits for one callback, hands it to `complete`, shows the browser the outcome, and
-    /// closes. Ends with `TimedOut` or `Cancelled` if no callback comes first.
+    /// Waits for the callback, hands it to `complete`, shows the browser the outcome, and
+    /// closes. A callback that does not belong to this sign-in (its state is forged or someone
+    /// else's) is answered with an error page and the wait goes on, so a stray request to the
+    /// port cannot end the user's sign-in. Ends with `TimedOut` or `Cancelled` if no callback
+    /// completes first.
     pub async fn serve_one<T, F, Fut>(
         mut self,
         timeout: Duration,
@@ -79,24 +82,32 @@ impl LoopbackListener {
         complete: F,
     ) -> Result<T>
     where
-        F: FnOnce(Url) -> Fut,
+        F: Fn(Url) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let delivery = tokio::select! {
-            d = self.callbacks.recv() => d,
-            _ = tokio::time::sleep(timeout) => { self.close(); return Err(Error::TimedOut(timeout)); }
-            _ = cancelled => { self.close(); return Err(Error::Cancelled); }
-        };
-        let Some((url, reply)) = delivery else {
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        tokio::pin!(cancelled);
+        loop {
+            let delivery = tokio::select! {
+                d = self.callbacks.recv() => d,
+                _ = &mut deadline => { self.close(); return Err(Error::TimedOut(timeout)); }
+                _ = &mut cancelled => { self.close(); return Err(Error::Cancelled); }
+            };
+            let Some((url, reply)) = delivery else {
+                self.close();
+                return Err(Error::Listener { port: self.port, message: "listener stopped".into() });
+            };
+            let outcome = complete(url).await;
+            let _ = reply.send(outcome.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+            if matches!(outcome, Err(Error::StateMismatch)) {
+                continue;
+            }
+            // Give the page a moment to reach the browser before the listener goes away.
+            tokio::time::sleep(Duration::from_millis(50)).await;
             self.close();
-            return Err(Error::Listener { port: self.port, message: "listener stopped".into() });
-        };
-        let outcome = complete(url).await;
-        let _ = reply.send(outcome.as_ref().map(|_| ()).map_err(|e| e.to_string()));
-        // Give the page a moment to reach the browser before the listener goes away.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        self.close();
-        outcome
+            return outcome;
+        }
     }
 
     fn close(&self) {
