@@ -246,10 +246,7 @@ async fn forged_replayed_and_foreign_states_are_refused() {
             // Forged: a state that decodes to this sign-in but carries another nonce.
             let key = new_key(p);
             let callback = approved_deep_link(&core, &key).await;
-            let real_state = query(&callback, "state").unwrap();
-            let mut forged: Value = serde_json::from_slice(&base64_decode(&real_state)).unwrap();
-            forged["nonce"] = Value::from("A".repeat(43));
-            let forged_url = with_query(&callback, "state", Some(&base64_encode(&serde_json::to_vec(&forged).unwrap())));
+            let forged_url = forge_nonce(&callback);
             assert!(matches!(core.complete_deep_link(&forged_url).await, Err(Error::StateMismatch)), "{kind:?} {p}");
             assert_nothing_stored(&core, &key).await;
             // Garbage is a mismatch too.
@@ -280,9 +277,7 @@ async fn forged_replayed_and_foreign_states_are_refused() {
             // Another org: same user id, the org changed inside the state.
             let key = new_key(p);
             let callback = approved_deep_link(&core, &key).await;
-            let mut moved: Value = serde_json::from_slice(&base64_decode(&query(&callback, "state").unwrap())).unwrap();
-            moved["org_id"] = Value::from("some-other-org");
-            let moved_url = with_query(&callback, "state", Some(&base64_encode(&serde_json::to_vec(&moved).unwrap())));
+            let moved_url = edit_state(&callback, |state| state["org_id"] = Value::from("some-other-org"));
             assert!(core.complete_deep_link(&moved_url).await.is_err(), "{kind:?} {p}");
             let other_org = FlowKey::new(p, "some-other-org", &key.user_id).unwrap();
             assert_nothing_stored(&core, &other_org).await;
@@ -499,9 +494,14 @@ async fn a_forged_callback_does_not_cost_the_user_their_sign_in() {
     }
 }
 
-/// The same callback with the state's nonce replaced.
-fn forge_nonce(callback: &Url) -> Url {
+/// The same callback with its (decoded) state edited.
+fn edit_state(callback: &Url, edit: impl FnOnce(&mut Value)) -> Url {
     let mut state: Value = serde_json::from_slice(&base64_decode(&query(callback, "state").unwrap())).unwrap();
-    state["nonce"] = Value::from("B".repeat(43));
+    edit(&mut state);
     with_query(callback, "state", Some(&base64_encode(&serde_json::to_vec(&state).unwrap())))
+}
+
+/// The same callback with the state's nonce replaced: what a forger can produce.
+fn forge_nonce(callback: &Url) -> Url {
+    edit_state(callback, |state| state["nonce"] = Value::from("B".repeat(43)))
 }
