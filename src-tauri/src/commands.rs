@@ -5,7 +5,6 @@ use std::sync::Mutex;
 
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
-use tokio_util::sync::CancellationToken;
 use tributary_core::load::{Cancel, LoadOptions};
 use tributary_core::{ConnectionSummary, Core, Error, FlowKey, IntegrationItem, ProviderInfo};
 
@@ -14,13 +13,36 @@ use crate::error::CommandError;
 /// The app's one core, and the sign-ins and loads the user may cancel.
 pub struct AppState {
     pub core: Core,
-    sign_ins: Mutex<HashMap<FlowKey, CancellationToken>>,
-    loads: Mutex<HashMap<FlowKey, Cancel>>,
+    sign_ins: Running,
+    loads: Running,
+}
+
+/// Operations under way per (provider, org, user), so the user can cancel them.
+#[derive(Default)]
+struct Running(Mutex<HashMap<FlowKey, Cancel>>);
+
+impl Running {
+    fn start(&self, key: &FlowKey) -> Cancel {
+        let cancel = Cancel::new();
+        self.lock().insert(key.clone(), cancel.clone());
+        cancel
+    }
+    fn finish(&self, key: &FlowKey) {
+        self.lock().remove(key);
+    }
+    fn cancel(&self, key: &FlowKey) {
+        if let Some(c) = self.lock().get(key) {
+            c.cancel();
+        }
+    }
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<FlowKey, Cancel>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl AppState {
     pub fn new(core: Core) -> Self {
-        AppState { core, sign_ins: Mutex::default(), loads: Mutex::default() }
+        AppState { core, sign_ins: Running::default(), loads: Running::default() }
     }
 }
 
@@ -44,25 +66,21 @@ pub async fn authorize<R: Runtime>(
     org_id: String,
 ) -> Result<ConnectionSummary, CommandError> {
     let key = key(&provider, &user_id, &org_id)?;
-    let cancel = CancellationToken::new();
-    state.sign_ins.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone(), cancel.clone());
+    let cancel = state.sign_ins.start(&key);
     let open = |url: &url::Url| {
         app.opener()
             .open_url(url.as_str(), None::<&str>)
             .map_err(|e| Error::Config(format!("could not open the system browser: {e}")))
     };
-    let result = state.core.connect_via_loopback(&key, open, cancel.cancelled()).await;
-    state.sign_ins.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+    let result = state.core.connect_via_loopback(&key, open, cancel.0.cancelled()).await;
+    state.sign_ins.finish(&key);
     result?;
     Ok(state.core.take_credentials(&key).await?)
 }
 
 #[tauri::command]
 pub fn cancel_authorize(state: State<'_, AppState>, provider: String, user_id: String, org_id: String) -> Result<(), CommandError> {
-    let key = key(&provider, &user_id, &org_id)?;
-    if let Some(c) = state.sign_ins.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        c.cancel();
-    }
+    state.sign_ins.cancel(&key(&provider, &user_id, &org_id)?);
     Ok(())
 }
 
@@ -81,18 +99,14 @@ pub async fn load(
     org_id: String,
 ) -> Result<Vec<IntegrationItem>, CommandError> {
     let key = key(&provider, &user_id, &org_id)?;
-    let cancel = Cancel::new();
-    state.loads.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone(), cancel.clone());
+    let cancel = state.loads.start(&key);
     let result = state.core.load(&key, LoadOptions::default(), None, cancel).await;
-    state.loads.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+    state.loads.finish(&key);
     Ok(result?)
 }
 
 #[tauri::command]
 pub fn cancel_load(state: State<'_, AppState>, provider: String, user_id: String, org_id: String) -> Result<(), CommandError> {
-    let key = key(&provider, &user_id, &org_id)?;
-    if let Some(c) = state.loads.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        c.cancel();
-    }
+    state.loads.cancel(&key(&provider, &user_id, &org_id)?);
     Ok(())
 }
