@@ -52,6 +52,18 @@ pub(crate) enum ApiFailure {
     Fatal(Error),
 }
 
+impl ApiFailure {
+    /// For listings that never page through an Airtable iterator: the failure as an error.
+    pub fn into_error(self, provider: ProviderId) -> Error {
+        match self {
+            ApiFailure::Fatal(e) => e,
+            ApiFailure::IteratorExpired => {
+                Error::BadResponse { provider, message: "unexpected list-iterator error".into() }
+            }
+        }
+    }
+}
+
 impl From<Error> for ApiFailure {
     fn from(e: Error) -> Self {
         ApiFailure::Fatal(e)

@@ -110,10 +110,7 @@ async fn account(ctx: &LoadContext) -> Result<Account> {
 }
 
 fn fatal(f: ApiFailure) -> Error {
-    match f {
-        ApiFailure::Fatal(e) => e,
-        ApiFailure::IteratorExpired => bad("unexpected iterator error"),
-    }
+    f.into_error(ProviderId::Hubspot)
 }
 
 fn bad(message: &str) -> Error {

@@ -24,10 +24,7 @@ fn bad(message: &str) -> Error {
 }
 
 fn fatal(f: ApiFailure) -> Error {
-    match f {
-        ApiFailure::Fatal(e) => e,
-        ApiFailure::IteratorExpired => bad("unexpected iterator error"),
-    }
+    f.into_error(ProviderId::Notion)
 }
 
 /// A search page, read in place.

@@ -54,13 +54,6 @@ impl Store {
         }
     }
 
-    pub fn describe(&self) -> &'static str {
-        match self {
-            Store::Memory(_) => "embedded",
-            Store::Redis(_) => "redis",
-        }
-    }
-
     /// Stores `value` under `key` for `ttl`, replacing what was there.
     pub async fn put(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreError> {
         match self {
