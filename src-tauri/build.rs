@@ -1,5 +1,21 @@
+/// Every command the web view may call; each gets `allow-<name>` and `deny-<name>` permissions,
+/// granted one by one in `capabilities/default.json` (nothing is allowed by default).
+const COMMANDS: &[&str] = &[
+    "list_providers",
+    "authorize",
+    "cancel_authorize",
+    "credentials",
+    "disconnect",
+    "load",
+    "cancel_load",
+    "export_items",
+    "open_item",
+];
+
 fn main() {
     // tauri.conf.json lives at the repository root, beside the workspace manifest.
-    let attributes = tauri_build::Attributes::new();
-    tauri_build::try_build(attributes.config_path("../tauri.conf.json")).expect("tauri build step");
+    let attributes = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    tauri_build::try_build(attributes).expect("tauri build step");
 }

@@ -1,20 +1,43 @@
 //! The commands the web view may call. Each is a thin call into the core; none returns a token.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use tauri::{AppHandle, Runtime, State};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
-use tributary_core::load::{Cancel, LoadOptions};
-use tributary_core::{ConnectionSummary, Core, Error, FlowKey, IntegrationItem, ProviderInfo};
+use tributary_core::export::{write_items, Format};
+use tributary_core::load::{Cancel, LoadOptions, Progress};
+use tributary_core::{CallbackRoute, ConnectionSummary, Core, Error, FlowKey, IntegrationItem, ProviderInfo};
+use tributary_sandbox::Sandbox;
 
 use crate::error::CommandError;
+use crate::sign_in::announce;
 
-/// The app's one core, and the sign-ins and loads the user may cancel.
+/// The app's one core, what the user may cancel, and the last load per connection (for export
+/// and for opening an item in its provider).
 pub struct AppState {
     pub core: Core,
     sign_ins: Running,
     loads: Running,
+    loaded: Mutex<HashMap<FlowKey, Arc<Vec<IntegrationItem>>>>,
+    /// Serves unconfigured providers while the app runs (sandbox mode).
+    _sandbox: Option<Sandbox>,
+}
+
+impl AppState {
+    pub fn new(core: Core, sandbox: Option<Sandbox>) -> Self {
+        AppState { core, sign_ins: Running::default(), loads: Running::default(), loaded: Mutex::default(), _sandbox: sandbox }
+    }
+
+    fn loaded(&self) -> MutexGuard<'_, HashMap<FlowKey, Arc<Vec<IntegrationItem>>>> {
+        self.loaded.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn last_load(&self, key: &FlowKey) -> Result<Arc<Vec<IntegrationItem>>, Error> {
+        self.loaded().get(key).cloned().ok_or_else(|| Error::InvalidInput("nothing is loaded for this connection; load first".into()))
+    }
 }
 
 /// Operations under way per (provider, org, user), so the user can cancel them.
@@ -24,25 +47,23 @@ struct Running(Mutex<HashMap<FlowKey, Cancel>>);
 impl Running {
     fn start(&self, key: &FlowKey) -> Cancel {
         let cancel = Cancel::new();
-        self.lock().insert(key.clone(), cancel.clone());
+        if let Some(previous) = self.lock().insert(key.clone(), cancel.clone()) {
+            previous.cancel();
+        }
         cancel
     }
-    fn finish(&self, key: &FlowKey) {
-        self.lock().remove(key);
-    }
-    fn cancel(&self, key: &FlowKey) {
-        if let Some(c) = self.lock().get(key) {
-            c.cancel();
+    fn finish(&self, key: &FlowKey, cancel: &Cancel) {
+        let mut running = self.lock();
+        // Only forget our own entry: a newer operation may have replaced it.
+        if running.get(key).is_some_and(|c| c.0 == cancel.0) {
+            running.remove(key);
         }
     }
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<FlowKey, Cancel>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    fn cancel(&self, key: &FlowKey) -> bool {
+        self.lock().remove(key).map(|c| c.cancel()).is_some()
     }
-}
-
-impl AppState {
-    pub fn new(core: Core) -> Self {
-        AppState { core, sign_ins: Running::default(), loads: Running::default() }
+    fn lock(&self) -> MutexGuard<'_, HashMap<FlowKey, Cancel>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -55,8 +76,8 @@ pub fn list_providers(state: State<'_, AppState>) -> Vec<ProviderInfo> {
     state.core.providers()
 }
 
-/// Signs in through the system browser and the loopback listener, then takes the fresh
-/// credentials into a connection. Returns its summary.
+/// Starts a sign-in in the system browser and returns once the browser is asked to open. How it
+/// ends arrives as a `sign-in` event; then the UI calls `credentials`.
 #[tauri::command]
 pub async fn authorize<R: Runtime>(
     app: AppHandle<R>,
@@ -64,49 +85,148 @@ pub async fn authorize<R: Runtime>(
     provider: String,
     user_id: String,
     org_id: String,
-) -> Result<ConnectionSummary, CommandError> {
+) -> Result<(), CommandError> {
     let key = key(&provider, &user_id, &org_id)?;
-    let cancel = state.sign_ins.start(&key);
-    let open = |url: &url::Url| {
-        app.opener()
-            .open_url(url.as_str(), None::<&str>)
-            .map_err(|e| Error::Config(format!("could not open the system browser: {e}")))
+    state.core.settings().provider(key.provider).require_client_id()?;
+    let open = {
+        let app = app.clone();
+        move |url: &url::Url| {
+            app.opener()
+                .open_url(url.as_str(), None::<&str>)
+                .map_err(|e| Error::Config(format!("could not open the system browser: {e}")))
+        }
     };
-    let result = state.core.connect_via_loopback(&key, open, cancel.0.cancelled()).await;
-    state.sign_ins.finish(&key);
-    result?;
-    Ok(state.core.take_credentials(&key).await?)
+    match state.core.settings().callback_route {
+        CallbackRoute::DeepLink => {
+            // The desktop hands the callback to `sign_in::complete_deep_links`.
+            let request = state.core.begin_deep_link(&key).await?;
+            if let Err(e) = open(&request.url) {
+                let _ = state.core.cancel(&key).await;
+                return Err(e.into());
+            }
+        }
+        CallbackRoute::Loopback => {
+            let cancel = state.sign_ins.start(&key);
+            tauri::async_runtime::spawn(async move {
+                let state = app.state::<AppState>();
+                let result = state.core.connect_via_loopback(&key, open, cancel.0.cancelled()).await;
+                state.sign_ins.finish(&key, &cancel);
+                announce(&app, Some(&key), result.map(|_| ()));
+            });
+        }
+    }
+    Ok(())
 }
 
+/// Stops waiting for a sign-in; its state is forgotten, so a late callback is refused.
 #[tauri::command]
-pub fn cancel_authorize(state: State<'_, AppState>, provider: String, user_id: String, org_id: String) -> Result<(), CommandError> {
-    state.sign_ins.cancel(&key(&provider, &user_id, &org_id)?);
+pub async fn cancel_authorize<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    provider: String,
+    user_id: String,
+    org_id: String,
+) -> Result<(), CommandError> {
+    let key = key(&provider, &user_id, &org_id)?;
+    // A loopback sign-in announces its own cancellation; a deep-link one has no waiting task.
+    if !state.sign_ins.cancel(&key) {
+        state.core.cancel(&key).await?;
+        announce(&app, Some(&key), Err(Error::Cancelled));
+    }
     Ok(())
+}
+
+/// Takes the credentials a completed sign-in stored (once) into the app's connection.
+#[tauri::command]
+pub async fn credentials(state: State<'_, AppState>, provider: String, user_id: String, org_id: String) -> Result<ConnectionSummary, CommandError> {
+    let key = key(&provider, &user_id, &org_id)?;
+    Ok(state.core.take_credentials(&key).await?)
 }
 
 #[tauri::command]
 pub async fn disconnect(state: State<'_, AppState>, provider: String, user_id: String, org_id: String) -> Result<bool, CommandError> {
     let key = key(&provider, &user_id, &org_id)?;
+    state.loaded().remove(&key);
     Ok(state.core.disconnect(&key).await?)
 }
 
-/// Loads every item of a connection, or fails saying what could not be loaded.
+/// Loads every item of a connection, or fails saying what could not be loaded. Progress goes
+/// to the caller's channel.
 #[tauri::command]
 pub async fn load(
     state: State<'_, AppState>,
     provider: String,
     user_id: String,
     org_id: String,
-) -> Result<Vec<IntegrationItem>, CommandError> {
+    on_progress: Channel<Progress>,
+) -> Result<Arc<Vec<IntegrationItem>>, CommandError> {
     let key = key(&provider, &user_id, &org_id)?;
     let cancel = state.loads.start(&key);
-    let result = state.core.load(&key, LoadOptions::default(), None, cancel).await;
-    state.loads.finish(&key);
-    Ok(result?)
+    let progress = Arc::new(move |p: &Progress| {
+        let _ = on_progress.send(p.clone());
+    });
+    let result = state.core.load(&key, LoadOptions::default(), Some(progress), cancel.clone()).await;
+    state.loads.finish(&key, &cancel);
+    let items = Arc::new(result?);
+    state.loaded().insert(key, items.clone());
+    Ok(items)
 }
 
 #[tauri::command]
 pub fn cancel_load(state: State<'_, AppState>, provider: String, user_id: String, org_id: String) -> Result<(), CommandError> {
     state.loads.cancel(&key(&provider, &user_id, &org_id)?);
+    Ok(())
+}
+
+/// Writes the last load to the user's download folder as JSON or CSV; returns the file's path.
+#[tauri::command]
+pub async fn export_items<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    provider: String,
+    user_id: String,
+    org_id: String,
+    format: Format,
+) -> Result<PathBuf, CommandError> {
+    let key = key(&provider, &user_id, &org_id)?;
+    let items = state.last_load(&key)?;
+    let folder = app.path().download_dir().or_else(|_| app.path().home_dir()).map_err(|e| Error::Config(format!("no download folder: {e}")))?;
+    let safe = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect::<String>();
+    let name = format!(
+        "tributary-{}-{}-{}-{}.{}",
+        key.provider.as_str(),
+        safe(&key.org_id),
+        safe(&key.user_id),
+        chrono::Utc::now().format("%Y%m%d-%H%M%S"),
+        format.extension()
+    );
+    let path = folder.join(name);
+    let write = |path: &PathBuf| -> std::io::Result<()> {
+        std::fs::create_dir_all(&folder)?;
+        write_items(&items, format, std::fs::File::create(path)?)
+    };
+    write(&path).map_err(|e| Error::Config(format!("could not write {}: {e}", path.display())))?;
+    Ok(path)
+}
+
+/// Opens a loaded item in its provider, in the system browser. Only URLs of the last load are
+/// opened, so the web view cannot open arbitrary addresses.
+#[tauri::command]
+pub fn open_item<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    provider: String,
+    user_id: String,
+    org_id: String,
+    item_id: String,
+) -> Result<(), CommandError> {
+    let key = key(&provider, &user_id, &org_id)?;
+    let items = state.last_load(&key)?;
+    let url = items
+        .iter()
+        .find(|i| i.id == item_id)
+        .and_then(|i| i.url.clone())
+        .ok_or_else(|| Error::InvalidInput(format!("no loaded item `{item_id}` with a link")))?;
+    app.opener().open_url(url, None::<&str>).map_err(|e| Error::Config(format!("could not open the system browser: {e}")))?;
     Ok(())
 }

@@ -1,9 +1,52 @@
 //! The desktop shell on Tauri's mock runtime: it builds from the real configuration, with the
-//! main window and the security settings the app ships with.
+//! main window, the security settings and the permissions the app ships with, and its commands
+//! answer with the shapes the UI reads.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::Manager;
+use tributary_core::Settings;
+
+fn settings(vars: &[(&str, &str)]) -> Settings {
+    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    Settings::from_vars(|k| map.get(k).cloned()).unwrap()
+}
+
+fn app(vars: &[(&str, &str)]) -> tauri::App<tauri::test::MockRuntime> {
+    tributary_desktop::run_app_with(mock_builder(), settings(vars)).unwrap()
+}
+
+/// Calls a command as the main window's web view would, through the real permission checks.
+fn invoke(app: &tauri::App<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    // The mock runtime does not open the configured window until the app runs: open one.
+    let webview = match app.get_webview_window("main") {
+        Some(w) => w,
+        None => tauri::WebviewWindowBuilder::new(app, "main", Default::default()).build().unwrap(),
+    };
+    get_ipc_response(
+        &webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
+const NO_SANDBOX: &[(&str, &str)] = &[("TRIBUTARY_SANDBOX", "off")];
 
 #[test]
-fn the_app_builds_with_its_main_window_and_a_strict_csp() {
-    let app = tributary_desktop::run_app(tauri::test::mock_builder()).unwrap();
+fn the_app_builds_with_its_main_window_a_strict_csp_and_its_deep_link_scheme() {
+    let app = app(NO_SANDBOX);
     let config = app.config();
     assert_eq!(config.identifier, "dev.tributary.app");
     assert_eq!(config.product_name.as_deref(), Some("Tributary"));
@@ -14,57 +57,56 @@ fn the_app_builds_with_its_main_window_and_a_strict_csp() {
         assert!(csp.contains(directive), "CSP lacks {directive}: {csp}");
     }
     assert!(!csp.contains("unsafe-eval"), "{csp}");
+    assert_eq!(config.plugins.0["deep-link"]["desktop"]["schemes"], json!(["dev.tributary.app"]));
 }
 
-mod commands {
-    use serde_json::{json, Value};
-    use tauri::ipc::{CallbackFn, InvokeBody};
-    use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
-    use tauri::webview::InvokeRequest;
-    use tauri::Manager;
+#[test]
+fn a_deep_link_scheme_the_build_does_not_register_is_refused_at_start() {
+    let err = tributary_desktop::run_app_with(mock_builder(), settings(&[("TRIBUTARY_DEEP_LINK_SCHEME", "com.example.other")]))
+        .err()
+        .expect("refused");
+    assert!(err.contains("com.example.other") && err.contains("dev.tributary.app"), "{err}");
+}
 
-    fn invoke(cmd: &str, args: Value) -> Result<Value, Value> {
-        let app = tributary_desktop::run_app(mock_builder()).unwrap();
-        // The mock runtime does not open the configured window until the app runs: open one.
-        let webview = match app.get_webview_window("main") {
-            Some(w) => w,
-            None => tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap(),
-        };
-        get_ipc_response(
-            &webview,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().unwrap())
-    }
+#[test]
+fn list_providers_reports_each_providers_state() {
+    let providers = invoke(&app(NO_SANDBOX), "list_providers", json!({})).unwrap();
+    let ids: Vec<&str> = providers.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["hubspot", "airtable", "notion"]);
+    assert_eq!(providers[0]["name"], "HubSpot");
+    assert_eq!(providers[0]["status"], json!({ "state": "not_configured", "missing": ["HUBSPOT_CLIENT_ID"] }));
 
-    #[test]
-    fn list_providers_reports_each_providers_state() {
-        let providers = invoke("list_providers", json!({})).unwrap();
-        let ids: Vec<&str> = providers.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
-        assert_eq!(ids, ["hubspot", "airtable", "notion"]);
-        let hubspot = &providers[0];
-        assert_eq!(hubspot["name"], "HubSpot");
-        if std::env::var_os("HUBSPOT_CLIENT_ID").is_none() {
-            assert_eq!(hubspot["status"], json!({ "state": "not_configured", "missing": ["HUBSPOT_CLIENT_ID"] }));
-        }
-    }
+    // Sandbox mode: unconfigured providers are served by the built-in sandbox, and say so.
+    let providers = invoke(&app(&[("NOTION_CLIENT_ID", "mine")]), "list_providers", json!({})).unwrap();
+    assert_eq!(providers[0]["status"], json!({ "state": "sandbox" }));
+    assert_eq!(providers[1]["status"], json!({ "state": "sandbox" }));
+    assert_eq!(providers[2]["status"], json!({ "state": "configured" }));
+}
 
-    #[test]
-    fn errors_reach_the_web_view_as_kind_and_message() {
-        let err = invoke("authorize", json!({ "provider": "salesforce", "userId": "u", "orgId": "o" })).unwrap_err();
-        assert_eq!(err, json!({ "kind": "InvalidInput", "message": "unknown provider `salesforce` (expected hubspot, airtable or notion)" }));
-        let err = invoke("load", json!({ "provider": "notion", "userId": "u", "orgId": "o" })).unwrap_err();
-        assert_eq!(err, json!({ "kind": "NotConnected", "message": "not connected to Notion; connect first" }));
-        let err = invoke("authorize", json!({ "provider": "hubspot", "userId": "a:b", "orgId": "o" })).unwrap_err();
-        assert_eq!(err["kind"], "InvalidInput");
-        assert_eq!(err.as_object().unwrap().len(), 2, "exactly kind and message: {err}");
-    }
+#[test]
+fn errors_reach_the_web_view_as_kind_and_message() {
+    let app = app(NO_SANDBOX);
+    let err = invoke(&app, "authorize", json!({ "provider": "salesforce", "userId": "u", "orgId": "o" })).unwrap_err();
+    assert_eq!(err, json!({ "kind": "InvalidInput", "message": "unknown provider `salesforce` (expected hubspot, airtable or notion)" }));
+    let err = invoke(&app, "authorize", json!({ "provider": "hubspot", "userId": "u", "orgId": "o" })).unwrap_err();
+    assert_eq!(err["kind"], "NotConfigured");
+    assert!(err["message"].as_str().unwrap().contains("HUBSPOT_CLIENT_ID"), "{err}");
+    let err = invoke(&app, "credentials", json!({ "provider": "notion", "userId": "u", "orgId": "o" })).unwrap_err();
+    assert_eq!(err["kind"], "NotConnected", "no completed sign-in to take: {err}");
+    let err = invoke(&app, "export_items", json!({ "provider": "notion", "userId": "u", "orgId": "o", "format": "csv" })).unwrap_err();
+    assert_eq!(err["kind"], "InvalidInput");
+    let err = invoke(&app, "authorize", json!({ "provider": "hubspot", "userId": "a:b", "orgId": "o" })).unwrap_err();
+    assert_eq!(err["kind"], "InvalidInput");
+    assert_eq!(err.as_object().unwrap().len(), 2, "exactly kind and message: {err}");
+}
+
+#[test]
+fn the_web_view_may_call_the_apps_commands_and_nothing_else() {
+    let app = app(NO_SANDBOX);
+    assert!(invoke(&app, "cancel_load", json!({ "provider": "notion", "userId": "u", "orgId": "o" })).is_ok());
+    // The opener is the shell's, not the web view's: links open only through `open_item`.
+    let err = invoke(&app, "plugin:opener|open_url", json!({ "url": "https://example.com" })).unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{err}");
+    let err = invoke(&app, "plugin:deep-link|register", json!({ "protocol": "evil" })).unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{err}");
 }

@@ -1,18 +1,47 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
 import { randomFillSync } from 'node:crypto';
 import App from './App.jsx';
 
 beforeAll(() => {
   // The Tauri IPC mocks need WebCrypto's getRandomValues, which jsdom lacks.
   Object.defineProperty(window, 'crypto', { value: { getRandomValues: (b) => randomFillSync(b) } });
+  // jsdom lays nothing out; give scroll panels a size so the virtualized lists render rows.
+  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 440 });
+  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 900 });
 });
 
 afterEach(() => {
   cleanup();
   clearMocks();
 });
+
+const PROVIDERS = [
+  { id: 'hubspot', name: 'HubSpot', status: { state: 'sandbox' } },
+  { id: 'airtable', name: 'Airtable', status: { state: 'configured' } },
+  { id: 'notion', name: 'Notion', status: { state: 'not_configured', missing: ['NOTION_CLIENT_ID'] } },
+];
+
+// A fake Rust side: `handlers[cmd](args)` answers a command; every call is recorded.
+function backend(handlers) {
+  const calls = [];
+  mockIPC(
+    (cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === 'list_providers') return PROVIDERS;
+      if (cmd in handlers) return handlers[cmd](args);
+      throw new Error(`unexpected ${cmd}`);
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
+function signIn(provider, outcome, error) {
+  return act(() => emit('sign-in', { provider, userId: 'TestUser', orgId: 'TestOrg', outcome, error }));
+}
 
 async function pick(name) {
   const input = screen.getByTestId('integration-select');
@@ -21,53 +50,196 @@ async function pick(name) {
   fireEvent.click(await screen.findByText(name, { selector: 'li' }));
 }
 
+async function connect(provider, name) {
+  await pick(name);
+  fireEvent.click(screen.getByTestId('connect-button'));
+  await waitFor(() => expect(screen.getByTestId('connect-button').textContent).toBe('Connecting...'));
+  await signIn(provider, 'completed');
+  await waitFor(() => expect(screen.getByTestId('connect-button').textContent).toBe(`Connected to ${name}`));
+}
+
+const ITEMS = [
+  { id: 'contacts', type: 'folder', directory: true, name: 'Contacts', parent_id: null, children: ['1', '2'] },
+  { id: '1', type: 'contact', directory: false, name: 'Ada Okafor', parent_id: 'contacts', url: 'https://app.hubspot.com/contacts/1/record/0-1/1', children: [] },
+  { id: '2', type: 'contact', directory: false, name: 'Grace Hopper', parent_id: 'contacts', children: [] },
+];
+
 describe('IntegrationForm', () => {
   it('starts with the seed defaults and no integration', () => {
+    backend({});
     render(<App />);
     expect(screen.getByTestId('user-input').value).toBe('TestUser');
     expect(screen.getByTestId('org-input').value).toBe('TestOrg');
     expect(screen.queryByTestId('connect-button')).toBeNull();
   });
 
-  it('connects through the authorize command and shows Connected', async () => {
-    const calls = [];
-    mockIPC((cmd, args) => {
-      calls.push({ cmd, args });
-      if (cmd === 'authorize') return { provider: 'airtable', account: 'Sandbox workspace' };
-      throw new Error(`unexpected ${cmd}`);
+  it('connects when the sign-in event says so, then takes the credentials', async () => {
+    const calls = backend({
+      authorize: () => null,
+      credentials: () => ({ provider: 'airtable', account: 'Sandbox workspace', scopes: [] }),
+    });
+    render(<App />);
+    await connect('airtable', 'Airtable');
+    expect(calls.filter((c) => c.cmd !== 'list_providers' && !c.cmd.startsWith('plugin:event'))).toEqual([
+      { cmd: 'authorize', args: { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg' } },
+      { cmd: 'credentials', args: { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg' } },
+    ]);
+    expect(screen.getByTestId('connection-account').textContent).toBe('Sandbox workspace');
+    expect(screen.queryByTestId('sandbox-badge')).toBeNull();
+  });
+
+  it('labels sandbox providers and explains unconfigured ones', async () => {
+    backend({});
+    render(<App />);
+    await pick('HubSpot');
+    expect(screen.getByTestId('sandbox-badge').textContent).toContain('Sandbox');
+    cleanup();
+    render(<App />);
+    await pick('Notion');
+    expect(screen.getByTestId('not-configured').textContent).toContain('NOTION_CLIENT_ID');
+    expect(screen.getByTestId('connect-button').disabled).toBe(true);
+  });
+
+  it('shows a failed sign-in and lets the user try again', async () => {
+    backend({ authorize: () => null });
+    render(<App />);
+    await pick('Airtable');
+    fireEvent.click(screen.getByTestId('connect-button'));
+    await signIn('airtable', 'failed', { kind: 'AccessDenied', message: 'access to Airtable was denied in the browser' });
+    expect((await screen.findByTestId('error-alert')).textContent).toContain('denied in the browser');
+    expect(screen.getByTestId('connect-button').disabled).toBe(false);
+  });
+
+  it('shows a command error at once', async () => {
+    backend({
+      authorize: () => {
+        throw { kind: 'Store', message: 'Redis is unreachable' };
+      },
     });
     render(<App />);
     await pick('Airtable');
     fireEvent.click(screen.getByTestId('connect-button'));
-    await waitFor(() => expect(screen.getByTestId('connect-button').textContent).toBe('Connected to Airtable'));
-    expect(calls).toEqual([{ cmd: 'authorize', args: { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg' } }]);
-    expect(screen.getByTestId('connection-account').textContent).toBe('Sandbox workspace');
-    expect(screen.getByTestId('load-button')).toBeTruthy();
+    expect((await screen.findByTestId('error-alert')).textContent).toContain('Redis is unreachable');
+    expect(screen.getByTestId('connect-button').textContent).toBe('Connect to Airtable');
   });
 
-  it('shows a command error and lets the user try again', async () => {
-    mockIPC(() => {
-      throw { kind: 'AccessDenied', message: 'You declined access in the browser.' };
+  it('cancels a sign-in without calling it an error', async () => {
+    const calls = backend({
+      authorize: () => null,
+      cancel_authorize: () => {
+        setTimeout(() => emit('sign-in', { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg', outcome: 'failed', error: { kind: 'Cancelled', message: 'cancelled' } }));
+        return null;
+      },
     });
     render(<App />);
-    await pick('Notion');
+    await pick('Airtable');
     fireEvent.click(screen.getByTestId('connect-button'));
-    expect((await screen.findByTestId('error-alert')).textContent).toContain('You declined access in the browser.');
-    expect(screen.getByTestId('connect-button').disabled).toBe(false);
+    fireEvent.click(await screen.findByTestId('cancel-connect-button'));
+    await waitFor(() => expect(screen.getByTestId('connect-button').textContent).toBe('Connect to Airtable'));
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+    expect(calls.some((c) => c.cmd === 'cancel_authorize')).toBe(true);
   });
 
-  it('loads items into the data panel and clears them', async () => {
-    mockIPC((cmd) => {
-      if (cmd === 'authorize') return { provider: 'hubspot' };
-      if (cmd === 'load') return [{ id: '1', type: 'contact', name: 'Ada Okafor' }];
-      throw new Error(cmd);
+  it('ignores sign-in events for another provider or user', async () => {
+    backend({ authorize: () => null });
+    render(<App />);
+    await pick('Airtable');
+    fireEvent.click(screen.getByTestId('connect-button'));
+    await signIn('hubspot', 'failed', { kind: 'AccessDenied', message: 'nope' });
+    await act(() => emit('sign-in', { provider: 'airtable', userId: 'Someone', orgId: 'TestOrg', outcome: 'completed' }));
+    expect(screen.getByTestId('connect-button').textContent).toBe('Connecting...');
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+  });
+});
+
+describe('DataForm', () => {
+  it('loads with progress, shows the items in a table, searches, filters and clears', async () => {
+    let finish;
+    backend({
+      authorize: () => null,
+      credentials: () => ({ provider: 'hubspot', scopes: [] }),
+      load: (args) => {
+        window.__TAURI_INTERNALS__.runCallback(args.onProgress.id, { index: 0, message: { items: 200, pages: 2, listing: 'contacts' } });
+        return new Promise((resolve) => (finish = () => resolve(ITEMS)));
+      },
     });
     render(<App />);
-    await pick('HubSpot');
-    fireEvent.click(screen.getByTestId('connect-button'));
-    fireEvent.click(await screen.findByTestId('load-button'));
-    await waitFor(() => expect(screen.getByTestId('data-output').value).toContain('Ada Okafor'));
+    await connect('hubspot', 'HubSpot');
+    fireEvent.click(screen.getByTestId('load-button'));
+    await waitFor(() => expect(screen.getByTestId('load-progress').textContent).toContain('200 items · 2 pages · contacts'));
+    await act(async () => finish());
+    expect((await screen.findByTestId('item-count')).textContent).toBe('3 items from HubSpot');
+    expect(screen.getByTestId('sandbox-data-label')).toBeTruthy();
+    const names = () => screen.getAllByTestId('item-name').map((n) => n.textContent);
+    expect(names()).toEqual(['Contacts', 'Ada Okafor', 'Grace Hopper']);
+    const ada = screen.getAllByTestId('item-row')[1];
+    expect(within(ada).getByText('Contacts')).toBeTruthy();
+
+    fireEvent.change(screen.getByTestId('search-input'), { target: { value: 'grace' } });
+    await waitFor(() => expect(names()).toEqual(['Grace Hopper']));
+    fireEvent.change(screen.getByTestId('search-input'), { target: { value: '' } });
+    fireEvent.mouseDown(screen.getByTestId('type-filter'));
+    fireEvent.click(await screen.findByTestId('type-option-folder'));
+    await waitFor(() => expect(names()).toEqual(['Contacts']));
+
+    fireEvent.click(screen.getByTestId('json-tab'));
+    expect(JSON.parse(screen.getByTestId('data-output').value)).toEqual([ITEMS[0]]);
     fireEvent.click(screen.getByTestId('clear-button'));
-    expect(screen.getByTestId('data-output').value).toBe('');
+    expect(screen.queryByTestId('item-count')).toBeNull();
+  });
+
+  it('shows the tree, opens an item in its provider and exports', async () => {
+    const calls = backend({
+      authorize: () => null,
+      credentials: () => ({ provider: 'hubspot', scopes: [] }),
+      load: () => ITEMS,
+      open_item: () => null,
+      export_items: (args) => `/home/me/Downloads/tributary-hubspot.${args.format}`,
+    });
+    render(<App />);
+    await connect('hubspot', 'HubSpot');
+    fireEvent.click(screen.getByTestId('load-button'));
+    fireEvent.click(await screen.findByTestId('tree-tab'));
+    const rows = () => screen.getAllByTestId('tree-row').map((r) => r.dataset.itemId);
+    expect(rows()).toEqual(['contacts']);
+    fireEvent.click(screen.getByTestId('tree-toggle'));
+    expect(rows()).toEqual(['contacts', '1', '2']);
+    fireEvent.click(screen.getByLabelText('Open Ada Okafor'));
+    fireEvent.click(screen.getByTestId('export-csv-button'));
+    expect((await screen.findByTestId('notice')).textContent).toContain('Saved 3 items to /home/me/Downloads/tributary-hubspot.csv');
+    expect(calls.find((c) => c.cmd === 'open_item').args).toEqual({ provider: 'hubspot', userId: 'TestUser', orgId: 'TestOrg', itemId: '1' });
+  });
+
+  it('keeps 100,000 items out of the page but the rows in view', async () => {
+    const many = Array.from({ length: 100_000 }, (_, n) => ({ id: `c${n}`, type: 'contact', directory: false, name: `Contact ${n}`, children: [] }));
+    backend({ authorize: () => null, credentials: () => ({ provider: 'hubspot', scopes: [] }), load: () => many });
+    render(<App />);
+    await connect('hubspot', 'HubSpot');
+    fireEvent.click(screen.getByTestId('load-button'));
+    expect((await screen.findByTestId('item-count')).textContent).toBe('100,000 items from HubSpot');
+    const rendered = screen.getAllByTestId('item-row').length;
+    expect(rendered).toBeGreaterThan(10);
+    expect(rendered).toBeLessThan(60);
+    fireEvent.change(screen.getByTestId('search-input'), { target: { value: 'contact 99999' } });
+    await waitFor(() => expect(screen.getAllByTestId('item-name').map((n) => n.textContent)).toEqual(['Contact 99999']));
+  });
+
+  it('shows a failed or cancelled load as nothing loaded', async () => {
+    let failure = { kind: 'RateLimited', message: 'HubSpot kept answering 429; 1,200 of the items could not be loaded' };
+    backend({
+      authorize: () => null,
+      credentials: () => ({ provider: 'hubspot', scopes: [] }),
+      load: () => {
+        throw failure;
+      },
+    });
+    render(<App />);
+    await connect('hubspot', 'HubSpot');
+    fireEvent.click(screen.getByTestId('load-button'));
+    expect((await screen.findByTestId('load-error')).textContent).toContain('could not be loaded');
+    expect(screen.queryByTestId('item-count')).toBeNull();
+    failure = { kind: 'Cancelled', message: 'cancelled' };
+    fireEvent.click(screen.getByTestId('load-button'));
+    expect((await screen.findByTestId('notice')).textContent).toContain('nothing was loaded');
   });
 });

@@ -1,6 +1,6 @@
-import { useState } from 'react';
-import { Autocomplete, Box, Paper, Stack, TextField, Typography } from '@mui/material';
-import { PROVIDERS } from './api.js';
+import { useCallback, useEffect, useState } from 'react';
+import { Alert, Autocomplete, Box, Paper, Stack, TextField, Typography } from '@mui/material';
+import { PROVIDERS, errorMessage, listProviders } from './api.js';
 import { HubSpotIntegration } from './integrations/HubSpotIntegration.jsx';
 import { AirtableIntegration } from './integrations/AirtableIntegration.jsx';
 import { NotionIntegration } from './integrations/NotionIntegration.jsx';
@@ -17,9 +17,25 @@ export function IntegrationForm() {
   const [user, setUser] = useState('TestUser');
   const [org, setOrg] = useState('TestOrg');
   const [provider, setProvider] = useState(null);
-  const [connection, setConnection] = useState(null);
+  const [providers, setProviders] = useState(PROVIDERS);
+  const [startupError, setStartupError] = useState(null);
+  // Connections by provider, organisation and user, as the app holds them.
+  const [connections, setConnections] = useState({});
+
+  useEffect(() => {
+    listProviders()
+      .then((list) => setProviders(list.map((p) => ({ ...p, name: p.name ?? p.id }))))
+      .catch((err) => setStartupError(errorMessage(err)));
+  }, []);
 
   const Integration = provider ? COMPONENTS[provider.id] : null;
+  const status = providers.find((p) => p.id === provider?.id)?.status;
+  const key = provider ? `${provider.id}:${org.trim()}:${user.trim()}` : null;
+  const connection = key ? connections[key] ?? null : null;
+  const setConnection = useCallback(
+    (summary) => setConnections((all) => ({ ...all, [key]: summary })),
+    [key],
+  );
 
   return (
     <Paper variant="outlined" sx={{ p: 3 }}>
@@ -44,14 +60,11 @@ export function IntegrationForm() {
           />
         </Stack>
         <Autocomplete
-          options={PROVIDERS}
+          options={providers}
           getOptionLabel={(p) => p.name}
           isOptionEqualToValue={(a, b) => a.id === b.id}
           value={provider}
-          onChange={(_e, value) => {
-            setProvider(value);
-            setConnection(null);
-          }}
+          onChange={(_e, value) => setProvider(value)}
           renderOption={(props, option) => (
             <li {...props} key={option.id} data-testid={`integration-option-${option.id}`}>
               {option.name}
@@ -67,10 +80,13 @@ export function IntegrationForm() {
         />
         {Integration && (
           <Box>
-            <Integration user={user} org={org} connection={connection} onConnectionChange={setConnection} />
+            <Integration user={user} org={org} status={status} connection={connection} onConnectionChange={setConnection} />
           </Box>
         )}
-        {provider && connection && <DataForm provider={provider.id} user={user} org={org} />}
+        {startupError && <Alert severity="error">{startupError}</Alert>}
+        {provider && connection && (
+          <DataForm key={key} provider={provider.id} providerName={provider.name} user={user} org={org} sandbox={status?.state === 'sandbox'} />
+        )}
       </Stack>
     </Paper>
   );

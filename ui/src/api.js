@@ -1,7 +1,10 @@
 // The only place the UI talks to the Rust side. Every call is a Tauri command; errors arrive as
-// `{ kind, message }` from the app's commands, or as a plain string from Tauri itself.
-import { invoke } from '@tauri-apps/api/core';
+// `{ kind, message }` from the app's commands, or as a plain string from Tauri itself. No call
+// returns a token, code or verifier: the Rust side keeps them.
+import { Channel, invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 
+// Shown before `list_providers` answers, in the seed's order.
 export const PROVIDERS = [
   { id: 'notion', name: 'Notion' },
   { id: 'airtable', name: 'Airtable' },
@@ -13,14 +16,50 @@ export function errorMessage(err) {
   return String(err);
 }
 
+export function listProviders() {
+  return invoke('list_providers');
+}
+
+// Opens the system browser; the outcome arrives later through `onSignIn`.
 export function authorize(provider, userId, orgId) {
   return invoke('authorize', { provider, userId, orgId });
+}
+
+export function cancelAuthorize(provider, userId, orgId) {
+  return invoke('cancel_authorize', { provider, userId, orgId });
+}
+
+// Takes a completed sign-in's credentials into the app; returns the connection's summary.
+export function credentials(provider, userId, orgId) {
+  return invoke('credentials', { provider, userId, orgId });
 }
 
 export function disconnect(provider, userId, orgId) {
   return invoke('disconnect', { provider, userId, orgId });
 }
 
-export function loadItems(provider, userId, orgId) {
-  return invoke('load', { provider, userId, orgId });
+// `onProgress` receives `{ items, pages, listing }` while the load runs.
+export function loadItems(provider, userId, orgId, onProgress) {
+  const channel = new Channel();
+  channel.onmessage = onProgress;
+  return invoke('load', { provider, userId, orgId, onProgress: channel });
+}
+
+export function cancelLoad(provider, userId, orgId) {
+  return invoke('cancel_load', { provider, userId, orgId });
+}
+
+// Writes the last load to the download folder; resolves to the file's path.
+export function exportItems(provider, userId, orgId, format) {
+  return invoke('export_items', { provider, userId, orgId, format });
+}
+
+export function openItem(provider, userId, orgId, itemId) {
+  return invoke('open_item', { provider, userId, orgId, itemId });
+}
+
+// `handler({ provider, userId, orgId, outcome: 'completed' | 'failed', error })`; resolves to
+// an unsubscribe function.
+export function onSignIn(handler) {
+  return listen('sign-in', (event) => handler(event.payload));
 }

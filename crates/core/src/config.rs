@@ -25,6 +25,8 @@ pub struct ProviderSettings {
     pub token_url: Url,
     /// Root of the REST API, ending in `/`.
     pub api_base: Url,
+    /// Pointed at the built-in sandbox: its data is made up, and the UI says so.
+    pub sandbox: bool,
 }
 
 /// Whether a provider can be connected to, and if not, what to set.
@@ -32,7 +34,19 @@ pub struct ProviderSettings {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ProviderStatus {
     Configured,
+    /// Connected to the built-in sandbox because no client is configured.
+    Sandbox,
     NotConfigured { missing: Vec<String> },
+}
+
+/// Where a sign-in's callback comes back to the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackRoute {
+    /// `http://localhost:{port}/callback`, served by a one-shot listener.
+    Loopback,
+    /// `{scheme}:/oauth/callback`, handed to the running app by the desktop.
+    DeepLink,
 }
 
 impl ProviderSettings {
@@ -42,6 +56,7 @@ impl ProviderSettings {
 
     pub fn status(&self) -> ProviderStatus {
         match self.client_id {
+            Some(_) if self.sandbox => ProviderStatus::Sandbox,
             Some(_) => ProviderStatus::Configured,
             None => ProviderStatus::NotConfigured { missing: vec![var(self.provider, "CLIENT_ID")] },
         }
@@ -66,6 +81,7 @@ impl ProviderSettings {
             authorize_url: Url::parse(spec.authorize_url).expect("built-in URL"),
             token_url: Url::parse(spec.token_url).expect("built-in URL"),
             api_base: Url::parse(spec.api_base).expect("built-in URL"),
+            sandbox: false,
         }
     }
 }
@@ -82,6 +98,11 @@ pub struct Settings {
     pub flow_ttl: Duration,
     /// How long the loopback listener waits for the browser.
     pub callback_timeout: Duration,
+    pub callback_route: CallbackRoute,
+    /// Serve unconfigured providers from the built-in sandbox (`TRIBUTARY_SANDBOX`, default on).
+    pub sandbox_when_unconfigured: bool,
+    /// Items per provider in the built-in sandbox (`SANDBOX_ITEMS`).
+    pub sandbox_items: usize,
 }
 
 fn var(provider: ProviderId, suffix: &str) -> String {
@@ -128,6 +149,7 @@ impl Settings {
                 authorize_url: url(var(p, "AUTHORIZE_URL"), d.authorize_url)?,
                 token_url: url(var(p, "TOKEN_URL"), d.token_url)?,
                 api_base: url(var(p, "API_BASE"), d.api_base)?,
+                sandbox: false,
             });
         }
         let redirect_port = match get("TRIBUTARY_REDIRECT_PORT") {
@@ -142,8 +164,25 @@ impl Settings {
                 "TRIBUTARY_DEEP_LINK_SCHEME: `{deep_link_scheme}` is not a reverse-DNS scheme such as dev.tributary.app"
             )));
         }
+        let callback_route = match get("TRIBUTARY_CALLBACK").as_deref() {
+            None | Some("loopback") => CallbackRoute::Loopback,
+            Some("deep-link") => CallbackRoute::DeepLink,
+            Some(v) => return Err(Error::Config(format!("TRIBUTARY_CALLBACK: `{v}` is neither `loopback` nor `deep-link`"))),
+        };
+        let sandbox_when_unconfigured = match get("TRIBUTARY_SANDBOX").as_deref() {
+            None | Some("auto") => true,
+            Some("off") => false,
+            Some(v) => return Err(Error::Config(format!("TRIBUTARY_SANDBOX: `{v}` is neither `auto` nor `off`"))),
+        };
+        let sandbox_items = match get("SANDBOX_ITEMS") {
+            None => 300,
+            Some(v) => v.parse().map_err(|_| Error::Config(format!("SANDBOX_ITEMS: `{v}` is not a number")))?,
+        };
         Ok(Settings {
             providers,
+            sandbox_items,
+            callback_route,
+            sandbox_when_unconfigured,
             redirect_port,
             deep_link_scheme,
             redis_url: get("REDIS_URL"),
@@ -188,6 +227,8 @@ mod tests {
         assert_eq!(s.loopback_redirect_uri(), "http://localhost:8765/callback");
         assert_eq!(s.deep_link_redirect_uri(), "dev.tributary.app:/oauth/callback");
         assert!(s.redis_url.is_none());
+        assert_eq!(s.callback_route, CallbackRoute::Loopback);
+        assert!(s.sandbox_when_unconfigured);
     }
 
     #[test]
@@ -215,5 +256,7 @@ mod tests {
         assert!(matches!(settings(&[("HUBSPOT_TOKEN_URL", "not a url")]), Err(Error::Config(_))));
         assert!(matches!(settings(&[("TRIBUTARY_REDIRECT_PORT", "http")]), Err(Error::Config(_))));
         assert!(matches!(settings(&[("TRIBUTARY_DEEP_LINK_SCHEME", "myapp")]), Err(Error::Config(_))));
+        assert!(matches!(settings(&[("TRIBUTARY_CALLBACK", "popup")]), Err(Error::Config(_))));
+        assert!(matches!(settings(&[("TRIBUTARY_SANDBOX", "yes")]), Err(Error::Config(_))));
     }
 }

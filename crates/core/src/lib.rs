@@ -5,15 +5,18 @@ pub mod config;
 pub mod connection;
 mod core;
 pub mod error;
+pub mod export;
 pub mod item;
 pub mod load;
 pub mod oauth;
 pub mod provider;
+#[cfg(feature = "sandbox")]
+pub mod sandbox_mode;
 pub mod secret;
 pub mod store;
 
 pub use crate::core::{http_client, Core, ProviderInfo};
-pub use config::{ProviderSettings, ProviderStatus, Settings};
+pub use config::{CallbackRoute, ProviderSettings, ProviderStatus, Settings};
 pub use connection::{Connection, ConnectionSummary};
 pub use error::{Error, Result};
 pub use item::IntegrationItem;

@@ -46,6 +46,14 @@ impl FlowKey {
     pub fn store_key(&self, kind: KeyKind) -> String {
         key(kind, self.provider, &self.org_id, &self.user_id)
     }
+
+    /// The sign-in a callback claims to belong to, unverified: enough to show a failed
+    /// deep-link callback beside the right provider, never to trust it.
+    pub fn claimed_by(callback: &Url) -> Option<FlowKey> {
+        let state = CallbackParams::from_url(callback).state?;
+        let claimed = StatePayload::decode(&state).ok()?;
+        FlowKey::new(claimed.provider, &claimed.org_id, &claimed.user_id).ok()
+    }
 }
 
 /// A started sign-in: the URL to open in the system browser.

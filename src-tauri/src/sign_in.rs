@@ -1,0 +1,66 @@
+//! Sign-ins end away from the command that started them (a browser calls back minutes later),
+//! so their outcome reaches the window as one `sign-in` event: `completed`, after which the UI
+//! takes the credentials with the `credentials` command, or `failed` with a `{kind, message}`
+//! error. The event names the sign-in and never carries a code, state or token.
+
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tributary_core::{Error, FlowKey};
+use url::Url;
+
+use crate::commands::AppState;
+use crate::error::CommandError;
+
+pub const SIGN_IN_EVENT: &str = "sign-in";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInEvent {
+    pub provider: Option<String>,
+    pub user_id: Option<String>,
+    pub org_id: Option<String>,
+    pub outcome: Outcome,
+    pub error: Option<CommandError>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    Failed,
+}
+
+/// Tells the window how a sign-in ended. `key` is `None` for a callback that names no sign-in.
+pub fn announce<R: Runtime>(app: &AppHandle<R>, key: Option<&FlowKey>, result: Result<(), Error>) {
+    let (outcome, error) = match result {
+        Ok(()) => (Outcome::Completed, None),
+        Err(e) => {
+            tracing::info!(kind = e.kind(), "sign-in failed: {e}");
+            (Outcome::Failed, Some(CommandError::from(e)))
+        }
+    };
+    let event = SignInEvent {
+        provider: key.map(|k| k.provider.as_str().to_string()),
+        user_id: key.map(|k| k.user_id.clone()),
+        org_id: key.map(|k| k.org_id.clone()),
+        outcome,
+        error,
+    };
+    if let Err(e) = app.emit(SIGN_IN_EVENT, event) {
+        tracing::warn!("could not tell the window how a sign-in ended: {e}");
+    }
+}
+
+/// Finishes sign-ins whose callbacks the desktop handed over as deep links.
+pub fn complete_deep_links<R: Runtime>(app: &AppHandle<R>, urls: Vec<Url>) {
+    for url in urls {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let state = app.state::<AppState>();
+            match state.core.complete_deep_link(&url).await {
+                Ok(key) => announce(&app, Some(&key), Ok(())),
+                Err(e) => announce(&app, FlowKey::claimed_by(&url).as_ref(), Err(e)),
+            }
+        });
+    }
+}
