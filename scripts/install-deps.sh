@@ -9,8 +9,9 @@ APT_PACKAGES=(
   libssl-dev pkg-config build-essential file xdg-utils patchelf curl ca-certificates
   # Node for the UI build
   nodejs npm
-  # tests: a real Redis, a headless X server, the WebKit WebDriver
-  redis-server xvfb xauth webkit2gtk-driver fonts-dejavu-core imagemagick
+  # tests: a real Redis, a headless X server, the WebKit WebDriver, a D-Bus session bus (the
+  # single-instance plugin finds the running app through it)
+  redis-server xvfb xauth webkit2gtk-driver fonts-dejavu-core imagemagick dbus-daemon
 )
 
 missing=()

@@ -48,6 +48,14 @@ PIDS+=($!)
 for _ in $(seq 50); do [ -s "$RUN_DIR/display" ] && break; sleep 0.1; done
 export DISPLAY=":$(head -n1 "$RUN_DIR/display")"
 
+step "starting a D-Bus session bus"
+# A desktop session has one; the single-instance plugin hands a second launch's deep link to
+# the running app over it.
+dbus-daemon --session --fork --nopidfile --print-address=3 --print-pid=4 \
+  3>"$RUN_DIR/dbus-address" 4>"$RUN_DIR/dbus-pid"
+PIDS+=("$(head -n1 "$RUN_DIR/dbus-pid")")
+export DBUS_SESSION_BUS_ADDRESS="$(head -n1 "$RUN_DIR/dbus-address")"
+
 step "UI tests (Vitest)"
 (cd "$ROOT/ui" && npx vitest run)
 

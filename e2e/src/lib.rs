@@ -109,6 +109,51 @@ impl AppSession {
             .unwrap_or_else(|e| panic!("element [data-testid={id}] did not appear: {e}"))
     }
 
+    /// Waits until an element's `textContent` satisfies `done`, failing fast on `fail_on` (an
+    /// error alert's test id). Returns the text.
+    pub async fn wait_for_text(&self, id: &str, done: impl Fn(&str) -> bool, fail_on: &str) -> String {
+        let element = self.by_test_id(id).await;
+        let mut text = String::new();
+        for _ in 0..150 {
+            text = element.prop("textContent").await.unwrap().unwrap_or_default();
+            if done(&text) {
+                return text;
+            }
+            if let Ok(alert) = self.client.find(Locator::Css(&format!("[data-testid=\"{fail_on}\"]"))).await {
+                panic!("[{id}] is `{text}` and the window shows an error: {}", alert.text().await.unwrap());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("[data-testid={id}] never got there; it reads `{text}`");
+    }
+
+    /// From now on, keeps a copy of everything the Rust side delivers to the page: command
+    /// results and errors, events and channel messages all arrive through one callback table.
+    pub async fn record_ipc(&self) {
+        self.client
+            .execute(
+                "const table = window.__TAURI_INTERNALS__.callbacks;
+                 const get = table.get.bind(table);
+                 window.__ipcSeen = [];
+                 table.get = (id) => {
+                   const callback = get(id);
+                   return callback && ((data) => {
+                     try { window.__ipcSeen.push(JSON.stringify(data)); } catch (e) { window.__ipcSeen.push(String(data)); }
+                     return callback(data);
+                   });
+                 };",
+                vec![],
+            )
+            .await
+            .expect("install the IPC recorder");
+    }
+
+    /// Everything recorded since [`Self::record_ipc`], one JSON text per delivery.
+    pub async fn ipc_seen(&self) -> Vec<String> {
+        let seen = self.client.execute("return window.__ipcSeen || []", vec![]).await.expect("read the IPC record");
+        serde_json::from_value(seen).expect("strings")
+    }
+
     /// Saves a PNG screenshot of the window under `e2e/artifacts/`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("screenshot");
@@ -129,5 +174,109 @@ impl Drop for AppSession {
         if let Some(pid) = self.driver.id() {
             let _ = std::process::Command::new("kill").args(["-TERM", "--", &format!("-{pid}")]).status();
         }
+    }
+}
+
+/// What a sandbox serves, as the app should show it: every item's id, and its name where the
+/// dataset states it outright (HubSpot folders and deals, Airtable bases, tables and records,
+/// titled Notion pages and data sources).
+pub fn expected_items(data: &tributary_sandbox::Dataset, provider: tributary_sandbox::Provider) -> Vec<(String, Option<String>)> {
+    use tributary_sandbox::dataset::hubspot::ObjectType;
+    use tributary_sandbox::Provider;
+    let mut out = Vec::new();
+    match provider {
+        Provider::Hubspot => {
+            for (t, kind, folder) in [(ObjectType::Contacts, "contact", "Contacts"), (ObjectType::Companies, "company", "Companies"), (ObjectType::Deals, "deal", "Deals")] {
+                out.push((format!("hubspot:{}", t.as_str()), Some(folder.to_string())));
+                for i in 0..data.hubspot.count(t) {
+                    let o = data.hubspot.object(t, i);
+                    let name = (t == ObjectType::Deals).then(|| o.property("dealname").map(str::to_string)).flatten();
+                    out.push((format!("{kind}:{}", o.id), name));
+                }
+            }
+        }
+        Provider::Airtable => {
+            let a = &data.airtable;
+            for b in 0..a.base_count() {
+                let base = a.base(b);
+                out.push((base.id, Some(base.name)));
+                for t in 0..3 {
+                    let table = a.table(b, t);
+                    out.push((table.id, Some(table.name)));
+                    for r in 0..a.record_count(b, t) {
+                        let rec = a.record(b, t, r);
+                        let name = rec.primary_value().unwrap_or(&rec.id).to_string();
+                        out.push((rec.id, Some(name)));
+                    }
+                }
+            }
+        }
+        Provider::Notion => {
+            for k in 0..data.notion.total() {
+                let item = data.notion.item(k);
+                out.push((item.id, Some(item.title).filter(|t| !t.is_empty())));
+            }
+        }
+    }
+    out
+}
+
+/// Environment that points the app at a running sandbox, with the sandbox's clients.
+pub fn sandbox_env(sandbox: &tributary_sandbox::Sandbox) -> Vec<(String, String)> {
+    let mut env = Vec::new();
+    for p in tributary_sandbox::Provider::ALL {
+        let e = sandbox.endpoints(p);
+        let c = sandbox.config().clients.get(p);
+        let up = p.as_str().to_uppercase();
+        env.push((format!("{up}_CLIENT_ID"), c.client_id.clone()));
+        if let Some(s) = &c.client_secret {
+            env.push((format!("{up}_CLIENT_SECRET"), s.clone()));
+        }
+        env.push((format!("{up}_AUTHORIZE_URL"), e.authorize_url.to_string()));
+        env.push((format!("{up}_TOKEN_URL"), e.token_url.to_string()));
+        env.push((format!("{up}_API_BASE"), e.api_base.to_string()));
+    }
+    env
+}
+
+/// What the "system browser" does with the consent page the app opens.
+#[derive(Debug, Clone, Copy)]
+pub enum Browser {
+    /// Approves and follows the redirect to the app's loopback listener.
+    Approve,
+    /// Denies (Airtable and Notion call back with `error=access_denied`; HubSpot does not).
+    Deny,
+    /// Approves and hands the deep-link callback to the app by launching it again with the URL,
+    /// as the desktop does with a custom scheme.
+    ApproveViaDeepLink,
+}
+
+/// Writes a `BROWSER` program for xdg-open; removed when the returned guard drops.
+pub fn browser_program(browser: Browser) -> TempFile {
+    let sandbox = workspace_root().join("target/debug/tributary-sandbox");
+    require(sandbox.exists(), "the sandbox binary (built by the workspace test run)");
+    let sandbox = sandbox.display();
+    let script = match browser {
+        Browser::Approve => format!("#!/bin/sh\nexec '{sandbox}' approve \"$1\"\n"),
+        Browser::Deny => format!("#!/bin/sh\nexec '{sandbox}' deny \"$1\"\n"),
+        Browser::ApproveViaDeepLink => format!(
+            "#!/bin/sh\nset -e\ncallback=$('{sandbox}' approve --print-only \"$1\")\nexec '{}' \"$callback\"\n",
+            app_binary().display()
+        ),
+    };
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("tributary-e2e-browser-{}-{n}", std::process::id()));
+    std::fs::write(&path, script).expect("write the browser program");
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("make it executable");
+    TempFile(path)
+}
+
+/// A file or folder removed on drop.
+pub struct TempFile(pub PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0).or_else(|_| std::fs::remove_dir_all(&self.0));
     }
 }

@@ -1,84 +1,150 @@
-//! Connect and Load in the real window, against the sandbox: the app opens the "system
-//! browser" (xdg-open with BROWSER pointing at `tributary-sandbox approve`, which approves the
-//! consent page and follows the redirect to the app's loopback listener), shows Connected, and
-//! loads the sandbox's items.
+//! Connect and Load in the real window, against a sandbox this test runs: the app opens the
+//! "system browser" (xdg-open with BROWSER set to a program that approves or denies the consent
+//! page), the outcome reaches the window as an event, and Load shows the sandbox's items.
 
+use std::collections::HashMap;
 use std::net::TcpListener;
-use std::time::Duration;
 
-use tributary_e2e::{fantoccini::Locator, workspace_root, AppSession};
-use tributary_sandbox::{Provider, Sandbox, SandboxConfig};
+use tributary_e2e::fantoccini::Locator;
+use tributary_e2e::{browser_program, expected_items, sandbox_env, AppSession, Browser, TempFile};
+use tributary_sandbox::{DatasetSize, Provider, Sandbox, SandboxConfig};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-#[tokio::test]
-async fn connect_and_load_every_provider_through_the_loopback() {
-    let sandbox = Sandbox::start(SandboxConfig { dataset: tributary_sandbox::DatasetSize::uniform(120), ..Default::default() })
+async fn sandbox(items: usize) -> Sandbox {
+    Sandbox::start(SandboxConfig { dataset: DatasetSize::uniform(items), ..Default::default() }).await.unwrap()
+}
+
+/// Launches the app against `sandbox` with `browser` as the system browser and its logs in a
+/// folder of its own.
+async fn launch(sandbox: &Sandbox, browser: &TempFile, extra: &[(&str, &str)]) -> (AppSession, TempFile) {
+    let data_home = TempFile(std::env::temp_dir().join(format!("tributary-e2e-data-{}-{}", std::process::id(), free_port())));
+    let mut env = sandbox_env(sandbox);
+    env.push(("BROWSER".into(), browser.0.display().to_string()));
+    env.push(("TRIBUTARY_REDIRECT_PORT".into(), free_port().to_string()));
+    env.push(("XDG_DATA_HOME".into(), data_home.0.display().to_string()));
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    (AppSession::launch(&env).await, data_home)
+}
+
+async fn pick(app: &AppSession, id: &str) {
+    app.by_test_id("integration-select").await.click().await.unwrap();
+    app.by_test_id(&format!("integration-option-{id}")).await.click().await.unwrap();
+}
+
+async fn connect(app: &AppSession, id: &str, name: &str) {
+    pick(app, id).await;
+    app.by_test_id("connect-button").await.click().await.unwrap();
+    let connected = format!("Connected to {name}");
+    app.wait_for_text("connect-button", |t| t == connected, "error-alert").await;
+}
+
+/// Loads and checks that the window shows exactly the sandbox's items: the count, every id and
+/// name in the JSON view, and a search in the table.
+async fn load_and_check(app: &AppSession, sandbox: &Sandbox, p: Provider, name: &str) {
+    app.by_test_id("load-button").await.click().await.unwrap();
+    let expected = expected_items(sandbox.dataset(), p);
+    let count = format!("{} items from {name}", expected.len());
+    app.wait_for_text("item-count", |t| t == count, "load-error").await;
+    let rows = app.client.find_all(Locator::Css("[data-testid=\"item-row\"]")).await.unwrap();
+    assert!(rows.len() >= 10, "{name}: the table shows rows ({})", rows.len());
+    app.screenshot(&format!("table-{}.png", p.as_str())).await;
+
+    // The table finds an item deep in the list by name.
+    let (needle_id, needle) = expected.iter().rev().find_map(|(id, n)| n.clone().map(|n| (id.clone(), n))).unwrap();
+    app.by_test_id("search-input").await.send_keys(&needle).await.unwrap();
+    app.client
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css(&format!("[data-testid=\"item-row\"][data-item-id=\"{needle_id}\"]")))
         .await
-        .unwrap();
-    let approve = workspace_root().join("target/debug/tributary-sandbox");
-    assert!(approve.exists(), "the sandbox binary is built by the workspace test run");
-    let browser = std::env::temp_dir().join(format!("tributary-e2e-browser-{}", std::process::id()));
-    std::fs::write(&browser, format!("#!/bin/sh\nexec '{}' approve \"$1\"\n", approve.display())).unwrap();
-    std::fs::set_permissions(&browser, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-
-    let mut env: Vec<(String, String)> = vec![
-        ("BROWSER".into(), browser.display().to_string()),
-        ("TRIBUTARY_REDIRECT_PORT".into(), free_port().to_string()),
-    ];
-    for p in Provider::ALL {
-        let e = sandbox.endpoints(p);
-        let c = sandbox.config().clients.get(p);
-        let up = p.as_str().to_uppercase();
-        env.push((format!("{up}_CLIENT_ID"), c.client_id.clone()));
-        if let Some(s) = &c.client_secret {
-            env.push((format!("{up}_CLIENT_SECRET"), s.clone()));
+        .unwrap_or_else(|e| panic!("{name}: searching `{needle}` does not show {needle_id}: {e}"));
+    // Select all and delete, as a user would (WebDriver's clear() bypasses React's onChange).
+    app.by_test_id("search-input").await.send_keys("\u{E009}a\u{E000}\u{E003}").await.unwrap();
+    let mut cleared = false;
+    for _ in 0..50 {
+        cleared = app.client.find(Locator::Css("[data-testid=\"shown-count\"]")).await.is_err();
+        if cleared {
+            break;
         }
-        env.push((format!("{up}_AUTHORIZE_URL"), e.authorize_url.to_string()));
-        env.push((format!("{up}_TOKEN_URL"), e.token_url.to_string()));
-        env.push((format!("{up}_API_BASE"), e.api_base.to_string()));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let app = AppSession::launch(&env_refs).await;
+    assert!(cleared, "{name}: the search is cleared");
 
-    for (id, name, items) in [("hubspot", "HubSpot", 123), ("airtable", "Airtable", 120), ("notion", "Notion", 120)] {
-        app.by_test_id("integration-select").await.click().await.unwrap();
-        app.by_test_id(&format!("integration-option-{id}")).await.click().await.unwrap();
-        app.by_test_id("connect-button").await.click().await.unwrap();
-        let connected = format!("Connected to {name}");
-        let button = app.by_test_id("connect-button").await;
-        let mut text = String::new();
-        for _ in 0..100 {
-            text = button.prop("textContent").await.unwrap().unwrap_or_default();
-            if text == connected {
-                break;
-            }
-            if let Ok(alert) = app.client.find(Locator::Css("[data-testid=\"error-alert\"]")).await {
-                panic!("{name}: {}", alert.text().await.unwrap());
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+    app.by_test_id("json-tab").await.click().await.unwrap();
+    let json = app.by_test_id("data-output").await.prop("value").await.unwrap().unwrap_or_default();
+    let shown: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let shown: HashMap<&str, &str> = shown.iter().map(|i| (i["id"].as_str().unwrap(), i["name"].as_str().unwrap())).collect();
+    assert_eq!(shown.len(), expected.len(), "{name}: one shown item per sandbox item");
+    for (id, n) in &expected {
+        let got = shown.get(id.as_str()).unwrap_or_else(|| panic!("{name}: {id} is not shown"));
+        if let Some(n) = n {
+            assert_eq!(got, n, "{name}: name of {id}");
         }
-        assert_eq!(text, connected);
+    }
+    app.by_test_id("table-tab").await.click().await.unwrap();
+}
 
-        app.by_test_id("load-button").await.click().await.unwrap();
-        let output = app.by_test_id("data-output").await;
-        let mut loaded = serde_json::Value::Null;
-        for _ in 0..100 {
-            let value = output.prop("value").await.unwrap().unwrap_or_default();
-            if !value.is_empty() {
-                loaded = serde_json::from_str(&value).unwrap();
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        assert_eq!(loaded.as_array().map(Vec::len), Some(items), "{name}: every sandbox item is shown");
-        let shown = serde_json::to_string(&loaded).unwrap();
-        assert!(!shown.contains("access_token") && !shown.contains("refresh_token"));
-        app.screenshot(&format!("loaded-{id}.png")).await;
+#[tokio::test]
+async fn connect_load_and_disconnect_every_provider_through_the_loopback() {
+    let sandbox = sandbox(120).await;
+    let browser = browser_program(Browser::Approve);
+    let (app, data_home) = launch(&sandbox, &browser, &[("RUST_LOG", "trace")]).await;
+    app.by_test_id("app-title").await;
+    app.record_ipc().await;
+
+    for (p, id, name) in [(Provider::Hubspot, "hubspot", "HubSpot"), (Provider::Airtable, "airtable", "Airtable"), (Provider::Notion, "notion", "Notion")] {
+        connect(&app, id, name).await;
+        load_and_check(&app, &sandbox, p, name).await;
         app.by_test_id("disconnect-button").await.click().await.unwrap();
+        app.wait_for_text("connect-button", |t| t == format!("Connect to {name}"), "error-alert").await;
     }
+
+    // No code, verifier or token the sandbox issued or saw ever reached the page or the logs.
+    let seen = app.ipc_seen().await.join("\n");
+    assert!(seen.contains("completed") && seen.contains("listing"), "the recorder saw the sign-in events and progress");
+    let log = std::fs::read_to_string(data_home.0.join("dev.tributary.app/logs/tributary.log")).expect("the app logs to its log folder");
+    assert!(log.contains("TRACE"), "the log is at the most verbose level");
+    let mut checked = 0;
+    for p in Provider::ALL {
+        for secret in sandbox.secrets(p) {
+            assert!(!seen.contains(&secret), "a {} secret reached the web view", p.as_str());
+            assert!(!log.contains(&secret), "a {} secret reached the log", p.as_str());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 12, "codes, verifiers and tokens of three sign-ins were checked ({checked})");
     app.close().await;
-    let _ = std::fs::remove_file(browser);
+}
+
+#[tokio::test]
+async fn a_denied_consent_is_shown_and_connect_works_again() {
+    let sandbox = sandbox(20).await;
+    let browser = browser_program(Browser::Deny);
+    let (app, _logs) = launch(&sandbox, &browser, &[]).await;
+    pick(&app, "notion").await;
+    app.by_test_id("connect-button").await.click().await.unwrap();
+    let alert = app.by_test_id("error-alert").await.text().await.unwrap();
+    assert!(alert.contains("denied"), "{alert}");
+    let button = app.by_test_id("connect-button").await;
+    assert_eq!(button.prop("textContent").await.unwrap().as_deref(), Some("Connect to Notion"));
+    assert!(button.is_enabled().await.unwrap(), "Connect is usable again");
+    app.screenshot("denied.png").await;
+    app.close().await;
+}
+
+#[tokio::test]
+async fn a_deep_link_callback_reaches_the_running_instance() {
+    let sandbox = sandbox(30).await;
+    let browser = browser_program(Browser::ApproveViaDeepLink);
+    let (app, logs) = launch(&sandbox, &browser, &[("TRIBUTARY_CALLBACK", "deep-link")]).await;
+    connect(&app, "airtable", "Airtable").await;
+    load_and_check(&app, &sandbox, Provider::Airtable, "Airtable").await;
+    // The second launch handed its URL over and left: one instance, one log writer.
+    let log = std::fs::read_to_string(logs.0.join("dev.tributary.app/logs/tributary.log")).unwrap_or_default();
+    assert!(!log.contains("launching normally"), "single-instance found the session bus: {log}");
+    app.close().await;
 }

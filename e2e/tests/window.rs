@@ -32,3 +32,28 @@ async fn the_window_shows_the_integration_form() {
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "a real screenshot of the window");
     app.close().await;
 }
+
+/// With no client configured, the app serves every provider from its built-in sandbox, says so,
+/// and the whole Connect and Load works with no account.
+#[tokio::test]
+async fn with_no_accounts_the_built_in_sandbox_is_labelled_and_works() {
+    let browser = tributary_e2e::browser_program(tributary_e2e::Browser::Approve);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let app = AppSession::launch(&[
+        ("BROWSER", &browser.0.display().to_string()),
+        ("TRIBUTARY_REDIRECT_PORT", &port),
+        ("SANDBOX_ITEMS", "40"),
+    ])
+    .await;
+    app.by_test_id("integration-select").await.click().await.unwrap();
+    app.by_test_id("integration-option-hubspot").await.click().await.unwrap();
+    let badge = app.by_test_id("sandbox-badge").await.prop("textContent").await.unwrap().unwrap_or_default();
+    assert!(badge.contains("Sandbox"), "{badge}");
+    app.by_test_id("connect-button").await.click().await.unwrap();
+    app.wait_for_text("connect-button", |t| t == "Connected to HubSpot", "error-alert").await;
+    app.by_test_id("load-button").await.click().await.unwrap();
+    app.wait_for_text("item-count", |t| t == "43 items from HubSpot", "load-error").await;
+    app.by_test_id("sandbox-data-label").await;
+    app.screenshot("sandbox-mode.png").await;
+    app.close().await;
+}

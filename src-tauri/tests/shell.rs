@@ -62,9 +62,9 @@ fn the_app_builds_with_its_main_window_a_strict_csp_and_its_deep_link_scheme() {
 
 #[test]
 fn a_deep_link_scheme_the_build_does_not_register_is_refused_at_start() {
-    let err = tributary_desktop::run_app_with(mock_builder(), settings(&[("TRIBUTARY_DEEP_LINK_SCHEME", "com.example.other")]))
-        .err()
-        .expect("refused");
+    let Err(err) = tributary_desktop::run_app_with(mock_builder(), settings(&[("TRIBUTARY_DEEP_LINK_SCHEME", "com.example.other")])) else {
+        panic!("an unregistered scheme was accepted");
+    };
     assert!(err.contains("com.example.other") && err.contains("dev.tributary.app"), "{err}");
 }
 

@@ -94,6 +94,8 @@ struct GrantsInner {
     tokens: HashMap<String, TokenRecord>,
     grants: HashMap<u64, Grant>,
     next_grant: u64,
+    /// PKCE verifiers presented at the token endpoint.
+    verifiers: Vec<(Provider, String)>,
 }
 
 pub fn random_token(len: usize) -> String {
@@ -126,6 +128,16 @@ impl Grants {
     fn lock(&self) -> std::sync::MutexGuard<'_, GrantsInner> {
         // A panic in one request handler must not take the whole fake down.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every code and token issued for `provider` and every verifier presented, so tests can
+    /// check that none of them reaches a place it must not (a web view, a log, an error).
+    pub fn secrets(&self, provider: Provider) -> Vec<String> {
+        let inner = self.lock();
+        let codes = inner.codes.iter().filter(|(_, c)| c.provider == provider).map(|(k, _)| k.clone());
+        let tokens = inner.tokens.iter().filter(|(_, t)| t.provider == provider).map(|(k, _)| k.clone());
+        let verifiers = inner.verifiers.iter().filter(|(p, _)| *p == provider).map(|(_, v)| v.clone());
+        codes.chain(tokens).chain(verifiers).collect()
     }
 
     fn insert_personal_token(&self, provider: Provider, token: &str, scopes: Vec<String>) {
@@ -173,6 +185,9 @@ impl Grants {
         verifier_required: bool,
     ) -> Result<IssuedTokens, GrantError> {
         let mut inner = self.lock();
+        if let Some(v) = verifier {
+            inner.verifiers.push((provider, v.to_string()));
+        }
         let pending = inner.codes.get(code).filter(|c| c.provider == provider).cloned().ok_or(GrantError::BadCode)?;
         if let Some(grant) = pending.exchanged_grant {
             // Replay: refuse, and kill what the first exchange issued.

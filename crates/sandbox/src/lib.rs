@@ -190,6 +190,11 @@ impl Sandbox {
         self.state.grants.expire_access_tokens(provider);
     }
 
+    /// Every code and token this fake issued and every PKCE verifier it was shown.
+    pub fn secrets(&self, provider: Provider) -> Vec<String> {
+        self.state.grants.secrets(provider)
+    }
+
     pub fn stats(&self, provider: Provider) -> Stats {
         self.state.counters.get(provider).snapshot()
     }

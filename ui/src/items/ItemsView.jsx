@@ -53,7 +53,7 @@ export function ItemsView({ items, provider, providerName, user, org, sandbox, o
           size="small"
           value={type}
           onChange={(e) => setType(e.target.value)}
-          slotProps={{ select: { SelectDisplayProps: { 'data-testid': 'type-filter' } } }}
+          slotProps={{ select: { displayEmpty: true, SelectDisplayProps: { 'data-testid': 'type-filter' } }, inputLabel: { shrink: true } }}
           sx={{ minWidth: 180 }}
         >
           <MenuItem value="">All types</MenuItem>
