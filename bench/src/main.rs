@@ -14,6 +14,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+
+mod window;
 use tributary_core::load::{Cancel, LoadOptions};
 use tributary_core::store::Store;
 use tributary_core::{Core, FlowKey, ProviderId, Settings};
@@ -42,6 +44,18 @@ enum Cmd {
         /// Run only the rate-limited runs.
         #[arg(long)]
         only_limited: bool,
+    },
+    /// Start to first paint and idle memory beside a hello-world Tauri window, and
+    /// Connect-click-to-Connected time. Needs Xvfb, xdotool and ImageMagick.
+    Window {
+        /// The app binary (a release build).
+        #[arg(long, default_value = "target/release/tributary")]
+        app: PathBuf,
+        /// The hello-world window binary (a release build).
+        #[arg(long, default_value = "target/release/tributary-hello-window")]
+        hello: PathBuf,
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
     },
     /// (internal) Loads one provider in this process and prints its peak RSS and JSON size.
     RssProbe {
@@ -399,16 +413,17 @@ fn pin_self() {
 }
 
 fn main() {
-    pin_self();
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime").block_on(run());
 }
 
 async fn run() {
     match Cli::parse().command {
         Cmd::Load { items, limited_items, skip_limited, only_limited } => {
+            pin_self();
             let l: Vec<usize> = limited_items.split(',').map(|s| s.trim().parse().expect("three numbers")).collect();
             bench_load(items, [l[0], l[1], l[2]], skip_limited, only_limited).await;
         }
+        Cmd::Window { app, hello, runs } => window::bench_window(app, hello, runs).await,
         Cmd::RssProbe { provider } => rss_probe(provider.parse().unwrap()).await,
     }
 }

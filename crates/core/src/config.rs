@@ -27,6 +27,10 @@ pub struct ProviderSettings {
     pub api_base: Url,
     /// Pointed at the built-in sandbox: its data is made up, and the UI says so.
     pub sandbox: bool,
+    /// A long-lived token made in the provider (`{PROVIDER}_TOKEN`), used by the CLI instead of
+    /// signing in: a HubSpot private-app token, an Airtable personal access token, a Notion
+    /// internal-integration token.
+    pub token: Option<Secret>,
 }
 
 /// Whether a provider can be connected to, and if not, what to set.
@@ -82,6 +86,7 @@ impl ProviderSettings {
             token_url: Url::parse(spec.token_url).expect("built-in URL"),
             api_base: Url::parse(spec.api_base).expect("built-in URL"),
             sandbox: false,
+            token: None,
         }
     }
 }
@@ -150,6 +155,7 @@ impl Settings {
                 token_url: url(var(p, "TOKEN_URL"), d.token_url)?,
                 api_base: url(var(p, "API_BASE"), d.api_base)?,
                 sandbox: false,
+                token: get(&var(p, "TOKEN")).map(Secret::new),
             });
         }
         let redirect_port = match get("TRIBUTARY_REDIRECT_PORT") {

@@ -22,6 +22,13 @@ pub struct ConnectionSummary {
     pub scopes: Vec<String>,
 }
 
+impl ConnectionSummary {
+    /// What may be shown of a token set: never the tokens themselves.
+    pub fn of(provider: ProviderId, tokens: &TokenSet) -> Self {
+        ConnectionSummary { provider, account: tokens.account.clone(), expires_at: tokens.expires_at, scopes: tokens.scopes.clone() }
+    }
+}
+
 pub struct Connection {
     pub key: FlowKey,
     settings: ProviderSettings,
@@ -44,13 +51,7 @@ impl Connection {
     }
 
     pub async fn summary(&self) -> ConnectionSummary {
-        let t = self.tokens.lock().await;
-        ConnectionSummary {
-            provider: self.key.provider,
-            account: t.account.clone(),
-            expires_at: t.expires_at,
-            scopes: t.scopes.clone(),
-        }
+        ConnectionSummary::of(self.key.provider, &*self.tokens.lock().await)
     }
 
     /// A usable access token, refreshed first if it is due (HubSpot asks clients to refresh

@@ -13,7 +13,8 @@ use crate::connection::{Connection, ConnectionSummary};
 use crate::error::{Error, Result};
 use crate::item::IntegrationItem;
 use crate::load::{Cancel, LoadOptions, ProgressFn};
-use crate::oauth::{AuthorizeRequest, FlowKey, LoopbackListener, OAuthFlows};
+use crate::oauth::{AuthorizeRequest, FlowKey, LoopbackListener, OAuthFlows, TokenSet};
+use crate::secret::Secret;
 use crate::provider::ProviderId;
 use crate::store::Store;
 
@@ -129,11 +130,32 @@ impl Core {
     /// Takes the freshly stored credentials (once) into a live connection and returns its summary.
     pub async fn take_credentials(&self, key: &FlowKey) -> Result<ConnectionSummary> {
         let tokens = self.flows.take_credentials(key).await?;
+        Ok(self.adopt(key, tokens).await)
+    }
+
+    /// The summary of credentials a completed sign-in stored, leaving them for `take_credentials`
+    /// (another process may take them, from Redis, within the flow's TTL).
+    pub async fn stored_credentials(&self, key: &FlowKey) -> Result<ConnectionSummary> {
+        Ok(ConnectionSummary::of(key.provider, &self.flows.peek_credentials(key).await?))
+    }
+
+    /// A connection from a long-lived token made in the provider (a HubSpot private-app token,
+    /// an Airtable personal access token, a Notion internal-integration token), for machines
+    /// with no browser. It is never refreshed: when the provider refuses it, a load says so.
+    pub async fn connect_with_token(&self, key: &FlowKey, token: Secret) -> Result<ConnectionSummary> {
+        if token.expose().trim().is_empty() || token.expose().chars().any(char::is_whitespace) {
+            return Err(Error::InvalidInput(format!("the {} token is empty or contains spaces", key.provider.spec().display_name)));
+        }
+        let tokens = TokenSet { access_token: token, refresh_token: None, expires_at: None, refresh_at: None, scopes: Vec::new(), account: None };
+        Ok(self.adopt(key, tokens).await)
+    }
+
+    async fn adopt(&self, key: &FlowKey, tokens: TokenSet) -> ConnectionSummary {
         let settings = self.settings.provider(key.provider).clone();
         let connection = Arc::new(Connection::new(key.clone(), settings, self.http.clone(), tokens));
         let summary = connection.summary().await;
         self.lock().insert(key.clone(), connection);
-        Ok(summary)
+        summary
     }
 
     pub fn connection(&self, key: &FlowKey) -> Result<Arc<Connection>> {

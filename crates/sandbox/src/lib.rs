@@ -190,6 +190,25 @@ impl Sandbox {
         self.state.grants.expire_access_tokens(provider);
     }
 
+    /// `.env` lines that point Tributary (the app or the CLI) at this sandbox, with its clients,
+    /// and comments naming each provider's personal token and dataset size.
+    pub fn dotenv(&self) -> String {
+        let mut out = String::new();
+        for p in Provider::ALL {
+            let e = self.endpoints(p);
+            let client = self.config().clients.get(p);
+            let up = p.as_str().to_uppercase();
+            out += &format!("{up}_AUTHORIZE_URL={}\n{up}_TOKEN_URL={}\n{up}_API_BASE={}\n", e.authorize_url, e.token_url, e.api_base);
+            out += &format!("{up}_CLIENT_ID={}\n", client.client_id);
+            if let Some(secret) = &client.client_secret {
+                out += &format!("{up}_CLIENT_SECRET={secret}\n");
+            }
+            out += &format!("# {up}_TOKEN={} (personal token, for token-based access)\n", self.config().personal_tokens.get(p));
+            out += &format!("# {up} items: {}\n", self.config().dataset.get(p));
+        }
+        out
+    }
+
     /// Every code and token this fake issued and every PKCE verifier it was shown.
     pub fn secrets(&self, provider: Provider) -> Vec<String> {
         self.state.grants.secrets(provider)

@@ -178,20 +178,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         sandbox.arm_fault(p, f);
     }
     println!("# Tributary provider sandbox: put these lines in .env to point the app at it.");
-    for p in Provider::ALL {
-        let e = sandbox.endpoints(p);
-        let client = config.clients.get(p);
-        let up = p.as_str().to_uppercase();
-        println!("{up}_AUTHORIZE_URL={}", e.authorize_url);
-        println!("{up}_TOKEN_URL={}", e.token_url);
-        println!("{up}_API_BASE={}", e.api_base);
-        println!("{up}_CLIENT_ID={}", client.client_id);
-        if let Some(secret) = &client.client_secret {
-            println!("{up}_CLIENT_SECRET={secret}");
-        }
-        println!("# {up} personal token (for token-based access): {}", config.personal_tokens.get(p));
-        println!("# {up} items: {}", config.dataset.get(p));
-    }
+    print!("{}", sandbox.dotenv());
     tracing::info!("sandbox ready; Ctrl-C stops it");
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     sandbox.shutdown().await;

@@ -183,8 +183,13 @@ impl OAuthFlows {
     /// Returns the freshly issued credentials once and deletes them, as the seed's endpoint did.
     pub async fn take_credentials(&self, key: &FlowKey) -> Result<TokenSet> {
         let raw = self.store.take(&key.store_key(KeyKind::Credentials)).await?;
-        let raw = raw.ok_or(Error::NotConnected { provider: key.provider })?;
-        serde_json::from_str(&raw).map_err(|e| Error::Store(StoreError::Corrupt(e.to_string())))
+        parse_credentials(key, raw)
+    }
+
+    /// The stored credentials, left in place for whoever takes them.
+    pub async fn peek_credentials(&self, key: &FlowKey) -> Result<TokenSet> {
+        let raw = self.store.get(&key.store_key(KeyKind::Credentials)).await?;
+        parse_credentials(key, raw)
     }
 
     /// Forgets a pending sign-in, so a late callback for it is refused.
@@ -194,6 +199,11 @@ impl OAuthFlows {
         tracing::info!(provider = key.provider.as_str(), org = %key.org_id, user = %key.user_id, "sign-in cancelled");
         Ok(())
     }
+}
+
+fn parse_credentials(key: &FlowKey, raw: Option<String>) -> Result<TokenSet> {
+    let raw = raw.ok_or(Error::NotConnected { provider: key.provider })?;
+    serde_json::from_str(&raw).map_err(|e| Error::Store(StoreError::Corrupt(e.to_string())))
 }
 
 #[cfg(test)]

@@ -1,0 +1,144 @@
+//! Desktop figures, beside a hello-world Tauri 2 window built the same way: start to first
+//! paint, idle memory of every process (the app's and WebKit's), and Connect-click-to-Connected
+//! against the built-in, auto-approving sandbox. Needs an X display (Xvfb), xdotool and
+//! ImageMagick's `import`.
+
+use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tributary_e2e::{browser_program, AppSession, Browser};
+
+use crate::median;
+
+struct Launch {
+    mapped: Duration,
+    painted: Duration,
+    rss_kib: u64,
+    pss_kib: u64,
+    processes: usize,
+}
+
+/// Starts `binary`, times its window's mapping and first paint, measures memory after
+/// `settle`, and stops it.
+fn launch_once(binary: &Path, title: &str, settle: Duration) -> Launch {
+    let data_home = std::env::temp_dir().join(format!("tributary-bench-{}", std::process::id()));
+    let start = Instant::now();
+    let mut child = Command::new(binary)
+        .env("XDG_DATA_HOME", &data_home)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+    let pid = child.id();
+    let window = loop {
+        let out = Command::new("xdotool").args(["search", "--onlyvisible", "--pid", &pid.to_string(), "--name", &format!("^{title}$")]).output().expect("xdotool");
+        if let Some(id) = String::from_utf8_lossy(&out.stdout).lines().next().map(str::to_string) {
+            break id;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{} never mapped a window", binary.display());
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let mapped = start.elapsed();
+    // Painted: the window holds more than a blank page's few colours (text is anti-aliased).
+    loop {
+        let out = Command::new("import").args(["-window", &window, "-format", "%k", "info:"]).output().expect("ImageMagick import");
+        let colours: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0);
+        if colours > 16 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{} never painted", binary.display());
+    }
+    let painted = start.elapsed();
+    std::thread::sleep(settle);
+    let tree = process_tree(pid);
+    let rss_kib = tree.iter().map(|p| status_kib(*p, "/status", "VmRSS:")).sum();
+    let pss_kib = tree.iter().map(|p| status_kib(*p, "/smaps_rollup", "Pss:")).sum();
+    let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pid}")]).status();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&data_home);
+    Launch { mapped, painted, rss_kib, pss_kib, processes: tree.len() }
+}
+
+/// `root` and every process descending from it.
+fn process_tree(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        i += 1;
+    }
+    tree
+}
+
+fn status_kib(pid: u32, file: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}{file}"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn report(name: &str, runs: &[Launch]) {
+    let ms = |f: fn(&Launch) -> Duration| median(&mut runs.iter().map(|l| f(l).as_secs_f64() * 1000.0).collect::<Vec<_>>());
+    let mib = |f: fn(&Launch) -> u64| median(&mut runs.iter().map(|l| f(l) as f64 / 1024.0).collect::<Vec<_>>());
+    println!(
+        "{name:<16} window mapped {:>6.0} ms | first paint {:>6.0} ms (first run {:>5.0} ms) | idle RSS {:>5.0} MiB, PSS {:>5.0} MiB over {} processes",
+        ms(|l| l.mapped),
+        ms(|l| l.painted),
+        runs[0].painted.as_secs_f64() * 1000.0,
+        mib(|l| l.rss_kib),
+        mib(|l| l.pss_kib),
+        runs[0].processes
+    );
+}
+
+/// Median Connect-click-to-Connected, through the real window (WebDriver) and the loopback.
+async fn connect_times(app: &Path, runs: usize) -> Vec<f64> {
+    std::env::set_var("TRIBUTARY_APP", app);
+    let browser = browser_program(Browser::Approve);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let session = AppSession::launch(&[("BROWSER", &browser.0.display().to_string()), ("TRIBUTARY_REDIRECT_PORT", &port)]).await;
+    session.by_test_id("integration-select").await.click().await.unwrap();
+    session.by_test_id("integration-option-notion").await.click().await.unwrap();
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let button = session.by_test_id("connect-button").await;
+        let start = Instant::now();
+        button.click().await.unwrap();
+        session.wait_for_text("connect-button", |t| t == "Connected to Notion", "error-alert").await;
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        session.by_test_id("disconnect-button").await.click().await.unwrap();
+        session.wait_for_text("connect-button", |t| t == "Connect to Notion", "error-alert").await;
+    }
+    session.close().await;
+    times
+}
+
+pub async fn bench_window(app: PathBuf, hello: PathBuf, runs: usize) {
+    assert!(std::env::var_os("DISPLAY").is_some(), "needs an X display (Xvfb)");
+    println!("start-up and idle memory, {runs} launches each (median), memory 3 s after first paint:");
+    let settle = Duration::from_secs(3);
+    let hello_runs: Vec<Launch> = (0..runs).map(|_| launch_once(&hello, "Hello", settle)).collect();
+    report("hello-world", &hello_runs);
+    let app_runs: Vec<Launch> = (0..runs).map(|_| launch_once(&app, "Tributary", settle)).collect();
+    report("tributary", &app_runs);
+    let mut connect = connect_times(&app, runs).await;
+    println!(
+        "tributary        Connect click to Connected (Notion, built-in sandbox, loopback, approving browser): median {:.0} ms, min {:.0} ms, max {:.0} ms over {runs}",
+        median(&mut connect),
+        connect.iter().cloned().fold(f64::INFINITY, f64::min),
+        connect.iter().cloned().fold(0.0, f64::max)
+    );
+}

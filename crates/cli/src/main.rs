@@ -1,0 +1,318 @@
+//! `tributary-cli`: the app's connect-and-load without a window, on the same core. Settings come
+//! from the environment and `.env`, exactly as for the desktop app.
+//!
+//! Exit codes: 0 done; 1 the load failed or could not finish (nothing is written); 2 bad usage;
+//! 3 the sign-in failed (denied, timed out, refused callback, token exchange); 4 a provider or
+//! setting is not configured; 5 the store (Redis) is unreachable or holds bad data; 130
+//! interrupted.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use tributary_core::export::{write_items, Format};
+use tributary_core::load::{Cancel, LoadOptions, Progress};
+use tributary_core::{ConnectionSummary, Core, Error, FlowKey, ProviderId, Secret, Settings};
+use tributary_sandbox::{DatasetSize, Sandbox, SandboxConfig, DEFAULT_PORTS};
+
+const EXIT_CODES: &str = "Exit codes: 0 done; 1 the load failed or is incomplete (nothing written); 2 bad usage; \
+3 sign-in failed (denied, timed out, refused callback, token exchange); 4 not configured; \
+5 store (Redis) unreachable or corrupt; 130 interrupted.";
+
+#[derive(Parser)]
+#[command(
+    name = "tributary-cli",
+    version,
+    about = "Connect HubSpot, Airtable and Notion and load every item, without a window",
+    long_about = "Connect HubSpot, Airtable and Notion and load every item, without a window.\n\n\
+Settings (client ids and secrets, provider URLs, the loopback port, REDIS_URL) come from the \
+environment and .env, as for the desktop app; see .env.example.",
+    after_help = EXIT_CODES
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Signs in through the browser and the loopback listener. The credentials wait in the
+    /// store for 10 minutes for `load` to take them (across processes only with REDIS_URL).
+    #[command(after_help = EXIT_CODES)]
+    Connect(ConnectArgs),
+    /// Loads every item and writes them as JSON (the IntegrationItem list), JSON Lines or CSV.
+    /// Uses, in order: a token from --token-file or {PROVIDER}_TOKEN; credentials a `connect`
+    /// left in the store; otherwise it signs in first, as `connect` does.
+    #[command(after_help = EXIT_CODES)]
+    Load(LoadArgs),
+    /// Runs the provider sandbox (made-up HubSpot, Airtable and Notion) and prints the .env lines
+    /// that point `connect` and `load` at it.
+    #[command(after_help = EXIT_CODES)]
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Args)]
+struct Who {
+    /// hubspot, airtable or notion.
+    provider: String,
+    #[arg(long, default_value = "TestUser")]
+    user: String,
+    #[arg(long, default_value = "TestOrg")]
+    org: String,
+}
+
+#[derive(Args)]
+struct SignInArgs {
+    /// Seconds to wait for the browser's callback.
+    #[arg(long, default_value_t = 300)]
+    timeout: u64,
+    /// Only print the authorize URL (for a machine whose browser is elsewhere).
+    #[arg(long)]
+    no_browser: bool,
+}
+
+#[derive(Args)]
+struct ConnectArgs {
+    #[command(flatten)]
+    who: Who,
+    #[command(flatten)]
+    sign_in: SignInArgs,
+}
+
+#[derive(Args)]
+struct LoadArgs {
+    #[command(flatten)]
+    who: Who,
+    /// json (the seed's IntegrationItem list), jsonl or csv.
+    #[arg(long, short, default_value = "json")]
+    format: Format,
+    /// Write here instead of stdout (only once every item is loaded).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Read a long-lived token from this file (HubSpot private-app token, Airtable personal
+    /// access token, Notion internal-integration token) instead of signing in.
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// Airtable: stop at bases and tables.
+    #[arg(long)]
+    no_records: bool,
+    /// No progress bar or summary on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    sign_in: SignInArgs,
+}
+
+#[derive(Args)]
+struct SandboxArgs {
+    /// Items per provider.
+    #[arg(long, default_value_t = 300)]
+    items: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Enforce each provider's documented rate limits.
+    #[arg(long)]
+    rate_limits: bool,
+    /// Listen on free ports instead of 7401-7403.
+    #[arg(long)]
+    any_port: bool,
+}
+
+/// A failure and the exit code it maps to.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        let code = match &e {
+            Error::InvalidInput(_) => 2,
+            Error::AccessDenied { .. }
+            | Error::StateMismatch
+            | Error::StateExpired
+            | Error::MissingCode
+            | Error::BadCallback(_)
+            | Error::TimedOut(_)
+            | Error::TokenRequest { .. }
+            | Error::Listener { .. } => 3,
+            Error::NotConfigured { .. } | Error::Config(_) => 4,
+            Error::Store(_) => 5,
+            Error::Cancelled => 130,
+            _ => 1,
+        };
+        Failure { code, message: e.to_string() }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure { code: 1, message: e.to_string() }
+    }
+}
+
+type Outcome = Result<(), Failure>;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+async fn run(command: Command) -> Outcome {
+    match command {
+        Command::Connect(args) => connect(args).await,
+        Command::Load(args) => load(args).await,
+        Command::Sandbox(args) => sandbox(args).await,
+    }
+}
+
+async fn core(sign_in: &SignInArgs) -> Result<Core, Failure> {
+    let mut settings = Settings::from_env()?;
+    settings.callback_timeout = Duration::from_secs(sign_in.timeout);
+    Ok(Core::new(settings).await?)
+}
+
+fn key(who: &Who) -> Result<FlowKey, Failure> {
+    let provider: ProviderId = who.provider.parse()?;
+    Ok(FlowKey::new(provider, &who.org, &who.user)?)
+}
+
+/// The loopback sign-in: prints the authorize URL, opens the browser unless told not to, waits.
+async fn sign_in(core: &Core, key: &FlowKey, args: &SignInArgs) -> Outcome {
+    let open = |url: &url::Url| {
+        eprintln!("Sign in to {} at:\n  {url}", key.provider.spec().display_name);
+        if !args.no_browser {
+            if let Err(e) = open::that_detached(url.as_str()) {
+                eprintln!("(could not open a browser: {e}; open the address above yourself)");
+            }
+        }
+        Ok(())
+    };
+    let interrupted = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    core.connect_via_loopback(key, open, interrupted).await?;
+    Ok(())
+}
+
+fn print_summary(summary: &ConnectionSummary) {
+    println!("{}", serde_json::to_string_pretty(summary).expect("a summary serializes"));
+}
+
+async fn connect(args: ConnectArgs) -> Outcome {
+    let core = core(&args.sign_in).await?;
+    let key = key(&args.who)?;
+    sign_in(&core, &key, &args.sign_in).await?;
+    let summary = core.stored_credentials(&key).await?;
+    eprintln!(
+        "Connected to {}. The credentials wait in the {} for 10 minutes; `tributary-cli load {} --user '{}' --org '{}'` takes them.",
+        key.provider.spec().display_name,
+        if core.settings().redis_url.is_some() { "Redis store" } else { "embedded store, which ends with this process (set REDIS_URL to share it)" },
+        key.provider.as_str(),
+        key.user_id,
+        key.org_id
+    );
+    print_summary(&summary);
+    Ok(())
+}
+
+async fn load(args: LoadArgs) -> Outcome {
+    let core = core(&args.sign_in).await?;
+    let key = key(&args.who)?;
+    let token = match &args.token_file {
+        Some(path) => Some(Secret::new(
+            std::fs::read_to_string(path).map_err(|e| Failure { code: 4, message: format!("cannot read {}: {e}", path.display()) })?.trim(),
+        )),
+        None => core.settings().provider(key.provider).token.clone(),
+    };
+    let summary = match token {
+        Some(token) => core.connect_with_token(&key, token).await?,
+        None => match core.take_credentials(&key).await {
+            Ok(summary) => summary,
+            Err(Error::NotConnected { .. }) => {
+                sign_in(&core, &key, &args.sign_in).await?;
+                core.take_credentials(&key).await?
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let bar = show_progress.then(|| {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("a valid template"));
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    });
+    let progress = bar.clone().map(|bar| {
+        Arc::new(move |p: &Progress| bar.set_message(format!("{} items, {} pages, {}", p.items, p.pages, p.listing)))
+            as tributary_core::load::ProgressFn
+    });
+    let cancel = Cancel::new();
+    let on_interrupt = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_interrupt.cancel();
+        }
+    });
+    let options = LoadOptions { airtable_records: !args.no_records, ..LoadOptions::default() };
+    let result = core.load(&key, options, progress, cancel).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let items = result.map_err(|e| {
+        let mut f = Failure::from(e);
+        f.message = format!("{}; nothing was written", f.message);
+        f
+    })?;
+    match &args.output {
+        Some(path) => write_atomically(path, |file| write_items(&items, args.format, file))?,
+        None => write_items(&items, args.format, std::io::stdout().lock())?,
+    }
+    if !args.quiet {
+        let account = summary.account.map(|a| format!(" ({a})")).unwrap_or_default();
+        eprintln!("Loaded {} items from {}{account}.", items.len(), key.provider.spec().display_name);
+    }
+    Ok(())
+}
+
+/// Writes beside `path` and renames, so a reader never sees half a file.
+fn write_atomically(path: &Path, write: impl FnOnce(std::fs::File) -> std::io::Result<()>) -> std::io::Result<()> {
+    let partial = path.with_extension(format!("{}.partial", path.extension().and_then(|e| e.to_str()).unwrap_or("out")));
+    let result = std::fs::File::create(&partial).and_then(write).and_then(|()| std::fs::rename(&partial, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+async fn sandbox(args: SandboxArgs) -> Outcome {
+    let config = SandboxConfig {
+        ports: if args.any_port { tributary_sandbox::PerProvider::all(0) } else { DEFAULT_PORTS },
+        seed: args.seed,
+        dataset: DatasetSize::uniform(args.items),
+        rate_limits: args.rate_limits,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config).await.map_err(|e| Failure { code: 1, message: format!("the sandbox cannot listen: {e}") })?;
+    println!("# Tributary provider sandbox: put these lines in .env (or the environment) to use it.");
+    print!("{}", sandbox.dotenv());
+    eprintln!("Sandbox ready; Ctrl-C stops it.");
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.shutdown().await;
+    Ok(())
+}
