@@ -12,6 +12,8 @@ APT_PACKAGES=(
   # tests: a real Redis, a headless X server, the WebKit WebDriver, a D-Bus session bus (the
   # single-instance plugin finds the running app through it)
   redis-server xvfb xauth webkit2gtk-driver fonts-dejavu-core imagemagick dbus-daemon
+  # packaging tests and benchmarks: the desktop database (scheme handlers), window timing
+  desktop-file-utils xdotool
 )
 
 missing=()

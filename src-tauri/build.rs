@@ -13,9 +13,10 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
-    // tauri.conf.json lives at the repository root, beside the workspace manifest.
+    // The configuration lives at the repository root; `src-tauri/tauri.conf.json` links to it,
+    // so cargo and the Tauri CLI both read it from here and resolve its paths from src-tauri.
     let attributes = tauri_build::Attributes::new()
-        .config_path("../tauri.conf.json")
+        .config_path("tauri.conf.json")
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
     tauri_build::try_build(attributes).expect("tauri build step");
 }

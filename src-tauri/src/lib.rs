@@ -27,7 +27,7 @@ pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) -> Result<tauri::A
 /// `TRIBUTARY_SANDBOX=off`. Fails with a message for the user when the settings are wrong or the
 /// configured Redis cannot be reached.
 pub fn run_app_with<R: tauri::Runtime>(builder: tauri::Builder<R>, mut settings: Settings) -> Result<tauri::App<R>, String> {
-    let context = tauri::generate_context!("../tauri.conf.json");
+    let context = tauri::generate_context!("tauri.conf.json");
     check_deep_link_scheme(&settings, context.config())?;
     let (core, sandbox) = tauri::async_runtime::block_on(async {
         let sandbox = tributary_core::sandbox_mode::serve_unconfigured(&mut settings)
