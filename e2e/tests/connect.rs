@@ -148,3 +148,18 @@ async fn a_deep_link_callback_reaches_the_running_instance() {
     assert!(!log.contains("launching normally"), "single-instance found the session bus: {log}");
     app.close().await;
 }
+
+#[tokio::test]
+async fn redis_out_of_reach_is_shown_in_the_window() {
+    let sandbox = sandbox(20).await;
+    let browser = browser_program(Browser::Approve);
+    let dead_redis = format!("redis://127.0.0.1:{}/", free_port());
+    let (app, _logs) = launch(&sandbox, &browser, &[("REDIS_URL", &dead_redis)]).await;
+    pick(&app, "airtable").await;
+    app.by_test_id("connect-button").await.click().await.unwrap();
+    let alert = app.by_test_id("error-alert").await.text().await.unwrap();
+    assert!(alert.contains("Redis"), "{alert}");
+    let button = app.by_test_id("connect-button").await;
+    assert!(button.is_enabled().await.unwrap(), "Connect is usable again");
+    app.close().await;
+}

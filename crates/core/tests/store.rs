@@ -94,8 +94,16 @@ async fn redis_going_away_is_a_clear_error_and_recovers() {
 }
 
 #[tokio::test]
-async fn an_unreachable_redis_at_start_is_reported() {
+async fn an_unreachable_redis_at_start_is_reported_on_use_and_recovers() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let err = Store::open(Some(&format!("redis://127.0.0.1:{port}/"))).await.err().expect("nothing listens there");
-    assert!(matches!(err, StoreError::Unavailable(_)));
+    let url = format!("redis://127.0.0.1:{port}/");
+    let store = Store::open(Some(&url)).await.expect("the app opens while Redis is down");
+    let err = store.get("tributary_test_key").await.expect_err("nothing listens there");
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    assert!(matches!(Store::open(Some("http://not-redis")).await, Err(StoreError::Unavailable(_))), "a malformed URL is refused at once");
+
+    let server = RedisServer::start_on(port);
+    store.put("tributary_test_key", "back", Duration::from_secs(60)).await.expect("works once Redis is up");
+    assert_eq!(store.get("tributary_test_key").await.unwrap().as_deref(), Some("back"));
+    drop(server);
 }

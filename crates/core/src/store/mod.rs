@@ -46,10 +46,11 @@ pub enum Store {
 }
 
 impl Store {
-    /// Redis at `url`, or the embedded store when `url` is `None`.
+    /// Redis at `url`, or the embedded store when `url` is `None`. A malformed URL is an error;
+    /// an unreachable server is not (yet): each operation reports it until Redis answers.
     pub async fn open(redis_url: Option<&str>) -> Result<Store, StoreError> {
         match redis_url {
-            Some(url) => Ok(Store::Redis(RedisStore::connect(url).await?)),
+            Some(url) => Ok(Store::Redis(RedisStore::open(url).await?)),
             None => Ok(Store::Memory(MemoryStore::default())),
         }
     }

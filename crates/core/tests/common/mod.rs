@@ -109,7 +109,10 @@ pub struct RedisServer {
 
 impl RedisServer {
     pub fn start() -> RedisServer {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        RedisServer::start_on(TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port())
+    }
+
+    pub fn start_on(port: u16) -> RedisServer {
         let mut s = RedisServer { port, child: None };
         s.restart();
         s
