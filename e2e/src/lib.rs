@@ -223,20 +223,7 @@ pub fn expected_items(data: &tributary_sandbox::Dataset, provider: tributary_san
 
 /// Environment that points the app at a running sandbox, with the sandbox's clients.
 pub fn sandbox_env(sandbox: &tributary_sandbox::Sandbox) -> Vec<(String, String)> {
-    let mut env = Vec::new();
-    for p in tributary_sandbox::Provider::ALL {
-        let e = sandbox.endpoints(p);
-        let c = sandbox.config().clients.get(p);
-        let up = p.as_str().to_uppercase();
-        env.push((format!("{up}_CLIENT_ID"), c.client_id.clone()));
-        if let Some(s) = &c.client_secret {
-            env.push((format!("{up}_CLIENT_SECRET"), s.clone()));
-        }
-        env.push((format!("{up}_AUTHORIZE_URL"), e.authorize_url.to_string()));
-        env.push((format!("{up}_TOKEN_URL"), e.token_url.to_string()));
-        env.push((format!("{up}_API_BASE"), e.api_base.to_string()));
-    }
-    env
+    sandbox.env_vars()
 }
 
 /// What the "system browser" does with the consent page the app opens.

@@ -90,11 +90,7 @@ pub async fn authorize<R: Runtime>(
     state.core.settings().provider(key.provider).require_client_id()?;
     let open = {
         let app = app.clone();
-        move |url: &url::Url| {
-            app.opener()
-                .open_url(url.as_str(), None::<&str>)
-                .map_err(|e| Error::Config(format!("could not open the system browser: {e}")))
-        }
+        move |url: &url::Url| open_in_browser(&app, url.as_str())
     };
     match state.core.settings().callback_route {
         CallbackRoute::DeepLink => {
@@ -227,6 +223,10 @@ pub fn open_item<R: Runtime>(
         .find(|i| i.id == item_id)
         .and_then(|i| i.url.clone())
         .ok_or_else(|| Error::InvalidInput(format!("no loaded item `{item_id}` with a link")))?;
-    app.opener().open_url(url, None::<&str>).map_err(|e| Error::Config(format!("could not open the system browser: {e}")))?;
-    Ok(())
+    Ok(open_in_browser(&app, &url)?)
+}
+
+/// The user's default browser, never a web view (RFC 8252).
+fn open_in_browser<R: Runtime>(app: &AppHandle<R>, url: &str) -> Result<(), Error> {
+    app.opener().open_url(url, None::<&str>).map_err(|e| Error::Config(format!("could not open the system browser: {e}")))
 }

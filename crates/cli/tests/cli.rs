@@ -74,12 +74,7 @@ fn cli(env: &[(String, String)], args: &[&str]) -> Command {
 }
 
 fn sandbox_env(sb: &Sandbox) -> Vec<(String, String)> {
-    let mut env: Vec<(String, String)> = sb
-        .dotenv()
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
-        .collect();
+    let mut env = sb.env_vars();
     env.push(("TRIBUTARY_REDIRECT_PORT".into(), free_port().to_string()));
     env
 }

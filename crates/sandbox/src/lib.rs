@@ -190,19 +190,31 @@ impl Sandbox {
         self.state.grants.expire_access_tokens(provider);
     }
 
-    /// `.env` lines that point Tributary (the app or the CLI) at this sandbox, with its clients,
-    /// and comments naming each provider's personal token and dataset size.
-    pub fn dotenv(&self) -> String {
-        let mut out = String::new();
+    /// The settings that point Tributary (the app or the CLI) at this sandbox, with its clients:
+    /// `{PROVIDER}_AUTHORIZE_URL`, `_TOKEN_URL`, `_API_BASE`, `_CLIENT_ID`, `_CLIENT_SECRET`.
+    pub fn env_vars(&self) -> Vec<(String, String)> {
+        let mut vars = Vec::new();
         for p in Provider::ALL {
             let e = self.endpoints(p);
             let client = self.config().clients.get(p);
             let up = p.as_str().to_uppercase();
-            out += &format!("{up}_AUTHORIZE_URL={}\n{up}_TOKEN_URL={}\n{up}_API_BASE={}\n", e.authorize_url, e.token_url, e.api_base);
-            out += &format!("{up}_CLIENT_ID={}\n", client.client_id);
+            vars.push((format!("{up}_AUTHORIZE_URL"), e.authorize_url.to_string()));
+            vars.push((format!("{up}_TOKEN_URL"), e.token_url.to_string()));
+            vars.push((format!("{up}_API_BASE"), e.api_base.to_string()));
+            vars.push((format!("{up}_CLIENT_ID"), client.client_id.clone()));
             if let Some(secret) = &client.client_secret {
-                out += &format!("{up}_CLIENT_SECRET={secret}\n");
+                vars.push((format!("{up}_CLIENT_SECRET"), secret.clone()));
             }
+        }
+        vars
+    }
+
+    /// [`Self::env_vars`] as `.env` lines, with comments naming each provider's personal token
+    /// and dataset size.
+    pub fn dotenv(&self) -> String {
+        let mut out: String = self.env_vars().iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        for p in Provider::ALL {
+            let up = p.as_str().to_uppercase();
             out += &format!("# {up}_TOKEN={} (personal token, for token-based access)\n", self.config().personal_tokens.get(p));
             out += &format!("# {up} items: {}\n", self.config().dataset.get(p));
         }

@@ -30,19 +30,7 @@ pub async fn sandbox(edit: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
 /// Settings pointing every provider at the sandbox, with its registered clients, the loopback
 /// listener on a free port.
 pub fn settings_for(sb: &Sandbox) -> Settings {
-    let mut vars: HashMap<String, String> = HashMap::new();
-    for p in ProviderId::ALL {
-        let e = sb.endpoints(sandbox_provider(p));
-        let c = sb.config().clients.get(sandbox_provider(p));
-        let up = p.as_str().to_uppercase();
-        vars.insert(format!("{up}_CLIENT_ID"), c.client_id.clone());
-        if let Some(s) = &c.client_secret {
-            vars.insert(format!("{up}_CLIENT_SECRET"), s.clone());
-        }
-        vars.insert(format!("{up}_AUTHORIZE_URL"), e.authorize_url.to_string());
-        vars.insert(format!("{up}_TOKEN_URL"), e.token_url.to_string());
-        vars.insert(format!("{up}_API_BASE"), e.api_base.to_string());
-    }
+    let mut vars: HashMap<String, String> = sb.env_vars().into_iter().collect();
     vars.insert("TRIBUTARY_REDIRECT_PORT".into(), "0".into());
     let mut s = Settings::from_vars(|k| vars.get(k).cloned()).unwrap();
     s.callback_timeout = Duration::from_secs(20);
