@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import { Box, IconButton, Typography } from '@mui/material';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { PANEL_HEIGHT, useVirtualRows } from './useVirtualRows.js';
 
 const ROW_HEIGHT = 34;
 const COLUMNS = '110px minmax(0, 2fr) minmax(0, 1.4fr) 170px 48px';
@@ -16,14 +16,7 @@ export function parentName(item, byId) {
 // Only the rows in view are in the page, so 100,000 items scroll like 100.
 export function ItemTable({ items, byId, onOpen }) {
   const scroller = useRef(null);
-  const rows = useVirtualizer({
-    count: items.length,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-    // Before layout (and in tests without one) render as if the panel were this size.
-    initialRect: { width: 900, height: 440 },
-  });
+  const rows = useVirtualRows(items.length, scroller, ROW_HEIGHT);
 
   return (
     <Box sx={{ border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.paper' }}>
@@ -34,7 +27,7 @@ export function ItemTable({ items, byId, onOpen }) {
         <span>Modified</span>
         <span />
       </Box>
-      <Box ref={scroller} sx={{ height: 440, overflow: 'auto' }} data-testid="items-table">
+      <Box ref={scroller} sx={{ height: PANEL_HEIGHT, overflow: 'auto' }} data-testid="items-table">
         <Box sx={{ height: rows.getTotalSize(), position: 'relative' }}>
           {rows.getVirtualItems().map((row) => {
             const item = items[row.index];

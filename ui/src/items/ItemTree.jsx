@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState } from 'react';
 import { Box, IconButton, Typography } from '@mui/material';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { PANEL_HEIGHT, useVirtualRows } from './useVirtualRows.js';
 
 const ROW_HEIGHT = 30;
 
@@ -46,13 +46,7 @@ export function ItemTree({ items, shown, byId, onOpen }) {
     return out;
   }, [children, expanded, visible]);
 
-  const virtual = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-    initialRect: { width: 900, height: 440 },
-  });
+  const virtual = useVirtualRows(rows.length, scroller, ROW_HEIGHT);
 
   const toggle = (id) =>
     setExpanded((prev) => {
@@ -62,7 +56,7 @@ export function ItemTree({ items, shown, byId, onOpen }) {
     });
 
   return (
-    <Box ref={scroller} sx={{ height: 440, overflow: 'auto', border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.paper' }} data-testid="items-tree">
+    <Box ref={scroller} sx={{ height: PANEL_HEIGHT, overflow: 'auto', border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.paper' }} data-testid="items-tree">
       <Box sx={{ height: virtual.getTotalSize(), position: 'relative' }}>
         {virtual.getVirtualItems().map((v) => {
           const { item, depth, hasChildren, open } = rows[v.index];
