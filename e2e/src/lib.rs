@@ -236,6 +236,8 @@ pub enum Browser {
     /// Approves and hands the deep-link callback to the app by launching it again with the URL,
     /// as the desktop does with a custom scheme.
     ApproveViaDeepLink,
+    /// Opens the page and leaves it: the user walked away.
+    Ignore,
 }
 
 /// Writes a `BROWSER` program for xdg-open; removed when the returned guard drops.
@@ -246,6 +248,7 @@ pub fn browser_program(browser: Browser) -> TempFile {
     let script = match browser {
         Browser::Approve => format!("#!/bin/sh\nexec '{sandbox}' approve \"$1\"\n"),
         Browser::Deny => format!("#!/bin/sh\nexec '{sandbox}' deny \"$1\"\n"),
+        Browser::Ignore => "#!/bin/sh\nexit 0\n".to_string(),
         Browser::ApproveViaDeepLink => format!(
             "#!/bin/sh\nset -e\ncallback=$('{sandbox}' approve --print-only \"$1\")\nexec '{}' \"$callback\"\n",
             app_binary().display()

@@ -163,3 +163,22 @@ async fn redis_out_of_reach_is_shown_in_the_window() {
     assert!(button.is_enabled().await.unwrap(), "Connect is usable again");
     app.close().await;
 }
+
+#[tokio::test]
+async fn a_deep_link_sign_in_times_out_or_is_cancelled_and_connect_works_again() {
+    let sandbox = sandbox(20).await;
+    let browser = browser_program(Browser::Ignore);
+    let (app, _logs) = launch(&sandbox, &browser, &[("TRIBUTARY_CALLBACK", "deep-link"), ("TRIBUTARY_CALLBACK_TIMEOUT", "2")]).await;
+    pick(&app, "notion").await;
+    app.by_test_id("connect-button").await.click().await.unwrap();
+    let alert = app.by_test_id("error-alert").await.text().await.unwrap();
+    assert!(alert.contains("no answer from the browser"), "{alert}");
+    assert!(app.by_test_id("connect-button").await.is_enabled().await.unwrap(), "Connect is usable again");
+
+    // Cancel while waiting: no error, Connect again.
+    app.by_test_id("connect-button").await.click().await.unwrap();
+    app.by_test_id("cancel-connect-button").await.click().await.unwrap();
+    app.wait_for_text("connect-button", |t| t == "Connect to Notion", "error-alert").await;
+    assert!(app.client.find(Locator::Css("[data-testid=\"error-alert\"]")).await.is_err(), "a cancel is not an error");
+    app.close().await;
+}

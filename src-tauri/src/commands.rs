@@ -19,7 +19,7 @@ use crate::sign_in::announce;
 /// and for opening an item in its provider).
 pub struct AppState {
     pub core: Core,
-    sign_ins: Running,
+    pub(crate) sign_ins: Running,
     loads: Running,
     loaded: Mutex<HashMap<FlowKey, Arc<Vec<IntegrationItem>>>>,
     /// Serves unconfigured providers while the app runs (sandbox mode).
@@ -42,7 +42,7 @@ impl AppState {
 
 /// Operations under way per (provider, org, user), so the user can cancel them.
 #[derive(Default)]
-struct Running(Mutex<HashMap<FlowKey, Cancel>>);
+pub(crate) struct Running(Mutex<HashMap<FlowKey, Cancel>>);
 
 impl Running {
     fn start(&self, key: &FlowKey) -> Cancel {
@@ -52,14 +52,17 @@ impl Running {
         }
         cancel
     }
-    fn finish(&self, key: &FlowKey, cancel: &Cancel) {
+    /// Forgets `cancel`'s entry; false when it is gone already (cancelled, completed, or
+    /// replaced by a newer operation, whose entry is left alone).
+    fn finish(&self, key: &FlowKey, cancel: &Cancel) -> bool {
         let mut running = self.lock();
-        // Only forget our own entry: a newer operation may have replaced it.
-        if running.get(key).is_some_and(|c| c.0 == cancel.0) {
+        let ours = running.get(key).is_some_and(|c| c.0 == cancel.0);
+        if ours {
             running.remove(key);
         }
+        ours
     }
-    fn cancel(&self, key: &FlowKey) -> bool {
+    pub(crate) fn cancel(&self, key: &FlowKey) -> bool {
         self.lock().remove(key).map(|c| c.cancel()).is_some()
     }
     fn lock(&self) -> MutexGuard<'_, HashMap<FlowKey, Cancel>> {
@@ -94,12 +97,27 @@ pub async fn authorize<R: Runtime>(
     };
     match state.core.settings().callback_route {
         CallbackRoute::DeepLink => {
-            // The desktop hands the callback to `sign_in::complete_deep_links`.
+            // The desktop hands the callback to `sign_in::complete_deep_links`, which ends this
+            // wait; without one, the sign-in times out like a loopback one.
             let request = state.core.begin_deep_link(&key).await?;
             if let Err(e) = open(&request.url) {
                 let _ = state.core.cancel(&key).await;
                 return Err(e.into());
             }
+            let cancel = state.sign_ins.start(&key);
+            let timeout = state.core.settings().callback_timeout;
+            tauri::async_runtime::spawn(async move {
+                tokio::select! {
+                    _ = cancel.0.cancelled() => {}
+                    _ = tokio::time::sleep(timeout) => {
+                        let state = app.state::<AppState>();
+                        if state.sign_ins.finish(&key, &cancel) {
+                            let _ = state.core.cancel(&key).await;
+                            announce(&app, Some(&key), Err(Error::TimedOut(timeout)));
+                        }
+                    }
+                }
+            });
         }
         CallbackRoute::Loopback => {
             let cancel = state.sign_ins.start(&key);
@@ -124,8 +142,9 @@ pub async fn cancel_authorize<R: Runtime>(
     org_id: String,
 ) -> Result<(), CommandError> {
     let key = key(&provider, &user_id, &org_id)?;
-    // A loopback sign-in announces its own cancellation; a deep-link one has no waiting task.
-    if !state.sign_ins.cancel(&key) {
+    let waiting = state.sign_ins.cancel(&key);
+    // A loopback sign-in's task forgets the flow and announces the cancellation itself.
+    if !waiting || state.core.settings().callback_route == CallbackRoute::DeepLink {
         state.core.cancel(&key).await?;
         announce(&app, Some(&key), Err(Error::Cancelled));
     }

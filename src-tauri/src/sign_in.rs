@@ -58,7 +58,11 @@ pub fn complete_deep_links<R: Runtime>(app: &AppHandle<R>, urls: Vec<Url>) {
         tauri::async_runtime::spawn(async move {
             let state = app.state::<AppState>();
             match state.core.complete_deep_link(&url).await {
-                Ok(key) => announce(&app, Some(&key), Ok(())),
+                Ok(key) => {
+                    // Ends the sign-in's timeout.
+                    state.sign_ins.cancel(&key);
+                    announce(&app, Some(&key), Ok(()))
+                }
                 Err(e) => announce(&app, FlowKey::claimed_by(&url).as_ref(), Err(e)),
             }
         });

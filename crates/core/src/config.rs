@@ -180,6 +180,15 @@ impl Settings {
             Some("off") => false,
             Some(v) => return Err(Error::Config(format!("TRIBUTARY_SANDBOX: `{v}` is neither `auto` nor `off`"))),
         };
+        let callback_timeout = match get("TRIBUTARY_CALLBACK_TIMEOUT") {
+            None => Duration::from_secs(300),
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs)
+                .ok_or_else(|| Error::Config(format!("TRIBUTARY_CALLBACK_TIMEOUT: `{v}` is not a number of seconds")))?,
+        };
         let sandbox_items = match get("SANDBOX_ITEMS") {
             None => 300,
             Some(v) => v.parse().map_err(|_| Error::Config(format!("SANDBOX_ITEMS: `{v}` is not a number")))?,
@@ -193,7 +202,7 @@ impl Settings {
             deep_link_scheme,
             redis_url: get("REDIS_URL"),
             flow_ttl: FLOW_TTL,
-            callback_timeout: Duration::from_secs(300),
+            callback_timeout,
         })
     }
 
@@ -264,5 +273,6 @@ mod tests {
         assert!(matches!(settings(&[("TRIBUTARY_DEEP_LINK_SCHEME", "myapp")]), Err(Error::Config(_))));
         assert!(matches!(settings(&[("TRIBUTARY_CALLBACK", "popup")]), Err(Error::Config(_))));
         assert!(matches!(settings(&[("TRIBUTARY_SANDBOX", "yes")]), Err(Error::Config(_))));
+        assert!(matches!(settings(&[("TRIBUTARY_CALLBACK_TIMEOUT", "0")]), Err(Error::Config(_))));
     }
 }
