@@ -3,7 +3,6 @@
 //! directories; a page's parent is a page, a data source, or the workspace.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 
 use reqwest::Method;
@@ -63,7 +62,34 @@ struct Object<'a> {
     title: Option<Vec<RichText<'a>>>,
     /// Pages carry it in the one property of type `title`, whatever its name.
     #[serde(borrow, default)]
-    properties: HashMap<Cow<'a, str>, Property<'a>>,
+    properties: TitleProperty<'a>,
+}
+
+/// The `title` property of a page's `properties`, kept while the map is read; the other
+/// properties are read past without being stored (a page has many; only one names it).
+#[derive(Default)]
+struct TitleProperty<'a>(Option<&'a RawValue>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for TitleProperty<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = TitleProperty<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of page properties")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> std::result::Result<Self::Value, M::Error> {
+                let mut title = None;
+                while let Some((_name, p)) = map.next_entry::<serde::de::IgnoredAny, Property<'de>>()? {
+                    if title.is_none() && p.kind == "title" {
+                        title = p.title;
+                    }
+                }
+                Ok(TitleProperty(title))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
 }
 
 #[derive(Deserialize)]
@@ -127,9 +153,7 @@ fn item(r: &Object) -> Option<IntegrationItem> {
         "page" => {
             let title = r
                 .properties
-                .values()
-                .find(|p| p.kind == "title")
-                .and_then(|p| p.title)
+                .0
                 .and_then(|raw| serde_json::from_str::<Vec<RichText>>(raw.get()).ok())
                 .map(|runs| plain_text(&runs));
             ("page", false, title.unwrap_or_default())
