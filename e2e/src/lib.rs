@@ -221,11 +221,6 @@ pub fn expected_items(data: &tributary_sandbox::Dataset, provider: tributary_san
     out
 }
 
-/// Environment that points the app at a running sandbox, with the sandbox's clients.
-pub fn sandbox_env(sandbox: &tributary_sandbox::Sandbox) -> Vec<(String, String)> {
-    sandbox.env_vars()
-}
-
 /// What the "system browser" does with the consent page the app opens.
 #[derive(Debug, Clone, Copy)]
 pub enum Browser {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::net::TcpListener;
 
 use tributary_e2e::fantoccini::Locator;
-use tributary_e2e::{browser_program, expected_items, sandbox_env, AppSession, Browser, TempFile};
+use tributary_e2e::{browser_program, expected_items, AppSession, Browser, TempFile};
 use tributary_sandbox::{DatasetSize, Provider, Sandbox, SandboxConfig};
 
 fn free_port() -> u16 {
@@ -21,7 +21,7 @@ async fn sandbox(items: usize) -> Sandbox {
 /// folder of its own.
 async fn launch(sandbox: &Sandbox, browser: &TempFile, extra: &[(&str, &str)]) -> (AppSession, TempFile) {
     let data_home = TempFile(std::env::temp_dir().join(format!("tributary-e2e-data-{}-{}", std::process::id(), free_port())));
-    let mut env = sandbox_env(sandbox);
+    let mut env = sandbox.env_vars();
     env.push(("BROWSER".into(), browser.0.display().to_string()));
     env.push(("TRIBUTARY_REDIRECT_PORT".into(), free_port().to_string()));
     env.push(("XDG_DATA_HOME".into(), data_home.0.display().to_string()));

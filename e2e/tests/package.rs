@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use tributary_e2e::{browser_program, expected_items, sandbox_env, AppSession, Browser, TempFile};
+use tributary_e2e::{browser_program, expected_items, AppSession, Browser, TempFile};
 use tributary_sandbox::{DatasetSize, Provider, Sandbox, SandboxConfig};
 
 const DESKTOP_ENTRY: &str = "/usr/share/applications/Tributary.desktop";
@@ -55,7 +55,7 @@ async fn the_deb_installs_opens_connects_through_its_deep_link_and_uninstalls() 
     let sandbox = Sandbox::start(SandboxConfig { dataset: DatasetSize::uniform(40), ..Default::default() }).await.unwrap();
     let browser = browser_program(Browser::Approve);
     let data_home = TempFile(std::env::temp_dir().join(format!("tributary-package-{}", std::process::id())));
-    let mut env = sandbox_env(&sandbox);
+    let mut env = sandbox.env_vars();
     env.push(("BROWSER".into(), browser.0.display().to_string()));
     env.push(("TRIBUTARY_CALLBACK".into(), "deep-link".into()));
     env.push(("XDG_DATA_HOME".into(), data_home.0.display().to_string()));
