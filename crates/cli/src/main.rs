@@ -67,9 +67,9 @@ struct Who {
 
 #[derive(Args)]
 struct SignInArgs {
-    /// Seconds to wait for the browser's callback.
-    #[arg(long, default_value_t = 300)]
-    timeout: u64,
+    /// Seconds to wait for the browser's callback [default: TRIBUTARY_CALLBACK_TIMEOUT, else 300].
+    #[arg(long)]
+    timeout: Option<u64>,
     /// Only print the authorize URL (for a machine whose browser is elsewhere).
     #[arg(long)]
     no_browser: bool,
@@ -183,7 +183,9 @@ async fn run(command: Command) -> Outcome {
 
 async fn core(sign_in: &SignInArgs) -> Result<Core, Failure> {
     let mut settings = Settings::from_env()?;
-    settings.callback_timeout = Duration::from_secs(sign_in.timeout);
+    if let Some(secs) = sign_in.timeout {
+        settings.callback_timeout = Duration::from_secs(secs);
+    }
     Ok(Core::new(settings).await?)
 }
 
