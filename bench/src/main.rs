@@ -44,6 +44,9 @@ enum Cmd {
         /// Run only the rate-limited runs.
         #[arg(long)]
         only_limited: bool,
+        /// Measure only these providers (comma-separated), e.g. `notion`.
+        #[arg(long, value_delimiter = ',', default_value = "hubspot,airtable,notion")]
+        providers: Vec<ProviderId>,
     },
     /// Start to first paint and idle memory beside a hello-world Tauri window, and
     /// Connect-click-to-Connected time. Needs Xvfb, xdotool and ImageMagick.
@@ -279,6 +282,15 @@ async fn rss_probe(provider: ProviderId) {
     println!("{}", serde_json::json!({ "items": items.len(), "json_bytes": counter.0, "peak_rss_kib": peak, "rss_before_load_kib": before }));
 }
 
+/// CPU seconds (user + system) this process has used, all threads; 0 where /proc is missing.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name; utime and stime are the 12th and 13th, in clock ticks.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |x| x.1).split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -288,41 +300,46 @@ fn mb(bytes: f64) -> String {
     format!("{:.1} MB", bytes / 1_000_000.0)
 }
 
-async fn bench_load(items: usize, limited: [usize; 3], skip_limited: bool, only_limited: bool) {
+async fn bench_load(items: usize, limited: [usize; 3], skip_limited: bool, only_limited: bool, providers: &[ProviderId]) {
     if !only_limited {
-        bench_unlimited(items).await;
+        bench_unlimited(items, providers).await;
     }
     if !skip_limited {
-        bench_limited(limited).await;
+        bench_limited(limited, providers).await;
     }
 }
 
-async fn bench_unlimited(items: usize) {
+async fn bench_unlimited(items: usize, providers: &[ProviderId]) {
     println!("# tributary-bench load (items per provider: {items})\n");
     if pinning() {
         println!("Sandbox pinned to CPU 0, loader and raw client to CPU 1: a real provider does not share the client's CPU.\n");
     }
     println!("## Throughput with rate limits off (loader vs. bare client fetching the same pages)\n");
-    println!("| provider | items | pages | raw fetch items/s (median) | loader items/s (median) | ratio (median of 7 pairs) |");
-    println!("|---|---|---|---|---|---|");
+    println!("| provider | items | pages | raw fetch items/s (median) | loader items/s (median) | ratio (median of 7 pairs) | client CPU ms per page, raw / loader |");
+    println!("|---|---|---|---|---|---|---|");
     let sandbox = SandboxProcess::start(&[items; 3], false);
     let core = Core::with_store(sandbox.settings(), Store::open(None).await.unwrap());
-    for p in ProviderId::ALL {
+    for &p in providers {
         let key = connect(&core, p).await;
         let token = core.connection(&key).unwrap().access_token().await.unwrap();
         // The machine is shared and single runs vary by a third: run raw and loader back to
         // back seven times and report medians, the ratio taken within each pair.
         let (mut raws, mut loads, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut raw_cpu, mut load_cpu) = (Vec::new(), Vec::new());
         let mut count = 0;
         let mut pages = 0;
         for _ in 0..7 {
+            let cpu = cpu_secs();
             let t = Instant::now();
             let (pg, _bytes) = raw_fetch(&sandbox.api_base(p), p, token.expose()).await;
             let raw = t.elapsed().as_secs_f64();
+            raw_cpu.push(cpu_secs() - cpu);
             pages = pg;
+            let cpu = cpu_secs();
             let t = Instant::now();
             let loaded = core.load(&key, unpaced(), None, Cancel::new()).await.unwrap();
             let load = t.elapsed().as_secs_f64();
+            load_cpu.push(cpu_secs() - cpu);
             count = loaded.len();
             drop(loaded);
             raws.push(count as f64 / raw);
@@ -330,13 +347,15 @@ async fn bench_unlimited(items: usize) {
             ratios.push(raw / load);
         }
         let (raw_rate, load_rate, ratio) = (median(&mut raws), median(&mut loads), median(&mut ratios));
-        println!("| {p} | {count} | {pages} | {raw_rate:.0} | {load_rate:.0} | {ratio:.2}x |");
+        let per_page = |v: &mut Vec<f64>| median(v) * 1000.0 / pages as f64;
+        let (raw_cpu, load_cpu) = (per_page(&mut raw_cpu), per_page(&mut load_cpu));
+        println!("| {p} | {count} | {pages} | {raw_rate:.0} | {load_rate:.0} | {ratio:.2}x | {raw_cpu:.2} / {load_cpu:.2} |");
     }
 
     println!("\n## Peak memory of a {items}-item load (one process per provider)\n");
     println!("| provider | items | items JSON | RSS before load | peak RSS | peak / JSON |");
     println!("|---|---|---|---|---|---|");
-    for p in ProviderId::ALL {
+    for &p in providers {
         let out = Command::new(std::env::current_exe().unwrap())
             .args(["rss-probe", "--provider", p.as_str()])
             .env_clear()
@@ -350,13 +369,13 @@ async fn bench_unlimited(items: usize) {
     }
 }
 
-async fn bench_limited(limited: [usize; 3]) {
+async fn bench_limited(limited: [usize; 3], providers: &[ProviderId]) {
     println!("\n## Throughput with the sandbox enforcing the documented limits\n");
     println!("| provider | items | requests | seconds | requests/s | documented limit | fastest the limit allows (s) | ratio | 429s | failed loads |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let sandbox = SandboxProcess::start(&limited, true);
     let core = Arc::new(Core::with_store(sandbox.settings(), Store::open(None).await.unwrap()));
-    for p in ProviderId::ALL {
+    for &p in providers {
         let key = connect(&core, p).await;
         let before: u64 = sandbox.stats(p).await["api_requests"].as_u64().unwrap();
         let t = Instant::now();
@@ -418,10 +437,10 @@ fn main() {
 
 async fn run() {
     match Cli::parse().command {
-        Cmd::Load { items, limited_items, skip_limited, only_limited } => {
+        Cmd::Load { items, limited_items, skip_limited, only_limited, providers } => {
             pin_self();
             let l: Vec<usize> = limited_items.split(',').map(|s| s.trim().parse().expect("three numbers")).collect();
-            bench_load(items, [l[0], l[1], l[2]], skip_limited, only_limited).await;
+            bench_load(items, [l[0], l[1], l[2]], skip_limited, only_limited, &providers).await;
         }
         Cmd::Window { app, hello, runs } => window::bench_window(app, hello, runs).await,
         Cmd::RssProbe { provider } => rss_probe(provider.parse().unwrap()).await,

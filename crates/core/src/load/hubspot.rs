@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 
-use futures::TryStreamExt;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
@@ -39,6 +38,11 @@ const OBJECT_TYPES: [ObjectType; 3] = [
 struct Page<'a> {
     #[serde(borrow)]
     results: Vec<Record<'a>>,
+}
+
+/// Just the cursor of a list page.
+#[derive(Deserialize)]
+struct PagingOnly<'a> {
     #[serde(borrow, default)]
     paging: Option<Paging<'a>>,
 }
@@ -128,7 +132,6 @@ async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) 
         visibility: true,
         ..Default::default()
     }]);
-    let (account, folder_id) = (&account, &folder_id);
     let spec = PageSpec { provider: ProviderId::Hubspot, listing: t.path.into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |after: Option<String>| async move {
         let mut url = ctx.api.url(&format!("crm/v3/objects/{}", t.path));
@@ -137,17 +140,16 @@ async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) 
             url.query_pairs_mut().append_pair("after", a);
         }
         let body = ctx.api.call_raw(Method::GET, url, None, RATE_KEY).await.map_err(fatal)?;
-        // One pass over the page; the other listings' requests fill the wait meanwhile.
-        let page: Page = ctx.api.parse(&body)?;
-        let next = page.paging.as_ref().and_then(|p| p.next.as_ref()).map(|n| n.after.to_string());
-        let records = page.results.iter().map(|r| record(account, t, folder_id, r)).collect::<Vec<_>>();
-        Ok::<_, Error>((records, next))
+        // The cursor alone first, so the next request goes out while this page is mapped.
+        let page: PagingOnly = ctx.api.parse(&body)?;
+        let next = page.paging.and_then(|p| p.next).map(|n| n.after.into_owned());
+        Ok::<_, Error>((body, next))
     });
-    futures::pin_mut!(stream);
-    while let Some(records) = stream.try_next().await? {
-        ctx.emit(t.path, records);
-    }
-    Ok(())
+    let map = move |body: &[u8]| {
+        let page: Page = super::parse_page(ProviderId::Hubspot, body)?;
+        Ok(page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect())
+    };
+    super::map_pages(stream, map, |records| ctx.emit(t.path, records)).await
 }
 
 fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> IntegrationItem {

@@ -11,6 +11,7 @@
 mod airtable;
 pub mod api;
 mod hubspot;
+mod mapping;
 mod notion;
 pub mod pacing;
 mod pages;
@@ -141,7 +142,7 @@ impl LoadContext {
     }
 }
 
-/// Reads a listing's pages and maps each one on its own task while the next page is being
+/// Reads a listing's pages and maps each one on the mapping pool while the next page is being
 /// fetched, so parsing never holds up the request chain. Mapped pages reach `on_page` in order.
 pub(crate) async fn map_pages<S, E, M, F>(stream: S, map: M, mut on_page: F) -> std::result::Result<(), E>
 where
@@ -152,18 +153,18 @@ where
 {
     use futures::TryStreamExt;
     let map = Arc::new(map);
-    let mut mapping: std::collections::VecDeque<tokio::task::JoinHandle<Result<Vec<IntegrationItem>>>> = Default::default();
+    let mut mapping = std::collections::VecDeque::new();
     futures::pin_mut!(stream);
     while let Some(body) = stream.try_next().await? {
         let map = map.clone();
-        mapping.push_back(tokio::spawn(async move { map(&body) }));
+        mapping.push_back(mapping::run(move || map(&body)));
         // Keep a couple of pages in flight; more would only hold memory.
         while mapping.len() > 2 {
-            on_page(join(mapping.pop_front().expect("non-empty")).await?);
+            on_page(mapping.pop_front().expect("non-empty").await?);
         }
     }
-    while let Some(task) = mapping.pop_front() {
-        on_page(join(task).await?);
+    while let Some(mapped) = mapping.pop_front() {
+        on_page(mapped.await?);
     }
     Ok(())
 }
@@ -172,10 +173,6 @@ where
 pub(crate) fn parse_page<'a, T: serde::Deserialize<'a>>(provider: ProviderId, body: &'a [u8]) -> Result<T> {
     serde_json::from_slice(body)
         .map_err(|e| Error::BadResponse { provider, message: format!("the page is not valid JSON ({e})") })
-}
-
-async fn join(task: tokio::task::JoinHandle<Result<Vec<IntegrationItem>>>) -> Result<Vec<IntegrationItem>> {
-    task.await.map_err(|e| Error::Config(format!("a page-mapping task failed: {e}")))?
 }
 
 /// Loads every item the connection can see. Either all of them, or an error that says what

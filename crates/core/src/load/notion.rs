@@ -6,7 +6,6 @@ use std::borrow::Cow;
 
 
 use reqwest::Method;
-use futures::TryStreamExt;
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -31,10 +30,6 @@ fn fatal(f: ApiFailure) -> Error {
 struct SearchPage<'a> {
     #[serde(borrow)]
     results: Vec<Object<'a>>,
-    #[serde(borrow, default)]
-    next_cursor: Option<Cow<'a, str>>,
-    #[serde(default)]
-    has_more: bool,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +114,15 @@ struct RichText<'a> {
     plain_text: Cow<'a, str>,
 }
 
+/// Just the cursor, read before the page is mapped so the next request can go out at once.
+#[derive(Deserialize)]
+struct CursorOnly<'a> {
+    #[serde(borrow, default)]
+    next_cursor: Option<Cow<'a, str>>,
+    #[serde(default)]
+    has_more: bool,
+}
+
 pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
     let spec = PageSpec { provider: ProviderId::Notion, listing: "search".into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |cursor: Option<String>| async move {
@@ -127,21 +131,22 @@ pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
             body["start_cursor"] = json!(c);
         }
         let raw = ctx.api.call_raw(Method::POST, ctx.api.url("v1/search"), Some(&body), "search").await.map_err(fatal)?;
-        // One pass over each page: Notion's pages are large, and reading one twice (cursor
-        // first, items later) measured no faster than mapping its 100 items in line.
-        let page: SearchPage = ctx.api.parse(&raw)?;
-        let next = match (page.has_more, &page.next_cursor) {
-            (true, Some(c)) => Some(c.to_string()),
+        // Notion's pages come one cursor after another: read the cursor alone so the next
+        // request goes out while this page is mapped.
+        let page: CursorOnly = ctx.api.parse(&raw)?;
+        let next = match (page.has_more, page.next_cursor) {
+            (true, Some(c)) => Some(c.into_owned()),
             (true, None) => return Err(bad("has_more is true but next_cursor is missing")),
             (false, _) => None,
         };
-        Ok::<_, Error>((page.results.iter().filter_map(item).collect::<Vec<_>>(), next))
+        Ok::<_, Error>((raw, next))
     });
-    futures::pin_mut!(stream);
-    while let Some(items) = stream.try_next().await? {
-        ctx.emit("search", items);
-    }
-    Ok(())
+    super::map_pages(stream, map_page, |items| ctx.emit("search", items)).await
+}
+
+fn map_page(body: &[u8]) -> Result<Vec<IntegrationItem>> {
+    let page: SearchPage = super::parse_page(ProviderId::Notion, body)?;
+    Ok(page.results.iter().filter_map(item).collect())
 }
 
 fn plain_text(runs: &[RichText]) -> String {
@@ -195,3 +200,4 @@ fn item(r: &Object) -> Option<IntegrationItem> {
         ..Default::default()
     })
 }
+
