@@ -315,7 +315,7 @@ async fn bench_unlimited(items: usize, providers: &[ProviderId]) {
         println!("Sandbox pinned to CPU 0, loader and raw client to CPU 1: a real provider does not share the client's CPU.\n");
     }
     println!("## Throughput with rate limits off (loader vs. bare client fetching the same pages)\n");
-    println!("| provider | items | pages | raw fetch items/s (median) | loader items/s (median) | ratio (median of 7 pairs) | client CPU ms per page, raw / loader |");
+    println!("| provider | items | pages | raw fetch items/s (median) | loader items/s (median) | ratio: median (quartiles, pairs) | client CPU ms per page, raw / loader |");
     println!("|---|---|---|---|---|---|---|");
     let sandbox = SandboxProcess::start(&[items; 3], false);
     let core = Core::with_store(sandbox.settings(), Store::open(None).await.unwrap());
@@ -323,33 +323,41 @@ async fn bench_unlimited(items: usize, providers: &[ProviderId]) {
         let key = connect(&core, p).await;
         let token = core.connection(&key).unwrap().access_token().await.unwrap();
         // The machine is shared and single runs vary by a third: run raw and loader back to
-        // back seven times and report medians, the ratio taken within each pair.
+        // back, at least 9 pairs and at least 30 s, alternating which goes first, and report
+        // medians, the ratio taken within each pair, with its interquartile range.
         let (mut raws, mut loads, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
         let (mut raw_cpu, mut load_cpu) = (Vec::new(), Vec::new());
         let mut count = 0;
         let mut pages = 0;
-        for _ in 0..7 {
-            let cpu = cpu_secs();
-            let t = Instant::now();
-            let (pg, _bytes) = raw_fetch(&sandbox.api_base(p), p, token.expose()).await;
-            let raw = t.elapsed().as_secs_f64();
-            raw_cpu.push(cpu_secs() - cpu);
-            pages = pg;
-            let cpu = cpu_secs();
-            let t = Instant::now();
-            let loaded = core.load(&key, unpaced(), None, Cancel::new()).await.unwrap();
-            let load = t.elapsed().as_secs_f64();
-            load_cpu.push(cpu_secs() - cpu);
-            count = loaded.len();
-            drop(loaded);
+        let started = Instant::now();
+        while ratios.len() < 9 || (started.elapsed().as_secs() < 30 && ratios.len() < 41) {
+            let raw_first = ratios.len() % 2 == 0;
+            let mut raw = 0.0;
+            let mut load = 0.0;
+            for raw_turn in [raw_first, !raw_first] {
+                let cpu = cpu_secs();
+                let t = Instant::now();
+                if raw_turn {
+                    pages = raw_fetch(&sandbox.api_base(p), p, token.expose()).await.0;
+                    raw = t.elapsed().as_secs_f64();
+                    raw_cpu.push(cpu_secs() - cpu);
+                } else {
+                    let loaded = core.load(&key, unpaced(), None, Cancel::new()).await.unwrap();
+                    load = t.elapsed().as_secs_f64();
+                    load_cpu.push(cpu_secs() - cpu);
+                    count = loaded.len();
+                }
+            }
             raws.push(count as f64 / raw);
             loads.push(count as f64 / load);
             ratios.push(raw / load);
         }
+        let n = ratios.len();
         let (raw_rate, load_rate, ratio) = (median(&mut raws), median(&mut loads), median(&mut ratios));
+        let (q1, q3) = (ratios[n / 4], ratios[(3 * n) / 4]);
         let per_page = |v: &mut Vec<f64>| median(v) * 1000.0 / pages as f64;
         let (raw_cpu, load_cpu) = (per_page(&mut raw_cpu), per_page(&mut load_cpu));
-        println!("| {p} | {count} | {pages} | {raw_rate:.0} | {load_rate:.0} | {ratio:.2}x | {raw_cpu:.2} / {load_cpu:.2} |");
+        println!("| {p} | {count} | {pages} | {raw_rate:.0} | {load_rate:.0} | {ratio:.2}x ({q1:.2}-{q3:.2}, {n} pairs) | {raw_cpu:.2} / {load_cpu:.2} |");
     }
 
     println!("\n## Peak memory of a {items}-item load (one process per provider)\n");
