@@ -47,9 +47,14 @@ struct Iterator {
 pub(crate) struct Iterators(Mutex<HashMap<String, Iterator>>);
 
 impl Iterators {
-    fn issue(&self, listing: &str, iterator_id: &str, next_record_id: &str, next: usize) -> String {
+    /// Records a new offset; expired ones are swept out now and then, so a long-running
+    /// sandbox (the app's sandbox mode) holds only the offsets still usable.
+    fn issue(&self, listing: &str, iterator_id: &str, next_record_id: &str, next: usize, ttl: std::time::Duration) -> String {
         let offset = format!("{iterator_id}/{next_record_id}");
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() % 1024 == 1023 {
+            map.retain(|_, it| it.created.elapsed() <= ttl);
+        }
         map.insert(offset.clone(), Iterator { listing: listing.into(), next, created: Instant::now() });
         offset
     }
@@ -121,7 +126,7 @@ fn page_bounds(
         let iterator_id = offset
             .and_then(|o| o.split('/').next().map(String::from))
             .unwrap_or_else(|| format!("itr{}", random_token(14)));
-        Some(state.airtable_iterators.issue(listing, &iterator_id, &id_at(end), end))
+        Some(state.airtable_iterators.issue(listing, &iterator_id, &id_at(end), end, state.config.airtable_offset_ttl))
     } else {
         None
     };
@@ -270,5 +275,23 @@ async fn token(State(state): Shared, headers: HeaderMap, Form(form): Form<HashMa
             oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "code_verifier is required")
         }
         Err(e) => oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", &e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn expired_offsets_are_swept_while_live_ones_stay() {
+        let iterators = Iterators::default();
+        for i in 0..3000 {
+            iterators.issue("app/tbl", "itr", &format!("rec{i}"), i, Duration::ZERO);
+        }
+        assert!(iterators.0.lock().unwrap().len() < 1024, "expired offsets are not kept forever");
+        let live = Iterators::default();
+        let offsets: Vec<String> = (0..1100).map(|i| live.issue("app/tbl", "itr", &format!("rec{i}"), i, Duration::from_secs(300))).collect();
+        assert_eq!(live.resolve(&offsets[0], "app/tbl", Duration::from_secs(300)), Some(0), "a live offset survives a sweep");
     }
 }
