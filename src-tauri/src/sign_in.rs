@@ -28,12 +28,19 @@ pub struct SignInEvent {
 pub enum Outcome {
     Completed,
     Failed,
+    /// A callback was refused because its state is not the pending sign-in's (forged, or meant
+    /// for someone else): that sign-in goes on, as it does when the loopback refuses one.
+    Refused,
 }
 
 /// Tells the window how a sign-in ended. `key` is `None` for a callback that names no sign-in.
 pub fn announce<R: Runtime>(app: &AppHandle<R>, key: Option<&FlowKey>, result: Result<(), Error>) {
     let (outcome, error) = match result {
         Ok(()) => (Outcome::Completed, None),
+        Err(e @ Error::StateMismatch) => {
+            tracing::warn!("sign-in callback refused: {e}");
+            (Outcome::Refused, Some(CommandError::from(e)))
+        }
         Err(e) => {
             tracing::info!(kind = e.kind(), "sign-in failed: {e}");
             (Outcome::Failed, Some(CommandError::from(e)))

@@ -110,3 +110,34 @@ fn the_web_view_may_call_the_apps_commands_and_nothing_else() {
     let err = invoke(&app, "plugin:deep-link|register", json!({ "protocol": "evil" })).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
 }
+
+/// A deep link whose state is not the pending sign-in's (forged) is refused with its own
+/// outcome, so the window keeps waiting for the real callback instead of calling it a failure.
+#[test]
+fn a_forged_deep_link_is_refused_and_the_sign_in_goes_on() {
+    use std::sync::{Arc, Mutex};
+    use tauri::Listener;
+    use tributary_core::oauth::state::StatePayload;
+    use tributary_core::{FlowKey, ProviderId};
+
+    let app = app(&[]); // sandbox mode: Airtable is served in-process, no browser involved
+    let events: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let seen = events.clone();
+    app.listen_any("sign-in", move |e| seen.lock().unwrap().push(serde_json::from_str(e.payload()).unwrap()));
+    let state = app.state::<tributary_desktop::commands::AppState>();
+    let key = FlowKey::new(ProviderId::Airtable, "Org", "User").unwrap();
+    let request = tauri::async_runtime::block_on(state.core.begin_deep_link(&key)).unwrap();
+
+    let forged = StatePayload::new(ProviderId::Airtable, "Org", "User").encode();
+    let url = format!("{}?code=stolen&state={forged}", request.redirect_uri).parse().unwrap();
+    tributary_desktop::sign_in::complete_deep_links(app.handle(), vec![url]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while events.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let events = events.lock().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["outcome"], "refused");
+    assert_eq!(events[0]["provider"], "airtable");
+    assert_eq!(events[0]["error"]["kind"], "StateMismatch");
+}

@@ -110,6 +110,23 @@ describe('IntegrationForm', () => {
     expect(screen.getByTestId('connect-button').disabled).toBe(false);
   });
 
+  it('keeps waiting after a refused (forged) callback and still connects', async () => {
+    backend({
+      authorize: () => null,
+      credentials: () => ({ provider: 'airtable', account: 'Sandbox workspace', scopes: [] }),
+    });
+    render(<App />);
+    await pick('Airtable');
+    fireEvent.click(screen.getByTestId('connect-button'));
+    await signIn('airtable', 'refused', { kind: 'StateMismatch', message: 'the sign-in callback does not belong to this sign-in' });
+    expect((await screen.findByTestId('refused-alert')).textContent).toContain('still waiting');
+    expect(screen.getByTestId('connect-button').textContent).toBe('Connecting...');
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+    await signIn('airtable', 'completed');
+    expect((await screen.findByTestId('connection-account')).textContent).toBe('Sandbox workspace');
+    expect(screen.queryByTestId('refused-alert')).toBeNull();
+  });
+
   it('shows a command error at once', async () => {
     backend({
       authorize: () => {

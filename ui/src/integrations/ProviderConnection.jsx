@@ -8,6 +8,8 @@ import { authorize, cancelAuthorize, credentials, disconnect, errorMessage, onSi
 export function ProviderConnection({ provider, name, user, org, status, connection, onConnectionChange }) {
   const [connecting, setConnecting] = useState(false);
   const [error, setError] = useState(null);
+  // A callback refused while the sign-in goes on (a forged or stray link): worth saying, not fatal.
+  const [refused, setRefused] = useState(null);
   // The sign-in in flight, as the Rust side names it (ids trimmed).
   const pending = useRef(null);
 
@@ -19,7 +21,12 @@ export function ProviderConnection({ provider, name, user, org, status, connecti
       // A failed callback that names no sign-in still ends the one in flight.
       const mine = p && (!event.provider || (event.provider === provider && event.userId === p.user && event.orgId === p.org));
       if (!mine) return;
+      if (event.outcome === 'refused') {
+        setRefused(errorMessage(event.error));
+        return;
+      }
       pending.current = null;
+      setRefused(null);
       if (event.outcome === 'completed') {
         try {
           onConnectionChange(await credentials(provider, p.user, p.org));
@@ -39,6 +46,7 @@ export function ProviderConnection({ provider, name, user, org, status, connecti
 
   async function connect() {
     setError(null);
+    setRefused(null);
     setConnecting(true);
     pending.current = { user: user.trim(), org: org.trim() };
     try {
@@ -115,6 +123,11 @@ export function ProviderConnection({ provider, name, user, org, status, connecti
       {notConfigured && (
         <Alert severity="info" data-testid="not-configured">
           {name} is not configured: set {status.missing.join(', ')} in .env and restart.
+        </Alert>
+      )}
+      {connecting && refused && (
+        <Alert severity="warning" data-testid="refused-alert">
+          A sign-in link was refused: {refused}. Your sign-in is still waiting for the browser.
         </Alert>
       )}
       {error && (
