@@ -38,16 +38,17 @@ pub(crate) fn run<T: Send + 'static>(
     job: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> impl std::future::Future<Output = Result<T>> + Send {
     use futures::FutureExt;
-    let lost = |_| Error::Config("a page-mapping job failed".into());
+    // The job's sender was dropped (it panicked) or the blocking task failed.
+    let lost = || Error::Config("a page-mapping job failed".into());
     match pool() {
         Some(pool) => {
             let (tx, rx) = tokio::sync::oneshot::channel();
             pool.spawn(move || {
                 let _ = tx.send(job());
             });
-            rx.map(move |r| r.map_err(|e| lost(e.to_string()))?).left_future()
+            rx.map(move |r| r.map_err(|_| lost())?).left_future()
         }
-        None => tokio::task::spawn_blocking(job).map(move |r| r.map_err(|e| lost(e.to_string()))?).right_future(),
+        None => tokio::task::spawn_blocking(job).map(move |r| r.map_err(|_| lost())?).right_future(),
     }
 }
 

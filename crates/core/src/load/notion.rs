@@ -200,4 +200,3 @@ fn item(r: &Object) -> Option<IntegrationItem> {
         ..Default::default()
     })
 }
-

@@ -44,26 +44,33 @@ struct Iterator {
 }
 
 #[derive(Default)]
-pub(crate) struct Iterators(Mutex<HashMap<String, Iterator>>);
+pub(crate) struct Iterators(Mutex<IteratorMap>);
+
+#[derive(Default)]
+struct IteratorMap {
+    offsets: HashMap<String, Iterator>,
+    /// Size at which expired offsets are next swept out: twice what the last sweep left, so a
+    /// long-running sandbox (the app's sandbox mode) stays bounded at amortized constant cost.
+    sweep_at: usize,
+}
 
 impl Iterators {
-    /// Records a new offset; expired ones are swept out now and then, so a long-running
-    /// sandbox (the app's sandbox mode) holds only the offsets still usable.
     fn issue(&self, listing: &str, iterator_id: &str, next_record_id: &str, next: usize, ttl: std::time::Duration) -> String {
         let offset = format!("{iterator_id}/{next_record_id}");
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() % 1024 == 1023 {
-            map.retain(|_, it| it.created.elapsed() <= ttl);
+        if map.offsets.len() >= map.sweep_at {
+            map.offsets.retain(|_, it| it.created.elapsed() <= ttl);
+            map.sweep_at = (2 * map.offsets.len()).max(1024);
         }
-        map.insert(offset.clone(), Iterator { listing: listing.into(), next, created: Instant::now() });
+        map.offsets.insert(offset.clone(), Iterator { listing: listing.into(), next, created: Instant::now() });
         offset
     }
 
     fn resolve(&self, offset: &str, listing: &str, ttl: std::time::Duration) -> Option<usize> {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let it = map.get(offset)?.clone();
+        let it = map.offsets.get(offset)?.clone();
         if it.created.elapsed() > ttl {
-            map.remove(offset);
+            map.offsets.remove(offset);
             return None;
         }
         (it.listing == listing).then_some(it.next)
@@ -289,7 +296,7 @@ mod tests {
         for i in 0..3000 {
             iterators.issue("app/tbl", "itr", &format!("rec{i}"), i, Duration::ZERO);
         }
-        assert!(iterators.0.lock().unwrap().len() < 1024, "expired offsets are not kept forever");
+        assert!(iterators.0.lock().unwrap().offsets.len() <= 1024, "expired offsets are not kept forever");
         let live = Iterators::default();
         let offsets: Vec<String> = (0..1100).map(|i| live.issue("app/tbl", "itr", &format!("rec{i}"), i, Duration::from_secs(300))).collect();
         assert_eq!(live.resolve(&offsets[0], "app/tbl", Duration::from_secs(300)), Some(0), "a live offset survives a sweep");
