@@ -66,7 +66,11 @@ impl AppSession {
         let port = free_port();
         let native_port = free_port();
         let mut cmd = Command::new(&driver_bin);
+        // No settings file of the machine's user: a test passes its own (XDG_CONFIG_HOME) or none.
+        let no_settings = std::env::temp_dir().join("tributary-e2e-no-settings");
+        std::fs::create_dir_all(&no_settings).unwrap();
         cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("XDG_CONFIG_HOME", &no_settings)
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use tributary_e2e::fantoccini::Locator;
 use tributary_e2e::{browser_program, expected_items, AppSession, Browser, TempFile};
 use tributary_sandbox::{DatasetSize, Provider, Sandbox, SandboxConfig};
 
@@ -55,17 +56,32 @@ async fn the_deb_installs_opens_connects_through_its_deep_link_and_uninstalls() 
     let sandbox = Sandbox::start(SandboxConfig { dataset: DatasetSize::uniform(40), ..Default::default() }).await.unwrap();
     let browser = browser_program(Browser::Approve);
     let data_home = TempFile(std::env::temp_dir().join(format!("tributary-package-{}", std::process::id())));
-    let mut env = sandbox.env_vars();
-    env.push(("BROWSER".into(), browser.0.display().to_string()));
-    env.push(("TRIBUTARY_CALLBACK".into(), "deep-link".into()));
-    env.push(("XDG_DATA_HOME".into(), data_home.0.display().to_string()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let config_home = TempFile(std::env::temp_dir().join(format!("tributary-package-config-{}", std::process::id())));
+    // An installed app is started from the desktop, in no project folder: its settings come
+    // from the user's settings file.
+    let settings_dir = config_home.0.join("dev.tributary.app");
+    std::fs::create_dir_all(&settings_dir).unwrap();
+    let mut settings: String = sandbox.env_vars().iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    settings.push_str("TRIBUTARY_CALLBACK=deep-link\n");
+    std::fs::write(settings_dir.join("settings.env"), settings).unwrap();
+    let env = [
+        ("BROWSER", browser.0.display().to_string()),
+        ("XDG_DATA_HOME", data_home.0.display().to_string()),
+        ("XDG_CONFIG_HOME", config_home.0.display().to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let app = AppSession::launch(&env).await;
     assert_eq!(app.by_test_id("app-title").await.text().await.unwrap(), "Tributary");
     app.by_test_id("integration-select").await.click().await.unwrap();
     app.by_test_id("integration-option-notion").await.click().await.unwrap();
     app.by_test_id("connect-button").await.click().await.unwrap();
     app.wait_for_text("connect-button", |t| t == "Connected to Notion", "error-alert").await;
+    let account = app.by_test_id("connection-account").await.text().await.unwrap();
+    assert_eq!(account, sandbox.dataset().notion.workspace_name);
+    assert!(
+        app.client.find(Locator::Css("[data-testid=\"sandbox-badge\"]")).await.is_err(),
+        "Notion is the one the settings file configures, not the built-in sandbox"
+    );
     app.by_test_id("load-button").await.click().await.unwrap();
     let count = format!("{} items from Notion", expected_items(sandbox.dataset(), Provider::Notion).len());
     app.wait_for_text("item-count", |t| t == count, "load-error").await;

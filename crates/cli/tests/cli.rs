@@ -68,7 +68,9 @@ fn cli(env: &[(String, String)], args: &[&str]) -> Command {
     let dir = std::env::temp_dir().join("tributary-cli-tests");
     std::fs::create_dir_all(&dir).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tributary-cli"));
-    cmd.args(args).current_dir(dir).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd.args(args).current_dir(&dir).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    // Not the machine user's settings file: a test that wants one sets its own.
+    cmd.env("XDG_CONFIG_HOME", &dir);
     cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd
 }
@@ -229,7 +231,7 @@ async fn sign_in_and_configuration_failures_have_their_own_exit_codes() {
 
     let unconfigured = cli(&[], &["load", "hubspot"]).output().unwrap();
     assert_eq!(unconfigured.status.code(), Some(4));
-    assert!(text(&unconfigured.stderr).contains("HUBSPOT_CLIENT_ID"));
+    assert!(text(&unconfigured.stderr).contains("HUBSPOT_CLIENT_ID") && text(&unconfigured.stderr).contains("settings.env"), "{}", text(&unconfigured.stderr));
 
     let unknown = cli(&sandbox_env(&sb), &["load", "salesforce"]).output().unwrap();
     assert_eq!(unknown.status.code(), Some(2));
@@ -239,6 +241,34 @@ async fn sign_in_and_configuration_failures_have_their_own_exit_codes() {
     let unreachable_redis = [sandbox_env(&sb), vec![("REDIS_URL".to_string(), format!("redis://127.0.0.1:{}/", free_port()))]].concat();
     let out = cli(&unreachable_redis, &["connect", "notion", "--no-browser"]).output().unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_come_from_the_user_settings_file_and_the_environment_wins() {
+    let sb = sandbox().await;
+    let config_home = std::env::temp_dir().join(format!("tributary-cli-config-{}", std::process::id()));
+    let file = config_home.join("dev.tributary.app/settings.env");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let mut lines: String = sandbox_env(&sb).iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    lines.push_str(&format!("NOTION_TOKEN={}\n", sb.config().personal_tokens.get(Provider::Notion)));
+    std::fs::write(&file, lines).unwrap();
+    let home = [("XDG_CONFIG_HOME".to_string(), config_home.display().to_string())];
+
+    let out = cli(&home, &["load", "notion", "--format", "jsonl", "--quiet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), expected_count(Provider::Notion));
+
+    // A variable in the environment wins over the file.
+    let dead = [home.to_vec(), vec![("NOTION_API_BASE".to_string(), format!("http://127.0.0.1:{}/", free_port()))]].concat();
+    let out = cli(&dead, &["load", "notion", "--quiet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+
+    // A line the file cannot hold is a configuration error naming the file.
+    std::fs::write(&file, "NOTION_TOKEN='unterminated\n").unwrap();
+    let out = cli(&home, &["load", "notion"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("settings.env"), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&config_home).unwrap();
 }
 
 #[test]

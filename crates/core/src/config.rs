@@ -1,7 +1,9 @@
-//! Settings from the environment and `.env`: client credentials, every provider URL, scopes, the
-//! callback port and scheme, the Redis URL. Variables set in the environment win over `.env`.
+//! Settings from the environment and `.env` files: client credentials, every provider URL,
+//! scopes, the callback port and scheme, the Redis URL. The environment wins over a `.env` in the
+//! working folder, which wins over the user's settings file (see [`user_settings_file`]).
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use url::Url;
@@ -12,6 +14,8 @@ use crate::secret::Secret;
 
 pub const DEFAULT_REDIRECT_PORT: u16 = 8765;
 pub const DEFAULT_DEEP_LINK_SCHEME: &str = "dev.tributary.app";
+/// The app's identifier, which names its folders (the bundle's `identifier`).
+pub const APP_ID: &str = "dev.tributary.app";
 /// How long a started sign-in (state, verifier) and freshly issued credentials are kept.
 pub const FLOW_TTL: Duration = Duration::from_secs(600);
 
@@ -91,6 +95,32 @@ impl ProviderSettings {
     }
 }
 
+/// Where an installed app keeps its settings: the desktop starts it in no project folder, so a
+/// `.env` beside it is not found. `~/.config/dev.tributary.app/settings.env` on Linux,
+/// `~/Library/Application Support/dev.tributary.app/settings.env` on macOS,
+/// `%APPDATA%\dev.tributary.app\settings.env` on Windows (the app's config folder).
+pub fn user_settings_file() -> Option<PathBuf> {
+    dirs::config_dir().map(|dir| dir.join(APP_ID).join("settings.env"))
+}
+
+/// Where a user can put a setting, for messages that ask them to set one.
+pub fn where_settings_go() -> String {
+    match user_settings_file() {
+        Some(file) => format!("the environment, a .env file in the working folder, or {}", file.display()),
+        None => "the environment or a .env file in the working folder".into(),
+    }
+}
+
+/// The `KEY=value` lines of a `.env`-style file; none when it does not exist.
+fn read_env_file(path: &Path) -> Result<Vec<(String, String)>> {
+    let bad = |e: dotenvy::Error| Error::Config(format!("{}: {e}", path.display()));
+    match dotenvy::from_path_iter(path) {
+        Err(e) if e.not_found() => Ok(Vec::new()),
+        Err(e) => Err(bad(e)),
+        Ok(lines) => lines.map(|line| line.map_err(bad)).collect(),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub providers: Vec<ProviderSettings>,
@@ -115,12 +145,16 @@ fn var(provider: ProviderId, suffix: &str) -> String {
 }
 
 impl Settings {
-    /// Reads `.env` from the working directory (if present) and the environment.
+    /// Reads the user's settings file, then `.env` from the working folder (or the nearest
+    /// folder above it), then the environment; a later source wins.
     pub fn from_env() -> Result<Self> {
         let mut vars: HashMap<String, String> = HashMap::new();
-        if let Ok(iter) = dotenvy::dotenv_iter() {
-            for item in iter {
-                let (k, v) = item.map_err(|e| Error::Config(format!(".env: {e}")))?;
+        if let Some(path) = user_settings_file() {
+            vars.extend(read_env_file(&path)?);
+        }
+        if let Ok(lines) = dotenvy::dotenv_iter() {
+            for line in lines {
+                let (k, v) = line.map_err(|e| Error::Config(format!(".env: {e}")))?;
                 vars.insert(k, v);
             }
         }
@@ -244,6 +278,28 @@ mod tests {
         assert!(s.redis_url.is_none());
         assert_eq!(s.callback_route, CallbackRoute::Loopback);
         assert!(s.sandbox_when_unconfigured);
+    }
+
+    #[test]
+    fn a_settings_file_is_read_when_present_and_a_bad_line_names_it() {
+        let dir = std::env::temp_dir().join(format!("tributary-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("settings.env");
+        assert!(read_env_file(&file).unwrap().is_empty(), "no file, no settings");
+        std::fs::write(&file, "# comment\nNOTION_CLIENT_ID=abc\nREDIS_URL=\"redis://127.0.0.1:6379/\"\n").unwrap();
+        let vars = read_env_file(&file).unwrap();
+        assert_eq!(vars, vec![("NOTION_CLIENT_ID".into(), "abc".into()), ("REDIS_URL".into(), "redis://127.0.0.1:6379/".into())]);
+        std::fs::write(&file, "NOTION_CLIENT_ID='abc\n").unwrap();
+        let err = read_env_file(&file).unwrap_err();
+        assert!(matches!(err, Error::Config(ref m) if m.contains("settings.env")), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_settings_file_lives_in_the_apps_config_folder() {
+        let file = user_settings_file().expect("a config folder");
+        assert!(file.ends_with("dev.tributary.app/settings.env"), "{}", file.display());
+        assert!(where_settings_go().contains(&file.display().to_string()));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{provider} is not configured: set {missing} (see .env.example)")]
+    #[error("{provider} is not configured: set {missing} in {}", crate::config::where_settings_go())]
     NotConfigured { provider: ProviderId, missing: String },
 
     #[error("{0}")]
