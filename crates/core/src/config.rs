@@ -113,12 +113,27 @@ pub fn where_settings_go() -> String {
 
 /// The `KEY=value` lines of a `.env`-style file; none when it does not exist.
 fn read_env_file(path: &Path) -> Result<Vec<(String, String)>> {
-    let bad = |e: dotenvy::Error| Error::Config(format!("{}: {e}", path.display()));
+    let bad = |e: dotenvy::Error| env_file_error(&path.display().to_string(), e);
     match dotenvy::from_path_iter(path) {
         Err(e) if e.not_found() => Ok(Vec::new()),
         Err(e) => Err(bad(e)),
         Ok(lines) => lines.map(|line| line.map_err(bad)).collect(),
     }
+}
+
+/// A `.env` file's error in words that name the variable but never repeat the line, which may
+/// hold a secret (dotenvy's own message quotes it whole).
+fn env_file_error(file: &str, e: dotenvy::Error) -> Error {
+    Error::Config(match e {
+        dotenvy::Error::LineParse(line, _) => {
+            let name = line.split('=').next().map(str::trim);
+            match name.filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+                Some(name) => format!("{file}: the line setting {name} cannot be read (check its quotes)"),
+                None => format!("{file}: a line cannot be read (each line is NAME=value)"),
+            }
+        }
+        other => format!("{file}: {other}"),
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -154,7 +169,7 @@ impl Settings {
         }
         if let Ok(lines) = dotenvy::dotenv_iter() {
             for line in lines {
-                let (k, v) = line.map_err(|e| Error::Config(format!(".env: {e}")))?;
+                let (k, v) = line.map_err(|e| env_file_error(".env", e))?;
                 vars.insert(k, v);
             }
         }
@@ -289,9 +304,14 @@ mod tests {
         std::fs::write(&file, "# comment\nNOTION_CLIENT_ID=abc\nREDIS_URL=\"redis://127.0.0.1:6379/\"\n").unwrap();
         let vars = read_env_file(&file).unwrap();
         assert_eq!(vars, vec![("NOTION_CLIENT_ID".into(), "abc".into()), ("REDIS_URL".into(), "redis://127.0.0.1:6379/".into())]);
-        std::fs::write(&file, "NOTION_CLIENT_ID='abc\n").unwrap();
-        let err = read_env_file(&file).unwrap_err();
-        assert!(matches!(err, Error::Config(ref m) if m.contains("settings.env")), "{err}");
+        // The message names the file and the variable, never the line: it may hold a secret.
+        std::fs::write(&file, "NOTION_CLIENT_SECRET='s3cr3t-value\n").unwrap();
+        let err = read_env_file(&file).unwrap_err().to_string();
+        assert!(err.contains("settings.env") && err.contains("NOTION_CLIENT_SECRET"), "{err}");
+        assert!(!err.contains("s3cr3t"), "{err}");
+        std::fs::write(&file, "not a setting s3cr3t\n").unwrap();
+        let err = read_env_file(&file).unwrap_err().to_string();
+        assert!(err.contains("settings.env") && !err.contains("s3cr3t"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
