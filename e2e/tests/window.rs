@@ -57,3 +57,20 @@ async fn with_no_accounts_the_built_in_sandbox_is_labelled_and_works() {
     app.screenshot("sandbox-mode.png").await;
     app.close().await;
 }
+
+/// An installed app reads the user's settings file; one it cannot start with still opens the
+/// window, which names the file and the variable but never repeats the line (it holds a secret).
+#[tokio::test]
+async fn settings_the_app_cannot_start_with_are_explained_in_the_window() {
+    let config_home = tributary_e2e::TempFile(std::env::temp_dir().join(format!("tributary-e2e-config-{}", std::process::id())));
+    let folder = config_home.0.join("dev.tributary.app");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("settings.env"), "NOTION_CLIENT_ID=mine\nNOTION_CLIENT_SECRET='s3cr3t-in-the-file\n").unwrap();
+    let app = AppSession::launch(&[("XDG_CONFIG_HOME", &config_home.0.display().to_string())]).await;
+    let alert = app.by_test_id("startup-error").await.text().await.unwrap();
+    assert!(alert.contains("could not start") && alert.contains("settings.env") && alert.contains("NOTION_CLIENT_SECRET"), "{alert}");
+    assert!(!alert.contains("s3cr3t"), "{alert}");
+    assert!(app.client.find(tributary_e2e::fantoccini::Locator::Css("[data-testid=\"integration-select\"]")).await.is_err());
+    app.screenshot("startup-error.png").await;
+    app.close().await;
+}

@@ -11,35 +11,57 @@ pub mod commands;
 pub mod error;
 mod logging;
 pub mod sign_in;
+mod startup_failure;
 
 use tauri::Manager;
 use tauri_plugin_deep_link::DeepLinkExt;
-use tributary_core::{Core, Settings};
+use tributary_core::{Core, Error, Settings};
 
-/// Builds the app from the environment and `.env` on any runtime.
+/// Builds the app from the environment and the settings files on any runtime.
 pub fn run_app<R: tauri::Runtime>(builder: tauri::Builder<R>) -> Result<tauri::App<R>, String> {
-    let settings = Settings::from_env().map_err(|e| e.to_string())?;
-    run_app_with(builder, settings)
+    launch(builder, Settings::from_env())
 }
 
 /// Builds the app with the given settings, so tests can pass `tauri::test::mock_builder()` and
 /// their own settings. Unconfigured providers are served by the built-in sandbox unless
-/// `TRIBUTARY_SANDBOX=off`. Fails with a message for the user when the settings are wrong or the
-/// configured Redis cannot be reached.
-pub fn run_app_with<R: tauri::Runtime>(builder: tauri::Builder<R>, mut settings: Settings) -> Result<tauri::App<R>, String> {
+/// `TRIBUTARY_SANDBOX=off`.
+pub fn run_app_with<R: tauri::Runtime>(builder: tauri::Builder<R>, settings: Settings) -> Result<tauri::App<R>, String> {
+    launch(builder, Ok(settings))
+}
+
+/// Settings the app cannot start with (a bad value, a scheme the build does not register, a
+/// sandbox that cannot listen) still open the window, which says what is wrong: an app started
+/// from the desktop menu has no terminal to print to. Only a window that cannot be created at
+/// all is an `Err`.
+fn launch<R: tauri::Runtime>(builder: tauri::Builder<R>, settings: Result<Settings, Error>) -> Result<tauri::App<R>, String> {
     let context = tauri::generate_context!("tauri.conf.json");
-    check_deep_link_scheme(&settings, context.config())?;
-    let (core, sandbox) = tauri::async_runtime::block_on(async {
-        let sandbox = tributary_core::sandbox_mode::serve_unconfigured(&mut settings)
-            .await
-            .map_err(|e| format!("the built-in sandbox could not start: {e}"))?;
-        let core = Core::new(settings).await.map_err(|e| e.to_string())?;
-        Ok::<_, String>((core, sandbox))
-    })?;
+    let started = settings.and_then(|settings| {
+        check_deep_link_scheme(&settings, context.config())?;
+        tauri::async_runtime::block_on(start_core(settings))
+    });
+    let builder = match started {
+        Ok(state) => ready(builder, state),
+        Err(e) => {
+            eprintln!("Tributary cannot start: {e}");
+            startup_failure::builder(builder, e)
+        }
+    };
+    builder.build(context).map_err(|e| format!("the window could not be created: {e}"))
+}
+
+async fn start_core(mut settings: Settings) -> Result<commands::AppState, Error> {
+    let sandbox = tributary_core::sandbox_mode::serve_unconfigured(&mut settings)
+        .await
+        .map_err(|e| Error::Config(format!("the built-in sandbox could not start: {e}")))?;
+    let core = Core::new(settings).await?;
+    Ok(commands::AppState::new(core, sandbox))
+}
+
+fn ready<R: tauri::Runtime>(builder: tauri::Builder<R>, state: commands::AppState) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
-        .manage(commands::AppState::new(core, sandbox))
+        .manage(state)
         .setup(|app| {
             logging::init(app.handle());
             let handle = app.handle().clone();
@@ -61,13 +83,11 @@ pub fn run_app_with<R: tauri::Runtime>(builder: tauri::Builder<R>, mut settings:
             commands::export_items,
             commands::open_item,
         ])
-        .build(context)
-        .map_err(|e| format!("the window could not be created: {e}"))
 }
 
 /// The desktop hands the app only the schemes its bundle registers (`plugins.deep-link` in
 /// tauri.conf.json); a different configured scheme would send callbacks nowhere.
-fn check_deep_link_scheme(settings: &Settings, config: &tauri::Config) -> Result<(), String> {
+fn check_deep_link_scheme(settings: &Settings, config: &tauri::Config) -> Result<(), Error> {
     let registered: Vec<String> = config
         .plugins
         .0
@@ -78,10 +98,10 @@ fn check_deep_link_scheme(settings: &Settings, config: &tauri::Config) -> Result
     if registered.contains(&settings.deep_link_scheme) {
         Ok(())
     } else {
-        Err(format!(
+        Err(Error::Config(format!(
             "TRIBUTARY_DEEP_LINK_SCHEME is `{}`, but this build registers {registered:?}; unset it or rebuild with that scheme",
             settings.deep_link_scheme
-        ))
+        )))
     }
 }
 

@@ -61,11 +61,17 @@ fn the_app_builds_with_its_main_window_a_strict_csp_and_its_deep_link_scheme() {
 }
 
 #[test]
-fn a_deep_link_scheme_the_build_does_not_register_is_refused_at_start() {
-    let Err(err) = tributary_desktop::run_app_with(mock_builder(), settings(&[("TRIBUTARY_DEEP_LINK_SCHEME", "com.example.other")])) else {
-        panic!("an unregistered scheme was accepted");
-    };
-    assert!(err.contains("com.example.other") && err.contains("dev.tributary.app"), "{err}");
+fn settings_the_app_cannot_start_with_open_a_window_that_says_what_is_wrong() {
+    // A scheme the build does not register would send every deep-link callback nowhere.
+    let app = tributary_desktop::run_app_with(mock_builder(), settings(&[("TRIBUTARY_DEEP_LINK_SCHEME", "com.example.other")]))
+        .expect("the window opens anyway");
+    let err = invoke(&app, "list_providers", json!({})).unwrap_err();
+    assert_eq!(err["kind"], "Config", "{err}");
+    let message = err["message"].as_str().unwrap();
+    assert!(message.contains("com.example.other") && message.contains("dev.tributary.app"), "{message}");
+    // Nothing else runs on a configuration the app refused.
+    let authorize = invoke(&app, "authorize", json!({ "provider": "notion", "userId": "u", "orgId": "o" })).unwrap_err();
+    assert!(authorize.to_string().contains("not found"), "{authorize}");
 }
 
 #[test]

@@ -73,6 +73,18 @@ describe('IntegrationForm', () => {
     expect(screen.queryByTestId('connect-button')).toBeNull();
   });
 
+  it('says what is wrong when the app could not start on its settings', async () => {
+    mockIPC((cmd) => {
+      if (cmd === 'list_providers') throw { kind: 'Config', message: 'TRIBUTARY_REDIRECT_PORT: `http` is not a port' };
+      throw new Error(`unexpected ${cmd}`);
+    });
+    render(<App />);
+    const alert = await screen.findByTestId('startup-error');
+    expect(alert.textContent).toContain('Tributary could not start');
+    expect(alert.textContent).toContain('TRIBUTARY_REDIRECT_PORT');
+    expect(screen.queryByTestId('integration-select')).toBeNull();
+  });
+
   it('connects when the sign-in event says so, then takes the credentials', async () => {
     const calls = backend({
       authorize: () => null,

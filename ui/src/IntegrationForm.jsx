@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Autocomplete, Box, Paper, Stack, TextField, Typography } from '@mui/material';
+import { Alert, AlertTitle, Autocomplete, Box, Paper, Stack, TextField, Typography } from '@mui/material';
 import { PROVIDERS, errorMessage, listProviders } from './api.js';
 import { HubSpotIntegration } from './integrations/HubSpotIntegration.jsx';
 import { AirtableIntegration } from './integrations/AirtableIntegration.jsx';
@@ -36,6 +36,19 @@ export function IntegrationForm() {
     (summary) => setConnections((all) => ({ ...all, [key]: summary })),
     [key],
   );
+
+  // The app could not start on its settings: say what is wrong instead of a form that cannot work.
+  if (startupError) {
+    return (
+      <Paper variant="outlined" sx={{ p: 3 }}>
+        <Alert severity="error" data-testid="startup-error">
+          <AlertTitle>Tributary could not start</AlertTitle>
+          {startupError}
+          <Box sx={{ mt: 1 }}>Correct the setting, then start Tributary again.</Box>
+        </Alert>
+      </Paper>
+    );
+  }
 
   return (
     <Paper variant="outlined" sx={{ p: 3 }}>
@@ -83,7 +96,6 @@ export function IntegrationForm() {
             <Integration user={user} org={org} status={status} connection={connection} onConnectionChange={setConnection} />
           </Box>
         )}
-        {startupError && <Alert severity="error">{startupError}</Alert>}
         {provider && connection && (
           <DataForm key={key} provider={provider.id} providerName={provider.name} user={user} org={org} sandbox={status?.state === 'sandbox'} />
         )}
