@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+mod ui;
 mod window;
 use tributary_core::load::{Cancel, LoadOptions};
 use tributary_core::store::Store;
@@ -58,6 +59,17 @@ enum Cmd {
         #[arg(long, default_value = "target/release/tributary-hello-window")]
         hello: PathBuf,
         #[arg(long, default_value_t = 7)]
+        runs: usize,
+    },
+    /// The window with a large load: Load to table shown, scrolling frame times of the table, the
+    /// tree and the JSON view, search and view-switch times. Needs Xvfb and tauri-driver.
+    Ui {
+        /// The app binary (a release build).
+        #[arg(long, default_value = "target/release/tributary")]
+        app: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+        #[arg(long, default_value_t = 3)]
         runs: usize,
     },
     /// (internal) Loads one provider in this process and prints its peak RSS and JSON size.
@@ -451,6 +463,7 @@ async fn run() {
             bench_load(items, [l[0], l[1], l[2]], skip_limited, only_limited, &providers).await;
         }
         Cmd::Window { app, hello, runs } => window::bench_window(app, hello, runs).await,
+        Cmd::Ui { app, items, runs } => ui::bench_ui(app, items, runs).await,
         Cmd::RssProbe { provider } => rss_probe(provider.parse().unwrap()).await,
     }
 }

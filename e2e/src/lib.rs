@@ -158,6 +158,34 @@ impl AppSession {
         serde_json::from_value(seen).expect("strings")
     }
 
+    /// Every item the JSON view shows, parsed: the view keeps only the items in sight in the
+    /// page, so this scrolls it from top to bottom, a panel at a time, reading each item's block.
+    pub async fn json_view_items(&self) -> Vec<serde_json::Value> {
+        let blocks = self
+            .client
+            .execute_async(
+                "const done = arguments[0];
+                 const panel = document.querySelector('[data-testid=\"data-output\"]');
+                 const seen = new Map();
+                 panel.scrollTop = 0;
+                 function collect() {
+                   for (const el of panel.querySelectorAll('[data-testid=\"json-item\"]')) seen.set(el.dataset.itemId, el.textContent);
+                   if (panel.scrollTop + panel.clientHeight >= panel.scrollHeight - 1) return done([...seen.values()]);
+                   panel.scrollTop += panel.clientHeight;
+                   requestAnimationFrame(() => requestAnimationFrame(collect));
+                 }
+                 requestAnimationFrame(collect);",
+                vec![],
+            )
+            .await
+            .expect("read the JSON view");
+        let blocks: Vec<String> = serde_json::from_value(blocks).expect("strings");
+        blocks
+            .iter()
+            .map(|b| serde_json::from_str(b.trim_end().trim_end_matches(',')).unwrap_or_else(|e| panic!("a JSON view block is not JSON ({e}): {b}")))
+            .collect()
+    }
+
     /// Saves a PNG screenshot of the window under `e2e/artifacts/`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("screenshot");

@@ -75,8 +75,8 @@ async fn load_and_check(app: &AppSession, sandbox: &Sandbox, p: Provider, name: 
     assert!(cleared, "{name}: the search is cleared");
 
     app.by_test_id("json-tab").await.click().await.unwrap();
-    let json = app.by_test_id("data-output").await.prop("value").await.unwrap().unwrap_or_default();
-    let shown: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    app.by_test_id("data-output").await;
+    let shown = app.json_view_items().await;
     let shown: HashMap<&str, &str> = shown.iter().map(|i| (i["id"].as_str().unwrap(), i["name"].as_str().unwrap())).collect();
     assert_eq!(shown.len(), expected.len(), "{name}: one shown item per sandbox item");
     for (id, n) in &expected {

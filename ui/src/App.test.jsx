@@ -4,6 +4,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import { randomFillSync } from 'node:crypto';
 import App from './App.jsx';
+import { jsonLines } from './items/ItemJson.jsx';
 
 beforeAll(() => {
   // The Tauri IPC mocks need WebCrypto's getRandomValues, which jsdom lacks.
@@ -212,7 +213,7 @@ describe('DataForm', () => {
     await waitFor(() => expect(names()).toEqual(['Contacts']));
 
     fireEvent.click(screen.getByTestId('json-tab'));
-    expect(JSON.parse(screen.getByTestId('data-output').value)).toEqual([ITEMS[0]]);
+    expect(screen.getAllByTestId('json-item').map((b) => JSON.parse(b.textContent))).toEqual([ITEMS[0]]);
     fireEvent.click(screen.getByTestId('clear-button'));
     expect(screen.queryByTestId('item-count')).toBeNull();
   });
@@ -239,6 +240,18 @@ describe('DataForm', () => {
     expect(calls.find((c) => c.cmd === 'open_item').args).toEqual({ provider: 'hubspot', userId: 'TestUser', orgId: 'TestOrg', itemId: '1' });
   });
 
+  it('shows the raw JSON line for line as JSON.stringify would', async () => {
+    backend({ authorize: () => null, credentials: () => ({ provider: 'hubspot', scopes: [] }), load: () => ITEMS });
+    render(<App />);
+    await connect('hubspot', 'HubSpot');
+    fireEvent.click(screen.getByTestId('load-button'));
+    fireEvent.click(await screen.findByTestId('json-tab'));
+    const blocks = screen.getAllByTestId('json-item');
+    expect(blocks.map((b) => JSON.parse(b.textContent.replace(/,$/, '')))).toEqual(ITEMS);
+    const text = ['[', ...blocks.map((b) => b.textContent), ']'].join('\n');
+    expect(text).toBe(JSON.stringify(ITEMS, null, 2));
+  });
+
   it('keeps 100,000 items out of the page but the rows in view', async () => {
     const many = Array.from({ length: 100_000 }, (_, n) => ({ id: `c${n}`, type: 'contact', directory: false, name: `Contact ${n}`, children: [] }));
     backend({ authorize: () => null, credentials: () => ({ provider: 'hubspot', scopes: [] }), load: () => many });
@@ -251,6 +264,13 @@ describe('DataForm', () => {
     expect(rendered).toBeLessThan(60);
     fireEvent.change(screen.getByTestId('search-input'), { target: { value: 'contact 99999' } });
     await waitFor(() => expect(screen.getAllByTestId('item-name').map((n) => n.textContent)).toEqual(['Contact 99999']));
+    fireEvent.change(screen.getByTestId('search-input'), { target: { value: '' } });
+    fireEvent.click(screen.getByTestId('json-tab'));
+    const blocks = screen.getAllByTestId('json-item').length;
+    expect(blocks).toBeGreaterThan(0);
+    expect(blocks).toBeLessThan(20);
+    fireEvent.click(screen.getByTestId('tree-tab'));
+    expect(screen.getAllByTestId('tree-row').length).toBeLessThan(60);
   });
 
   it('shows a failed or cancelled load as nothing loaded', async () => {
@@ -270,5 +290,15 @@ describe('DataForm', () => {
     failure = { kind: 'Cancelled', message: 'cancelled' };
     fireEvent.click(screen.getByTestId('load-button'));
     expect((await screen.findByTestId('notice')).textContent).toContain('nothing was loaded');
+  });
+});
+
+describe('jsonLines', () => {
+  it('counts the lines JSON.stringify(value, null, 2) writes', () => {
+    const values = [
+      null, 1, 'text', [], {}, [1, [2, []], {}], { a: undefined, b: null, c: { d: [] } }, { gone: undefined },
+      [undefined, null], ...ITEMS, ITEMS,
+    ];
+    for (const value of values) expect(jsonLines(value)).toBe(JSON.stringify(value, null, 2).split('\n').length);
   });
 });

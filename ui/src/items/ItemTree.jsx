@@ -1,8 +1,45 @@
-import { useMemo, useRef, useState } from 'react';
-import { Box, IconButton, Typography } from '@mui/material';
-import { PANEL_HEIGHT, useVirtualRows } from './useVirtualRows.js';
+import { memo, useCallback, useMemo, useRef, useState } from 'react';
+import { Box } from '@mui/material';
+import { PANEL_HEIGHT, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
+import { ROW_STYLES } from './ItemTable.jsx';
 
 const ROW_HEIGHT = 30;
+const INDENT = 20;
+
+const TREE_SX = {
+  height: PANEL_HEIGHT, overflow: 'auto', contain: 'strict', border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.paper',
+  ...ROW_STYLES,
+  '& .row': { ...ROW_STYLES['& .row'], height: ROW_HEIGHT, display: 'flex', borderBottom: 0 },
+  '& .grow': { flexGrow: 1 },
+  '& .count': { fontSize: 12, color: 'text.secondary', flex: 'none' },
+};
+
+// Re-renders only when its item, place or state changes, not on every scroll frame.
+const TreeRow = memo(function TreeRow({ item, depth, hasChildren, childCount, open, filtered, onToggle, onOpen }) {
+  return (
+    <div className="row" style={{ paddingLeft: 8 + depth * INDENT }} data-testid="tree-row" data-item-id={item.id}>
+      {hasChildren ? (
+        <button type="button" className="icon" onClick={() => onToggle(item.id)} disabled={filtered} aria-label={open ? 'Collapse' : 'Expand'} data-testid="tree-toggle">
+          {open ? '▾' : '▸'}
+        </button>
+      ) : (
+        <span style={{ width: 28, flex: 'none' }} />
+      )}
+      <span className={item.directory ? 'cell grow directory' : 'cell grow'} title={item.name}>
+        {item.name}
+      </span>
+      <span className="count">
+        {item.type}
+        {hasChildren && ` · ${childCount.toLocaleString()}`}
+      </span>
+      {item.url && (
+        <button type="button" className="icon" title="Open in the provider" aria-label={`Open ${item.name}`} onClick={() => onOpen(item)}>
+          ↗
+        </button>
+      )}
+    </div>
+  );
+});
 
 // Items under their parents (bases > tables > records, pages under pages and databases,
 // records under their object type). With a search or filter, the matches are shown with their
@@ -48,48 +85,36 @@ export function ItemTree({ items, shown, byId, onOpen }) {
 
   const virtual = useVirtualRows(rows.length, scroller, ROW_HEIGHT);
 
-  const toggle = (id) =>
-    setExpanded((prev) => {
-      const next = new Set(prev);
-      if (!next.delete(id)) next.add(id);
-      return next;
-    });
+  const toggle = useCallback(
+    (id) =>
+      setExpanded((prev) => {
+        const next = new Set(prev);
+        if (!next.delete(id)) next.add(id);
+        return next;
+      }),
+    [],
+  );
 
   return (
-    <Box ref={scroller} sx={{ height: PANEL_HEIGHT, overflow: 'auto', border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.paper' }} data-testid="items-tree">
-      <Box sx={{ height: virtual.getTotalSize(), position: 'relative' }}>
-        {virtual.getVirtualItems().map((v) => {
+    <Box ref={scroller} sx={TREE_SX} data-testid="items-tree">
+      <VirtualRows rows={virtual}>
+        {(v) => {
           const { item, depth, hasChildren, open } = rows[v.index];
           return (
-            <Box
+            <TreeRow
               key={item.id}
-              data-testid="tree-row"
-              data-item-id={item.id}
-              sx={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${v.start}px)`, display: 'flex', alignItems: 'center', pl: 1 + depth * 2.5, pr: 1, gap: 1 }}
-            >
-              {hasChildren ? (
-                <IconButton size="small" onClick={() => toggle(item.id)} disabled={visible !== null} aria-label={open ? 'Collapse' : 'Expand'} data-testid="tree-toggle" sx={{ width: 24, height: 24 }}>
-                  {open ? '▾' : '▸'}
-                </IconButton>
-              ) : (
-                <Box sx={{ width: 24 }} />
-              )}
-              <Typography variant="body2" noWrap fontWeight={item.directory ? 600 : 400} sx={{ flexGrow: 1 }}>
-                {item.name}
-              </Typography>
-              <Typography variant="caption" color="text.secondary">
-                {item.type}
-                {hasChildren && ` · ${children.get(item.id).length.toLocaleString()}`}
-              </Typography>
-              {item.url && (
-                <IconButton size="small" title="Open in the provider" aria-label={`Open ${item.name}`} onClick={() => onOpen(item)}>
-                  ↗
-                </IconButton>
-              )}
-            </Box>
+              item={item}
+              depth={depth}
+              hasChildren={hasChildren}
+              childCount={hasChildren ? children.get(item.id).length : 0}
+              open={open}
+              filtered={visible !== null}
+              onToggle={toggle}
+              onOpen={onOpen}
+            />
           );
-        })}
-      </Box>
+        }}
+      </VirtualRows>
     </Box>
   );
 }

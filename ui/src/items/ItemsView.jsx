@@ -1,8 +1,9 @@
-import { useDeferredValue, useMemo, useState } from 'react';
+import { useCallback, useDeferredValue, useMemo, useState } from 'react';
 import { Chip, MenuItem, Stack, Tab, Tabs, TextField, Typography } from '@mui/material';
 import { errorMessage, openItem } from '../api.js';
 import { ItemTable } from './ItemTable.jsx';
 import { ItemTree } from './ItemTree.jsx';
+import { ItemJson } from './ItemJson.jsx';
 
 // Everything one load brought back: a count, search and a type filter, then the items as a
 // virtualized table, a virtualized tree, or the raw JSON the seed showed.
@@ -23,7 +24,10 @@ export function ItemsView({ items, provider, providerName, user, org, sandbox, o
     );
   }, [items, query, type]);
 
-  const open = (item) => openItem(provider, user, org, item.id).catch((err) => onError(errorMessage(err)));
+  const open = useCallback(
+    (item) => openItem(provider, user, org, item.id).catch((err) => onError(errorMessage(err))),
+    [provider, user, org, onError],
+  );
 
   return (
     <Stack spacing={1.5}>
@@ -71,16 +75,7 @@ export function ItemsView({ items, provider, providerName, user, org, sandbox, o
       </Tabs>
       {view === 'table' && <ItemTable items={shown} byId={byId} onOpen={open} />}
       {view === 'tree' && <ItemTree items={items} shown={shown} byId={byId} onOpen={open} />}
-      {view === 'json' && (
-        <TextField
-          label="Loaded Data"
-          value={JSON.stringify(shown, null, 2)}
-          multiline
-          minRows={8}
-          maxRows={24}
-          slotProps={{ htmlInput: { readOnly: true, 'data-testid': 'data-output' } }}
-        />
-      )}
+      {view === 'json' && <ItemJson items={shown} />}
     </Stack>
   );
 }
