@@ -2,6 +2,7 @@ import { memo, useMemo, useRef } from 'react';
 import { Box, Typography } from '@mui/material';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { PANEL_HEIGHT, VirtualRows } from './VirtualRows.jsx';
+import { FRAME_SX } from './ItemTable.jsx';
 
 // A line's height: 100,000 items of about seventeen lines stay well inside the tallest layout a
 // page can have (about 33 million px in WebKit).
@@ -30,7 +31,7 @@ export function jsonLines(value) {
 }
 
 const JSON_SX = {
-  height: PANEL_HEIGHT, overflow: 'auto', contain: 'strict', position: 'relative', border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.paper',
+  height: PANEL_HEIGHT, overflow: 'auto', contain: 'strict', position: 'relative',
   fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace', fontSize: 12, lineHeight: `${LINE}px`,
   '& pre': { m: 0, px: 1.5, whiteSpace: 'pre', font: 'inherit' },
   '& .edge': { position: 'absolute', left: 0 },
@@ -67,16 +68,18 @@ export function ItemJson({ items }) {
       <Typography variant="caption" color="text.secondary">
         Loaded Data
       </Typography>
-      <Box ref={scroller} sx={JSON_SX} data-testid="data-output" aria-label="Loaded Data" tabIndex={0}>
-        <pre className="edge" style={{ top: 0 }}>
-          {items.length ? '[' : '[]'}
-        </pre>
-        <VirtualRows rows={virtual}>{(v) => <JsonItem key={items[v.index].id} item={items[v.index]} last={v.index === items.length - 1} />}</VirtualRows>
-        {items.length > 0 && (
-          <pre className="edge" style={{ top: virtual.getTotalSize() - LINE }}>
-            ]
+      <Box sx={FRAME_SX}>
+        <Box ref={scroller} sx={JSON_SX} data-testid="data-output" aria-label="Loaded Data" tabIndex={0}>
+          <pre className="edge" style={{ top: 0 }}>
+            {items.length ? '[' : '[]'}
           </pre>
-        )}
+          <VirtualRows rows={virtual}>{(v) => <JsonItem key={items[v.index].id} item={items[v.index]} last={v.index === items.length - 1} />}</VirtualRows>
+          {items.length > 0 && (
+            <pre className="edge" style={{ top: virtual.getTotalSize() - LINE }}>
+              ]
+            </pre>
+          )}
+        </Box>
       </Box>
     </Box>
   );

@@ -34,6 +34,10 @@ export const ROW_STYLES = {
   },
 };
 
+// The panel's frame. Its rounded corners are on a box around the scrolling one: a scrolling box
+// with rounded corners clips every frame to a rounded path, which doubled the cost of a frame.
+export const FRAME_SX = { border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.paper' };
+
 const TABLE_SX = {
   height: PANEL_HEIGHT, overflow: 'auto', contain: 'strict', ...ROW_STYLES,
   '& .row': { ...ROW_STYLES['& .row'], height: ROW_HEIGHT, display: 'grid', gridTemplateColumns: COLUMNS },
@@ -66,7 +70,7 @@ export function ItemTable({ items, byId, onOpen }) {
   const rows = useVirtualRows(items.length, scroller, ROW_HEIGHT);
 
   return (
-    <Box sx={{ border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.paper' }}>
+    <Box sx={FRAME_SX}>
       <Box sx={{ display: 'grid', gridTemplateColumns: COLUMNS, gap: 1, px: 1, py: 0.75, borderBottom: 1, borderColor: 'divider', fontWeight: 600, fontSize: 14 }}>
         <span>Type</span>
         <span>Name</span>

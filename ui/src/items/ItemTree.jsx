@@ -1,13 +1,13 @@
 import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import { Box } from '@mui/material';
 import { PANEL_HEIGHT, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
-import { ROW_STYLES } from './ItemTable.jsx';
+import { FRAME_SX, ROW_STYLES } from './ItemTable.jsx';
 
 const ROW_HEIGHT = 30;
 const INDENT = 20;
 
 const TREE_SX = {
-  height: PANEL_HEIGHT, overflow: 'auto', contain: 'strict', border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.paper',
+  height: PANEL_HEIGHT, overflow: 'auto', contain: 'strict',
   ...ROW_STYLES,
   '& .row': { ...ROW_STYLES['& .row'], height: ROW_HEIGHT, display: 'flex', borderBottom: 0 },
   '& .grow': { flexGrow: 1 },
@@ -96,25 +96,27 @@ export function ItemTree({ items, shown, byId, onOpen }) {
   );
 
   return (
-    <Box ref={scroller} sx={TREE_SX} data-testid="items-tree">
-      <VirtualRows rows={virtual}>
-        {(v) => {
-          const { item, depth, hasChildren, open } = rows[v.index];
-          return (
-            <TreeRow
-              key={item.id}
-              item={item}
-              depth={depth}
-              hasChildren={hasChildren}
-              childCount={hasChildren ? children.get(item.id).length : 0}
-              open={open}
-              filtered={visible !== null}
-              onToggle={toggle}
-              onOpen={onOpen}
-            />
-          );
-        }}
-      </VirtualRows>
+    <Box sx={FRAME_SX}>
+      <Box ref={scroller} sx={TREE_SX} data-testid="items-tree">
+        <VirtualRows rows={virtual}>
+          {(v) => {
+            const { item, depth, hasChildren, open } = rows[v.index];
+            return (
+              <TreeRow
+                key={item.id}
+                item={item}
+                depth={depth}
+                hasChildren={hasChildren}
+                childCount={hasChildren ? children.get(item.id).length : 0}
+                open={open}
+                filtered={visible !== null}
+                onToggle={toggle}
+                onOpen={onOpen}
+              />
+            );
+          }}
+        </VirtualRows>
+      </Box>
     </Box>
   );
 }
