@@ -215,8 +215,9 @@ pub async fn bench_ui(app: PathBuf, items: usize, runs: usize) {
     }
     println!("  Tree tab to tree shown: median {:.0} ms; JSON tab to JSON shown: median {:.0} ms", median(&mut trees), median(&mut jsons));
     run_script(&session, SHOW_VIEW, vec![json!("tree-tab"), json!("[data-testid=\"tree-row\"]")]).await;
-    // Every folder open, so the tree holds every item.
-    session.client.execute("document.querySelectorAll('[data-testid=\"tree-toggle\"]').forEach((b) => b.click())", vec![]).await.unwrap();
+    // Every folder open, so the tree holds every item: the last first, so that opening one
+    // does not move the others out of the page.
+    session.client.execute("[...document.querySelectorAll('[data-testid=\"tree-toggle\"]')].reverse().forEach((b) => b.click())", vec![]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rows = session.client.execute("const p = document.querySelector('[data-testid=\"items-tree\"]'); return Math.round(p.scrollHeight / 30)", vec![]).await.unwrap();
     println!("  the tree with every folder open: {rows} rows");
