@@ -13,9 +13,9 @@ use crate::provider::{ProviderId, ProviderSpec};
 use crate::secret::Secret;
 
 pub const DEFAULT_REDIRECT_PORT: u16 = 8765;
-pub const DEFAULT_DEEP_LINK_SCHEME: &str = "dev.tributary.app";
 /// The app's identifier, which names its folders (the bundle's `identifier`).
 pub const APP_ID: &str = "dev.tributary.app";
+pub const DEFAULT_DEEP_LINK_SCHEME: &str = APP_ID;
 /// How long a started sign-in (state, verifier) and freshly issued credentials are kept.
 pub const FLOW_TTL: Duration = Duration::from_secs(600);
 
@@ -111,9 +111,15 @@ pub fn where_settings_go() -> String {
     }
 }
 
+/// The `.env` in the working folder or the nearest folder above it, as dotenv looks for it.
+fn working_folder_env() -> Option<PathBuf> {
+    let here = std::env::current_dir().ok()?;
+    here.ancestors().map(|dir| dir.join(".env")).find(|file| file.is_file())
+}
+
 /// The `KEY=value` lines of a `.env`-style file; none when it does not exist.
 fn read_env_file(path: &Path) -> Result<Vec<(String, String)>> {
-    let bad = |e: dotenvy::Error| env_file_error(&path.display().to_string(), e);
+    let bad = |e: dotenvy::Error| env_file_error(path, e);
     match dotenvy::from_path_iter(path) {
         Err(e) if e.not_found() => Ok(Vec::new()),
         Err(e) => Err(bad(e)),
@@ -123,7 +129,8 @@ fn read_env_file(path: &Path) -> Result<Vec<(String, String)>> {
 
 /// A `.env` file's error in words that name the variable but never repeat the line, which may
 /// hold a secret (dotenvy's own message quotes it whole).
-fn env_file_error(file: &str, e: dotenvy::Error) -> Error {
+fn env_file_error(path: &Path, e: dotenvy::Error) -> Error {
+    let file = path.display();
     Error::Config(match e {
         dotenvy::Error::LineParse(line, _) => {
             let name = line.split('=').next().map(str::trim);
@@ -164,14 +171,8 @@ impl Settings {
     /// folder above it), then the environment; a later source wins.
     pub fn from_env() -> Result<Self> {
         let mut vars: HashMap<String, String> = HashMap::new();
-        if let Some(path) = user_settings_file() {
-            vars.extend(read_env_file(&path)?);
-        }
-        if let Ok(lines) = dotenvy::dotenv_iter() {
-            for line in lines {
-                let (k, v) = line.map_err(|e| env_file_error(".env", e))?;
-                vars.insert(k, v);
-            }
+        for file in [user_settings_file(), working_folder_env()].into_iter().flatten() {
+            vars.extend(read_env_file(&file)?);
         }
         vars.extend(std::env::vars());
         Self::from_vars(|k| vars.get(k).cloned())
