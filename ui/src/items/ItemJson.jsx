@@ -1,8 +1,7 @@
 import { memo, useMemo, useRef } from 'react';
 import { Box, Typography } from '@mui/material';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { PANEL_HEIGHT, VirtualRows } from './VirtualRows.jsx';
-import { FRAME_SX } from './ItemTable.jsx';
+import { FRAME_SX, PANEL_HEIGHT, VirtualRows } from './VirtualRows.jsx';
 
 // A line's height: 100,000 items of about seventeen lines stay well inside the tallest layout a
 // page can have (about 33 million px in WebKit).

@@ -1,6 +1,6 @@
 import { memo, useRef } from 'react';
 import { Box } from '@mui/material';
-import { PANEL_HEIGHT, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
+import { FRAME_SX, PANEL_HEIGHT, ROW_STYLES, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
 
 const ROW_HEIGHT = 34;
 const COLUMNS = '110px minmax(0, 2fr) minmax(0, 1.4fr) 170px 48px';
@@ -19,31 +19,12 @@ export function parentName(item, byId) {
   return (item.parent_id && byId.get(item.parent_id)?.name) || item.parent_path_or_name || '';
 }
 
-// The rows' styles, once, on the panel: rows are plain elements with class names, so a row
-// that scrolls into view costs a few DOM nodes, not a styled component per cell.
-export const ROW_STYLES = {
-  typography: 'body2',
-  '& .row': { alignItems: 'center', gap: 1, px: 1, borderBottom: 1, borderColor: 'grey.100', boxSizing: 'border-box', contain: 'strict' },
-  '& .cell': { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap', minWidth: 0 },
-  '& .muted': { color: 'text.secondary' },
-  '& .directory': { fontWeight: 600 },
-  '& .icon': {
-    flex: 'none', width: 28, height: 28, p: 0, border: 0, borderRadius: '50%', bgcolor: 'transparent',
-    color: 'text.secondary', font: 'inherit', fontSize: 16, cursor: 'pointer',
-    '&:hover': { bgcolor: 'action.hover' }, '&:disabled': { cursor: 'default', opacity: 0.4 },
-  },
-};
-
-// The panel's frame. Its rounded corners are on a box around the scrolling one: a scrolling box
-// with rounded corners clips every frame to a rounded path, which doubled the cost of a frame.
-export const FRAME_SX = { border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.paper' };
-
 const TABLE_SX = {
   height: PANEL_HEIGHT, overflow: 'auto', contain: 'strict', ...ROW_STYLES,
   '& .row': { ...ROW_STYLES['& .row'], height: ROW_HEIGHT, display: 'grid', gridTemplateColumns: COLUMNS },
 };
 
-// Re-renders only when its item or place changes, not on every scroll frame.
+// Re-renders only when its item changes, not on every scroll frame.
 const TableRow = memo(function TableRow({ item, parent, onOpen }) {
   return (
     <div className="row" data-testid="item-row" data-item-id={item.id}>

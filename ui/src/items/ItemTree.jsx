@@ -1,7 +1,6 @@
 import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import { Box } from '@mui/material';
-import { PANEL_HEIGHT, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
-import { FRAME_SX, ROW_STYLES } from './ItemTable.jsx';
+import { FRAME_SX, PANEL_HEIGHT, ROW_STYLES, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
 
 const ROW_HEIGHT = 30;
 const INDENT = 20;
@@ -14,7 +13,7 @@ const TREE_SX = {
   '& .count': { fontSize: 12, color: 'text.secondary', flex: 'none' },
 };
 
-// Re-renders only when its item, place or state changes, not on every scroll frame.
+// Re-renders only when its item or state changes, not on every scroll frame.
 const TreeRow = memo(function TreeRow({ item, depth, hasChildren, childCount, open, filtered, onToggle, onOpen }) {
   return (
     <div className="row" style={{ paddingLeft: 8 + depth * INDENT }} data-testid="tree-row" data-item-id={item.id}>
