@@ -155,7 +155,7 @@ pub async fn bench_ui(app: PathBuf, items: usize, runs: usize) {
     session.by_test_id("integration-option-hubspot").await.click().await.unwrap();
     session.by_test_id("connect-button").await.click().await.unwrap();
     session.wait_for_text("connect-button", |t| t == "Connected to HubSpot", "error-alert").await;
-    // A 100,000-item load is paced to HubSpot's limit: about 95 s.
+    // The load's script waits for the whole load.
     session.client.update_timeouts(TimeoutConfiguration::new(Some(Duration::from_secs(600)), None, None)).await.unwrap();
 
     println!("the window with {items} HubSpot items (built-in sandbox, release build), medians of {runs} runs:");
@@ -169,7 +169,7 @@ pub async fn bench_ui(app: PathBuf, items: usize, runs: usize) {
     );
 
     // The floor this machine sets: a static list of plain rows (no virtualization, no React) of
-    // the table's size, laid over the table's panel, scrolled the same way.
+    // the table's size, put in the table panel's place (hidden meanwhile), scrolled the same way.
     session
         .client
         .execute(
