@@ -1,7 +1,6 @@
 import { memo, useMemo, useRef } from 'react';
 import { Box, Typography } from '@mui/material';
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { FRAME_SX, PANEL_HEIGHT, VirtualRows } from './VirtualRows.jsx';
+import { FRAME_SX, PANEL_HEIGHT, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
 
 // A line's height: 100,000 items of about seventeen lines stay well inside the tallest layout a
 // page can have (about 33 million px in WebKit).
@@ -52,15 +51,8 @@ const JsonItem = memo(function JsonItem({ item, last }) {
 export function ItemJson({ items }) {
   const scroller = useRef(null);
   const sizes = useMemo(() => items.map((i) => jsonLines(i) * LINE), [items]);
-  const virtual = useVirtualizer({
-    count: items.length,
-    getScrollElement: () => scroller.current,
-    estimateSize: (i) => sizes[i],
-    paddingStart: LINE,
-    paddingEnd: LINE,
-    overscan: 4,
-    initialRect: { width: 900, height: PANEL_HEIGHT },
-  });
+  // Room for the opening and closing bracket lines; an item is a dozen lines or more.
+  const virtual = useVirtualRows(items.length, scroller, (i) => sizes[i], { paddingStart: LINE, paddingEnd: LINE, overscan: 4 });
 
   return (
     <Box>

@@ -1,6 +1,6 @@
 import { memo, useRef } from 'react';
 import { Box } from '@mui/material';
-import { FRAME_SX, PANEL_HEIGHT, ROW_STYLES, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
+import { FRAME_SX, OpenButton, PANEL_HEIGHT, ROW_STYLES, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
 
 const ROW_HEIGHT = 34;
 const COLUMNS = '110px minmax(0, 2fr) minmax(0, 1.4fr) 170px 48px';
@@ -35,9 +35,7 @@ const TableRow = memo(function TableRow({ item, parent, onOpen }) {
       <span className="cell muted">{parent}</span>
       <span className="cell muted">{formatTime(item.last_modified_time)}</span>
       {item.url ? (
-        <button type="button" className="icon" title="Open in the provider" aria-label={`Open ${item.name}`} onClick={() => onOpen(item)} data-testid="open-item">
-          ↗
-        </button>
+        <OpenButton item={item} onOpen={onOpen} data-testid="open-item" />
       ) : (
         <span />
       )}

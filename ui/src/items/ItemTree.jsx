@@ -1,6 +1,6 @@
 import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import { Box } from '@mui/material';
-import { FRAME_SX, PANEL_HEIGHT, ROW_STYLES, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
+import { FRAME_SX, OpenButton, PANEL_HEIGHT, ROW_STYLES, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
 
 const ROW_HEIGHT = 30;
 const INDENT = 20;
@@ -31,11 +31,7 @@ const TreeRow = memo(function TreeRow({ item, depth, hasChildren, childCount, op
         {item.type}
         {hasChildren && ` · ${childCount.toLocaleString()}`}
       </span>
-      {item.url && (
-        <button type="button" className="icon" title="Open in the provider" aria-label={`Open ${item.name}`} onClick={() => onOpen(item)}>
-          ↗
-        </button>
-      )}
+      {item.url && <OpenButton item={item} onOpen={onOpen} />}
     </div>
   );
 });
