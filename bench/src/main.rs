@@ -154,7 +154,7 @@ async fn connect(core: &Core, p: ProviderId) -> FlowKey {
     let ConsentOutcome::Redirect(callback) = decide_consent(request.url.as_str(), true).await.unwrap() else {
         panic!("consent refused")
     };
-    core.complete_deep_link(&callback).await.unwrap();
+    core.complete_callback(&callback, Some(&key)).await.unwrap();
     core.take_credentials(&key).await.unwrap();
     key
 }
@@ -172,7 +172,7 @@ fn quoted_after(body: &str, key: &str) -> Option<String> {
 /// The same pages the loader reads, with the same concurrency, by a bare client: no JSON
 /// parsing (cursors are cut out of the text), no mapping. Returns (pages, bytes).
 async fn raw_fetch(api: &url::Url, p: ProviderId, token: &str) -> (usize, usize) {
-    let http = tributary_core::http_client();
+    let http = tributary_core::http_client(std::time::Duration::from_secs(60));
     let get = |url: url::Url| {
         let http = http.clone();
         async move { http.get(url).bearer_auth(token).send().await.unwrap().text().await.unwrap() }
@@ -287,7 +287,7 @@ async fn rss_probe(provider: ProviderId) {
     let core = Core::with_store(settings, Store::open(None).await.unwrap());
     let key = connect(&core, provider).await;
     let before = status_kib("VmRSS:");
-    let items = core.load(&key, unpaced(), None, Cancel::new()).await.unwrap();
+    let items = core.load(&key, unpaced(), None, Cancel::new()).await.unwrap().items;
     let mut counter = CountingWriter(0);
     serde_json::to_writer(&mut counter, &items).unwrap();
     let peak = status_kib("VmHWM:");
@@ -357,7 +357,7 @@ async fn bench_unlimited(items: usize, providers: &[ProviderId]) {
                     let loaded = core.load(&key, unpaced(), None, Cancel::new()).await.unwrap();
                     load = t.elapsed().as_secs_f64();
                     load_cpu.push(cpu_secs() - cpu);
-                    count = loaded.len();
+                    count = loaded.items.len();
                 }
             }
             raws.push(count as f64 / raw);
@@ -404,7 +404,7 @@ async fn bench_limited(limited: [usize; 3], providers: &[ProviderId]) {
         let stats = sandbox.stats(p).await;
         let requests = stats["api_requests"].as_u64().unwrap() - before;
         let (count, failed) = match &result {
-            Ok(items) => (items.len(), 0),
+            Ok(items) => (items.items.len(), 0),
             Err(e) => {
                 eprintln!("{p}: load failed: {e}");
                 (0, 1)

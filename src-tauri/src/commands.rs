@@ -8,8 +8,10 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 use tributary_core::export::{write_items, Format};
-use tributary_core::load::{Cancel, LoadOptions, Progress};
-use tributary_core::{CallbackRoute, ConnectionSummary, Core, Error, FlowKey, IntegrationItem, ProviderInfo};
+use tributary_core::error::Operation;
+use tributary_core::links::LinkPolicy;
+use tributary_core::load::{Cancel, LoadOptions, Loaded, Progress};
+use tributary_core::{CallbackRoute, ConnectionSummary, Core, Error, FlowKey, ProviderInfo};
 use tributary_sandbox::Sandbox;
 
 use crate::error::CommandError;
@@ -21,7 +23,7 @@ pub struct AppState {
     pub core: Core,
     pub(crate) sign_ins: Running,
     loads: Running,
-    loaded: Mutex<HashMap<FlowKey, Arc<Vec<IntegrationItem>>>>,
+    loaded: Mutex<HashMap<FlowKey, Arc<Loaded>>>,
     /// Serves unconfigured providers while the app runs (sandbox mode).
     _sandbox: Option<Sandbox>,
 }
@@ -31,11 +33,11 @@ impl AppState {
         AppState { core, sign_ins: Running::default(), loads: Running::default(), loaded: Mutex::default(), _sandbox: sandbox }
     }
 
-    fn loaded(&self) -> MutexGuard<'_, HashMap<FlowKey, Arc<Vec<IntegrationItem>>>> {
+    fn loaded(&self) -> MutexGuard<'_, HashMap<FlowKey, Arc<Loaded>>> {
         self.loaded.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn last_load(&self, key: &FlowKey) -> Result<Arc<Vec<IntegrationItem>>, Error> {
+    fn last_load(&self, key: &FlowKey) -> Result<Arc<Loaded>, Error> {
         self.loaded().get(key).cloned().ok_or_else(|| Error::InvalidInput("nothing is loaded for this connection; load first".into()))
     }
 }
@@ -113,7 +115,7 @@ pub async fn authorize<R: Runtime>(
                         let state = app.state::<AppState>();
                         if state.sign_ins.finish(&key, &cancel) {
                             let _ = state.core.cancel(&key).await;
-                            announce(&app, Some(&key), Err(Error::TimedOut(timeout)));
+                            announce(&app, &key, Err(Error::TimedOut(timeout)));
                         }
                     }
                 }
@@ -125,7 +127,7 @@ pub async fn authorize<R: Runtime>(
                 let state = app.state::<AppState>();
                 let result = state.core.connect_via_loopback(&key, open, cancel.0.cancelled()).await;
                 state.sign_ins.finish(&key, &cancel);
-                announce(&app, Some(&key), result.map(|_| ()));
+                announce(&app, &key, result.map(|_| ()));
             });
         }
     }
@@ -146,7 +148,7 @@ pub async fn cancel_authorize<R: Runtime>(
     // A loopback sign-in's task forgets the flow and announces the cancellation itself.
     if !waiting || state.core.settings().callback_route == CallbackRoute::DeepLink {
         state.core.cancel(&key).await?;
-        announce(&app, Some(&key), Err(Error::Cancelled));
+        announce(&app, &key, Err(Error::Cancelled(Operation::SignIn)));
     }
     Ok(())
 }
@@ -166,7 +168,7 @@ pub async fn disconnect(state: State<'_, AppState>, provider: String, user_id: S
 }
 
 /// Loads every item of a connection, or fails saying what could not be loaded. Progress goes
-/// to the caller's channel.
+/// to the caller's channel. The answer is `{items, notes}`: notes count what was left out.
 #[tauri::command]
 pub async fn load(
     state: State<'_, AppState>,
@@ -174,7 +176,7 @@ pub async fn load(
     user_id: String,
     org_id: String,
     on_progress: Channel<Progress>,
-) -> Result<Arc<Vec<IntegrationItem>>, CommandError> {
+) -> Result<Arc<Loaded>, CommandError> {
     let key = key(&provider, &user_id, &org_id)?;
     let cancel = state.loads.start(&key);
     let progress = Arc::new(move |p: &Progress| {
@@ -218,14 +220,15 @@ pub async fn export_items<R: Runtime>(
     let path = folder.join(name);
     let write = |path: &PathBuf| -> std::io::Result<()> {
         std::fs::create_dir_all(&folder)?;
-        write_items(&items, format, std::fs::File::create(path)?)
+        write_items(&items.items, format, std::fs::File::create(path)?)
     };
     write(&path).map_err(|e| Error::Config(format!("could not write {}: {e}", path.display())))?;
     Ok(path)
 }
 
-/// Opens a loaded item in its provider, in the system browser. Only URLs of the last load are
-/// opened, so the web view cannot open arbitrary addresses.
+/// Opens a loaded item in its provider, in the system browser. Only links of the last load are
+/// opened, and only https addresses on the provider's own site: the web view cannot open
+/// arbitrary addresses, and neither can a provider's answer.
 #[tauri::command]
 pub fn open_item<R: Runtime>(
     app: AppHandle<R>,
@@ -238,10 +241,14 @@ pub fn open_item<R: Runtime>(
     let key = key(&provider, &user_id, &org_id)?;
     let items = state.last_load(&key)?;
     let url = items
+        .items
         .iter()
         .find(|i| i.id == item_id)
         .and_then(|i| i.url.clone())
         .ok_or_else(|| Error::InvalidInput(format!("no loaded item `{item_id}` with a link")))?;
+    let url = LinkPolicy::for_provider(state.core.settings().provider(key.provider))
+        .check(&url)
+        .ok_or(Error::UnsafeLink { provider: key.provider, item: item_id })?;
     Ok(open_in_browser(&app, &url)?)
 }
 

@@ -5,7 +5,8 @@
 
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
-use tributary_core::{Error, FlowKey};
+use tributary_core::oauth::CallbackError;
+use tributary_core::{CallbackRoute, Error, FlowKey};
 use url::Url;
 
 use crate::commands::AppState;
@@ -28,24 +29,31 @@ pub struct SignInEvent {
 pub enum Outcome {
     Completed,
     Failed,
-    /// A callback was refused because its state is not the pending sign-in's (forged, or meant
-    /// for someone else): that sign-in goes on, as it does when the loopback refuses one.
+    /// A callback was refused (forged, meant for someone else, unreadable, or the store could
+    /// not be asked): every sign-in goes on, as it does when the loopback refuses one.
     Refused,
 }
 
-/// Tells the window how a sign-in ended. `key` is `None` for a callback that names no sign-in.
-pub fn announce<R: Runtime>(app: &AppHandle<R>, key: Option<&FlowKey>, result: Result<(), Error>) {
+/// Tells the window how a sign-in ended.
+pub fn announce<R: Runtime>(app: &AppHandle<R>, key: &FlowKey, result: Result<(), Error>) {
     let (outcome, error) = match result {
         Ok(()) => (Outcome::Completed, None),
-        Err(e @ Error::StateMismatch) => {
-            tracing::warn!("sign-in callback refused: {e}");
-            (Outcome::Refused, Some(CommandError::from(e)))
-        }
         Err(e) => {
             tracing::info!(kind = e.kind(), "sign-in failed: {e}");
             (Outcome::Failed, Some(CommandError::from(e)))
         }
     };
+    emit(app, Some(key), outcome, error);
+}
+
+/// Tells the window a callback was refused while its sign-ins go on. `claimed` is the sign-in
+/// the callback names, unverified (`None` when it names none).
+fn announce_refused<R: Runtime>(app: &AppHandle<R>, claimed: Option<&FlowKey>, error: Error) {
+    tracing::warn!(kind = error.kind(), "sign-in callback refused: {error}");
+    emit(app, claimed, Outcome::Refused, Some(CommandError::from(error)));
+}
+
+fn emit<R: Runtime>(app: &AppHandle<R>, key: Option<&FlowKey>, outcome: Outcome, error: Option<CommandError>) {
     let event = SignInEvent {
         provider: key.map(|k| k.provider.as_str().to_string()),
         user_id: key.map(|k| k.user_id.clone()),
@@ -58,7 +66,9 @@ pub fn announce<R: Runtime>(app: &AppHandle<R>, key: Option<&FlowKey>, result: R
     }
 }
 
-/// Finishes sign-ins whose callbacks the desktop handed over as deep links.
+/// Finishes sign-ins whose callbacks the desktop handed over as deep links. Only a genuine
+/// callback ends a sign-in (and its timeout); anything else is refused and the sign-ins the
+/// window waits for go on. In loopback mode deep links are not callbacks, and are only logged.
 pub fn complete_deep_links<R: Runtime>(app: &AppHandle<R>, urls: Vec<Url>) {
     for url in urls {
         let app = app.clone();
@@ -66,11 +76,17 @@ pub fn complete_deep_links<R: Runtime>(app: &AppHandle<R>, urls: Vec<Url>) {
             let state = app.state::<AppState>();
             match state.core.complete_deep_link(&url).await {
                 Ok(key) => {
-                    // Ends the sign-in's timeout.
                     state.sign_ins.cancel(&key);
-                    announce(&app, Some(&key), Ok(()))
+                    announce(&app, &key, Ok(()))
                 }
-                Err(e) => announce(&app, FlowKey::claimed_by(&url).as_ref(), Err(e)),
+                Err(CallbackError::Failed { key, error }) => {
+                    state.sign_ins.cancel(&key);
+                    announce(&app, &key, Err(error))
+                }
+                Err(CallbackError::Refused(error)) if state.core.settings().callback_route == CallbackRoute::Loopback => {
+                    tracing::info!("a deep link arrived while sign-ins use the loopback port; ignored: {error}");
+                }
+                Err(CallbackError::Refused(error)) => announce_refused(&app, FlowKey::claimed_by(&url).as_ref(), error),
             }
         });
     }

@@ -1,7 +1,8 @@
 //! `tributary-cli`: the app's connect-and-load without a window, on the same core. Settings come
 //! from the environment and `.env`, exactly as for the desktop app.
 //!
-//! Exit codes: 0 done; 1 the load failed or could not finish (nothing is written); 2 bad usage;
+//! Exit codes: 0 done; 1 the load failed or could not finish (nothing is written); 2 bad usage
+//! (including an output file that cannot be written, checked before loading);
 //! 3 the sign-in failed (denied, timed out, refused callback, token exchange); 4 a provider or
 //! setting is not configured; 5 the store (Redis) is unreachable or holds bad data; 130
 //! interrupted.
@@ -19,7 +20,8 @@ use tributary_core::load::{Cancel, LoadOptions, Progress};
 use tributary_core::{ConnectionSummary, Core, Error, FlowKey, ProviderId, Secret, Settings};
 use tributary_sandbox::{DatasetSize, Sandbox, SandboxConfig, DEFAULT_PORTS};
 
-const EXIT_CODES: &str = "Exit codes: 0 done; 1 the load failed or is incomplete (nothing written); 2 bad usage; \
+const EXIT_CODES: &str = "Exit codes: 0 done; 1 the load failed or is incomplete (nothing written); 2 bad usage \
+(an unknown provider, a bad id, an output file that cannot be written); \
 3 sign-in failed (denied, timed out, refused callback, token exchange); 4 not configured; \
 5 store (Redis) unreachable or corrupt; 130 interrupted.";
 
@@ -142,7 +144,7 @@ impl From<Error> for Failure {
             | Error::Listener { .. } => 3,
             Error::NotConfigured { .. } | Error::Config(_) => 4,
             Error::Store(_) => 5,
-            Error::Cancelled => 130,
+            Error::Cancelled(_) => 130,
             _ => 1,
         };
         Failure { code, message: e.to_string() }
@@ -236,12 +238,15 @@ async fn connect(args: ConnectArgs) -> Outcome {
 async fn load(args: LoadArgs) -> Outcome {
     let core = core(&args.sign_in).await?;
     let key = key(&args.who)?;
+    // The destination first: a file that cannot be written is said before a long load, not after.
+    let output = args.output.as_deref().map(PartialFile::create).transpose()?;
     let token = match &args.token_file {
         Some(path) => Some(Secret::new(
             std::fs::read_to_string(path).map_err(|e| Failure { code: 4, message: format!("cannot read {}: {e}", path.display()) })?.trim(),
         )),
         None => core.settings().provider(key.provider).token.clone(),
     };
+    let from_store = token.is_none();
     let summary = match token {
         Some(token) => core.connect_with_token(&key, token).await?,
         None => match core.take_credentials(&key).await {
@@ -276,30 +281,68 @@ async fn load(args: LoadArgs) -> Outcome {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let items = result.map_err(|e| {
-        let mut f = Failure::from(e);
-        f.message = format!("{}; nothing was written", f.message);
-        f
-    })?;
-    match &args.output {
-        Some(path) => write_atomically(path, |file| write_items(&items, args.format, file))?,
-        None => write_items(&items, args.format, std::io::stdout().lock())?,
+    let loaded = match result {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            // The sign-in's credentials go back for the next attempt (unless the grant is gone).
+            if from_store && !matches!(e, Error::ReconnectNeeded { .. }) {
+                if let Err(store) = core.return_credentials(&key).await {
+                    eprintln!("(the credentials could not be kept for another attempt: {store})");
+                }
+            }
+            let mut f = Failure::from(e);
+            f.message = format!("{}; nothing was written", f.message);
+            return Err(f);
+        }
+    };
+    match output {
+        Some(file) => file.write(|out| write_items(&loaded.items, args.format, out))?,
+        None => write_items(&loaded.items, args.format, std::io::stdout().lock())?,
     }
     if !args.quiet {
         let account = summary.account.map(|a| format!(" ({a})")).unwrap_or_default();
-        eprintln!("Loaded {} items from {}{account}.", items.len(), key.provider.spec().display_name);
+        eprintln!("Loaded {} items from {}{account}.", loaded.items.len(), key.provider.spec().display_name);
+        if let Some(notes) = loaded.notes.summary() {
+            eprintln!("Note: {notes}.");
+        }
     }
     Ok(())
 }
 
-/// Writes beside `path` and renames, so a reader never sees half a file.
-fn write_atomically(path: &Path, write: impl FnOnce(std::fs::File) -> std::io::Result<()>) -> std::io::Result<()> {
-    let partial = path.with_extension(format!("{}.partial", path.extension().and_then(|e| e.to_str()).unwrap_or("out")));
-    let result = std::fs::File::create(&partial).and_then(write).and_then(|()| std::fs::rename(&partial, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&partial);
+/// The output file, written beside its destination and renamed into place once complete, so a
+/// reader never sees half a file. Created before the load, so a destination that cannot be
+/// written is known at once; removed again if the load does not complete.
+struct PartialFile {
+    partial: PathBuf,
+    path: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl PartialFile {
+    fn create(path: &Path) -> Result<PartialFile, Failure> {
+        let partial = path.with_extension(format!("{}.partial", path.extension().and_then(|e| e.to_str()).unwrap_or("out")));
+        let cannot = |e: std::io::Error| Failure { code: 2, message: format!("cannot write {}: {e}", path.display()) };
+        if path.is_dir() {
+            return Err(Failure { code: 2, message: format!("cannot write {}: it is a folder", path.display()) });
+        }
+        let file = std::fs::File::create(&partial).map_err(cannot)?;
+        Ok(PartialFile { partial, path: path.to_path_buf(), file: Some(file) })
     }
-    result
+
+    fn write(mut self, write: impl FnOnce(&std::fs::File) -> std::io::Result<()>) -> Result<(), Failure> {
+        let file = self.file.take().expect("written once");
+        write(&file)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| std::fs::rename(&self.partial, &self.path))
+            .map_err(|e| Failure { code: 1, message: format!("cannot write {}: {e}", self.path.display()) })
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        // Still here: the rename did not happen, so nothing half-written is left behind.
+        let _ = std::fs::remove_file(&self.partial);
+    }
 }
 
 async fn sandbox(args: SandboxArgs) -> Outcome {

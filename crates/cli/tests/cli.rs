@@ -206,7 +206,7 @@ async fn a_failing_load_exits_non_zero_and_writes_nothing() {
     let mut env = sandbox_env(&sb);
     env.push(("AIRTABLE_TOKEN".into(), sb.config().personal_tokens.get(Provider::Airtable).clone()));
     let file = std::env::temp_dir().join(format!("tributary-cli-failed-{}.json", std::process::id()));
-    sb.arm_fault(Provider::Airtable, ArmedFault { fault: Fault::MalformedJson, after: 3, times: 1 });
+    sb.arm_fault(Provider::Airtable, ArmedFault::new(Fault::MalformedJson).after(3));
     let out = cli(&env, &["load", "airtable", "--output", file.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);

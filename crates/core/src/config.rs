@@ -155,6 +155,9 @@ pub struct Settings {
     pub flow_ttl: Duration,
     /// How long the loopback listener waits for the browser.
     pub callback_timeout: Duration,
+    /// The longest one HTTP request to a provider may take, answer included
+    /// (`TRIBUTARY_HTTP_TIMEOUT`, seconds, default 60).
+    pub http_timeout: Duration,
     pub callback_route: CallbackRoute,
     /// Serve unconfigured providers from the built-in sandbox (`TRIBUTARY_SANDBOX`, default on).
     pub sandbox_when_unconfigured: bool,
@@ -230,15 +233,17 @@ impl Settings {
             Some("off") => false,
             Some(v) => return Err(Error::Config(format!("TRIBUTARY_SANDBOX: `{v}` is neither `auto` nor `off`"))),
         };
-        let callback_timeout = match get("TRIBUTARY_CALLBACK_TIMEOUT") {
-            None => Duration::from_secs(300),
+        let seconds = |name: &str, default: u64| match get(name) {
+            None => Ok(Duration::from_secs(default)),
             Some(v) => v
                 .parse()
                 .ok()
                 .filter(|s| *s > 0)
                 .map(Duration::from_secs)
-                .ok_or_else(|| Error::Config(format!("TRIBUTARY_CALLBACK_TIMEOUT: `{v}` is not a number of seconds")))?,
+                .ok_or_else(|| Error::Config(format!("{name}: `{v}` is not a number of seconds"))),
         };
+        let callback_timeout = seconds("TRIBUTARY_CALLBACK_TIMEOUT", 300)?;
+        let http_timeout = seconds("TRIBUTARY_HTTP_TIMEOUT", 60)?;
         let sandbox_items = match get("SANDBOX_ITEMS") {
             None => 300,
             Some(v) => v.parse().map_err(|_| Error::Config(format!("SANDBOX_ITEMS: `{v}` is not a number")))?,
@@ -253,6 +258,7 @@ impl Settings {
             redis_url: get("REDIS_URL"),
             flow_ttl: FLOW_TTL,
             callback_timeout,
+            http_timeout,
         })
     }
 
@@ -262,6 +268,12 @@ impl Settings {
 
     pub fn provider_mut(&mut self, id: ProviderId) -> &mut ProviderSettings {
         self.providers.iter_mut().find(|p| p.provider == id).expect("settings hold every provider")
+    }
+
+    /// The longest a callback's completion may take: the token exchange (one request) and a
+    /// few store calls. The loopback page the browser sees waits a little longer.
+    pub fn sign_in_completion_limit(&self) -> Duration {
+        self.http_timeout + Duration::from_secs(15)
     }
 
     pub fn loopback_redirect_uri(&self) -> String {
@@ -351,5 +363,7 @@ mod tests {
         assert!(matches!(settings(&[("TRIBUTARY_CALLBACK", "popup")]), Err(Error::Config(_))));
         assert!(matches!(settings(&[("TRIBUTARY_SANDBOX", "yes")]), Err(Error::Config(_))));
         assert!(matches!(settings(&[("TRIBUTARY_CALLBACK_TIMEOUT", "0")]), Err(Error::Config(_))));
+        assert!(matches!(settings(&[("TRIBUTARY_HTTP_TIMEOUT", "soon")]), Err(Error::Config(_))));
+        assert_eq!(settings(&[("TRIBUTARY_HTTP_TIMEOUT", "7")]).unwrap().http_timeout, Duration::from_secs(7));
     }
 }

@@ -50,6 +50,11 @@ impl Connection {
         &self.settings
     }
 
+    /// The tokens as they are now (rotated ones included), for handing back to the store.
+    pub(crate) async fn tokens(&self) -> TokenSet {
+        self.tokens.lock().await.clone()
+    }
+
     pub async fn summary(&self) -> ConnectionSummary {
         ConnectionSummary::of(self.key.provider, &*self.tokens.lock().await)
     }
@@ -118,7 +123,16 @@ impl Connection {
     pub async fn revoke(&self) -> Result<bool> {
         let tokens = self.tokens.lock().await;
         let provider = self.key.provider;
-        let net = |e: reqwest::Error| Error::Network { provider, message: e.without_url().to_string() };
+        // The request is named by hand: HubSpot's revocation path holds the refresh token.
+        let (request, secret) = match self.settings.spec().revocation {
+            Revocation::DeleteRefreshToken => ("DELETE /oauth/v1/refresh-tokens/{refresh token}", tokens.refresh_token.as_ref()),
+            _ => ("POST /v1/oauth/revoke", Some(&tokens.access_token)),
+        };
+        let net = |e: reqwest::Error| Error::Network {
+            provider,
+            request: request.into(),
+            message: crate::error::transport_message(e, &secret.map(Secret::expose).into_iter().collect::<Vec<_>>()),
+        };
         let base = &self.settings.api_base;
         let response = match self.settings.spec().revocation {
             Revocation::None => return Ok(false),
@@ -144,7 +158,7 @@ impl Connection {
         if status.is_success() {
             Ok(true)
         } else {
-            Err(Error::TokenRequest { provider, status: status.as_u16(), message: "revocation was refused".into() })
+            Err(Error::TokenRequest { provider, status: Some(status.as_u16()), message: "revocation was refused".into() })
         }
     }
 }

@@ -11,9 +11,10 @@ use url::Url;
 use crate::config::{ProviderStatus, Settings};
 use crate::connection::{Connection, ConnectionSummary};
 use crate::error::{Error, Result};
-use crate::item::IntegrationItem;
-use crate::load::{Cancel, LoadOptions, ProgressFn};
-use crate::oauth::{AuthorizeRequest, FlowKey, LoopbackListener, OAuthFlows, TokenSet};
+use crate::load::{Cancel, LoadOptions, Loaded, ProgressFn};
+use crate::config::CallbackRoute;
+use crate::oauth::loopback::LoopbackLimits;
+use crate::oauth::{AuthorizeRequest, CallbackError, FlowKey, LoopbackListener, OAuthFlows, TokenSet};
 use crate::secret::Secret;
 use crate::provider::ProviderId;
 use crate::store::Store;
@@ -35,12 +36,12 @@ pub struct Core {
 }
 
 /// The one HTTP client: no redirects on token or API calls (a redirected token request invites
-/// SSRF), bounded waits.
-pub fn http_client() -> reqwest::Client {
+/// SSRF), bounded waits (`timeout` for a whole request, `TRIBUTARY_HTTP_TIMEOUT`).
+pub fn http_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .timeout(timeout)
         .user_agent(concat!("Tributary/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("the HTTP client builds")
@@ -56,7 +57,7 @@ impl Core {
     pub fn with_store(settings: Settings, store: Store) -> Core {
         let settings = Arc::new(settings);
         let store = Arc::new(store);
-        let http = http_client();
+        let http = http_client(settings.http_timeout);
         let flows = OAuthFlows::new(settings.clone(), store.clone(), http.clone());
         Core { settings, store, http, flows, connections: Mutex::new(HashMap::new()) }
     }
@@ -90,7 +91,8 @@ impl Core {
         O: FnOnce(&Url) -> Result<()>,
     {
         self.settings.provider(key.provider).require_client_id()?;
-        let listener = LoopbackListener::bind(self.settings.redirect_port).await?;
+        let limits = LoopbackLimits { completion: self.settings.sign_in_completion_limit(), ..LoopbackLimits::default() };
+        let listener = LoopbackListener::bind_with(self.settings.redirect_port, limits).await?;
         let redirect_uri = format!("http://localhost:{}/callback", listener.port());
         let request = self.flows.begin(key, &redirect_uri).await?;
         if let Err(e) = open_browser(&request.url) {
@@ -101,25 +103,33 @@ impl Core {
         let result = listener
             .serve_one(self.settings.callback_timeout, cancelled, |url| async move { flows.complete(&url, Some(key)).await })
             .await;
-        if matches!(result, Err(Error::TimedOut(_) | Error::Cancelled)) {
+        if result.is_err() {
+            // However it ended, nothing of it stays in the store (a genuine callback already
+            // took the state; a timeout or cancel leaves state and verifier to forget).
             if let Err(e) = self.flows.cancel(key).await {
-                tracing::warn!(error = %e, "could not forget the abandoned sign-in");
+                tracing::warn!(error = %e, "could not forget the abandoned sign-in; it expires with the flow");
             }
         }
         result
     }
 
-    /// Completes a sign-in from a deep-link URL handed over by the desktop.
-    pub async fn complete_deep_link(&self, url: &Url) -> Result<FlowKey> {
+    /// Completes a sign-in from a deep-link URL handed over by the desktop. In loopback mode a
+    /// deep link is not a sign-in callback at all, and is refused without looking at it.
+    pub async fn complete_deep_link(&self, url: &Url) -> std::result::Result<FlowKey, CallbackError> {
+        if self.settings.callback_route != CallbackRoute::DeepLink {
+            return Err(CallbackError::Refused(Error::BadCallback(
+                "sign-ins come back through the loopback port, so a deep link is not a sign-in callback".into(),
+            )));
+        }
         let expected = Url::parse(&self.settings.deep_link_redirect_uri()).expect("valid scheme");
         if url.scheme() != expected.scheme() || url.path() != expected.path() {
-            return Err(Error::BadCallback(format!("not a sign-in callback: {}:{}", url.scheme(), url.path())));
+            return Err(CallbackError::Refused(Error::BadCallback(format!("not a sign-in callback: {}:{}", url.scheme(), url.path()))));
         }
         self.flows.complete(url, None).await
     }
 
     /// Completes a sign-in from any callback URL (what a loopback listener or deep link got).
-    pub async fn complete_callback(&self, url: &Url, expected: Option<&FlowKey>) -> Result<FlowKey> {
+    pub async fn complete_callback(&self, url: &Url, expected: Option<&FlowKey>) -> std::result::Result<FlowKey, CallbackError> {
         self.flows.complete(url, expected).await
     }
 
@@ -131,6 +141,16 @@ impl Core {
     pub async fn take_credentials(&self, key: &FlowKey) -> Result<ConnectionSummary> {
         let tokens = self.flows.take_credentials(key).await?;
         Ok(self.adopt(key, tokens).await)
+    }
+
+    /// Puts a connection's credentials as they are now (rotated tokens included) back in the
+    /// store, where `take_credentials` finds them: a load that took a sign-in's credentials and
+    /// then failed must not cost the user that sign-in.
+    pub async fn return_credentials(&self, key: &FlowKey) -> Result<()> {
+        let tokens = self.connection(key)?.tokens().await;
+        self.flows.put_credentials(key, &tokens).await?;
+        tracing::info!(provider = key.provider.as_str(), "credentials returned to the store");
+        Ok(())
     }
 
     /// The summary of credentials a completed sign-in stored, leaving them for `take_credentials`
@@ -169,7 +189,7 @@ impl Core {
         options: LoadOptions,
         progress: Option<ProgressFn>,
         cancel: Cancel,
-    ) -> Result<Vec<IntegrationItem>> {
+    ) -> Result<Loaded> {
         let connection = self.connection(key)?;
         crate::load::load(connection, self.http.clone(), options, progress, cancel).await
     }

@@ -6,6 +6,13 @@ use std::time::Duration;
 use crate::provider::ProviderId;
 use crate::store::StoreError;
 
+/// What the user cancelled, so the message says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    SignIn,
+    Load,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{provider} is not configured: set {missing} in {}", crate::config::where_settings_go())]
@@ -29,8 +36,8 @@ pub enum Error {
     #[error("the sign-in callback could not be read: {0}")]
     BadCallback(String),
 
-    #[error("the sign-in was cancelled")]
-    Cancelled,
+    #[error("{}", match .0 { Operation::SignIn => "the sign-in was cancelled", Operation::Load => "the load was cancelled; nothing was loaded" })]
+    Cancelled(Operation),
 
     #[error("no answer from the browser within {} s; start the sign-in again", .0.as_secs())]
     TimedOut(Duration),
@@ -41,22 +48,33 @@ pub enum Error {
     #[error("{provider} no longer accepts this connection (access revoked or expired); reconnect")]
     ReconnectNeeded { provider: ProviderId },
 
-    #[error("{provider} refused the token request (HTTP {status}): {message}")]
-    TokenRequest { provider: ProviderId, status: u16, message: String },
+    /// Any failure of a call to the token endpoint: a refusal (`status`), or no usable answer
+    /// at all (a reset, a stall, HTML or a token-less 200: `status` is `None`).
+    #[error("{}", match status {
+        Some(status) => format!("{provider} refused the token request (HTTP {status}): {message}"),
+        None => format!("the {provider} token request failed: {message}"),
+    })]
+    TokenRequest { provider: ProviderId, status: Option<u16>, message: String },
 
-    #[error("could not reach {provider}: {message}")]
-    Network { provider: ProviderId, message: String },
+    #[error("could not reach {provider} ({request}): {message}")]
+    Network { provider: ProviderId, request: String, message: String },
 
     #[error("{provider} sent a response that could not be read: {message}")]
     BadResponse { provider: ProviderId, message: String },
 
-    #[error("{provider} answered HTTP {status}: {message}")]
-    Provider { provider: ProviderId, status: u16, message: String },
+    #[error("{provider} answered HTTP {status} to {request}: {message}")]
+    Provider { provider: ProviderId, request: String, status: u16, message: String },
 
-    #[error("{provider} kept refusing with 429 (rate limited) after {attempts} attempts")]
-    RateLimited { provider: ProviderId, attempts: u32 },
+    #[error("{provider} kept refusing {request} with 429 (rate limited) after {attempts} attempts")]
+    RateLimited { provider: ProviderId, request: String, attempts: u32 },
 
-    #[error("{provider} returned the same page cursor twice while listing {listing}; the listing cannot be completed")]
+    #[error("{provider} answered {request} with HTTP {status} and asked to wait {} s before retrying, longer than the {} s a load waits; try again later", asked.as_secs(), cap.as_secs())]
+    RetryAfterTooLong { provider: ProviderId, request: String, status: u16, asked: Duration, cap: Duration },
+
+    #[error("{provider} sent more than {} MiB for {request}, the most one page may be; the rest was not read", limit / (1024 * 1024))]
+    ResponseTooLarge { provider: ProviderId, request: String, limit: usize },
+
+    #[error("{provider} sent a page it had already sent while listing {listing} (a repeated cursor, or the same items under a new one); the listing cannot be completed")]
     RepeatedCursor { provider: ProviderId, listing: String },
 
     #[error("{provider}: {listing} has more than {pages} pages, the most one load reads")]
@@ -64,6 +82,9 @@ pub enum Error {
 
     #[error("{provider}: the load stopped after {loaded} items while reading {listing}, so nothing is shown as complete. Cause: {cause}")]
     LoadIncomplete { provider: ProviderId, listing: String, loaded: usize, cause: Box<Error> },
+
+    #[error("refused to open the link of {item}: it is not an https address on {provider}'s own site")]
+    UnsafeLink { provider: ProviderId, item: String },
 
     #[error("the callback listener could not start on port {port}: {message}")]
     Listener { port: u16, message: String },
@@ -86,7 +107,7 @@ impl Error {
             Error::StateExpired => "StateExpired",
             Error::MissingCode => "MissingCode",
             Error::BadCallback(_) => "BadCallback",
-            Error::Cancelled => "Cancelled",
+            Error::Cancelled(_) => "Cancelled",
             Error::TimedOut(_) => "TimedOut",
             Error::NotConnected { .. } => "NotConnected",
             Error::ReconnectNeeded { .. } => "ReconnectNeeded",
@@ -96,6 +117,9 @@ impl Error {
             Error::Listener { .. } => "Listener",
             Error::Provider { .. } => "Provider",
             Error::RateLimited { .. } => "RateLimited",
+            Error::RetryAfterTooLong { .. } => "RetryAfterTooLong",
+            Error::ResponseTooLarge { .. } => "ResponseTooLarge",
+            Error::UnsafeLink { .. } => "UnsafeLink",
             Error::RepeatedCursor { .. } => "RepeatedCursor",
             Error::PageCapReached { .. } => "PageCapReached",
             Error::LoadIncomplete { .. } => "LoadIncomplete",
@@ -107,6 +131,32 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A request as errors name it: method and path, never the query (cursors) or a host.
+pub(crate) fn request_name(method: &reqwest::Method, url: &url::Url) -> String {
+    format!("{method} {}", url.path())
+}
+
+/// A transport error with its causes ("error sending request" alone says nothing: the chain
+/// says "timed out" or "connection refused"), without the URL, scrubbed of `secrets`.
+pub(crate) fn transport_message(e: reqwest::Error, secrets: &[&str]) -> String {
+    use std::error::Error as _;
+    let timed_out = e.is_timeout();
+    let e = e.without_url();
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message = format!("{message}: {text}");
+        }
+        source = cause.source();
+    }
+    if timed_out && !message.contains("timed out") {
+        message = format!("timed out ({message})");
+    }
+    scrub(&message, secrets)
+}
 
 /// Removes every occurrence of the given secrets from a message that came from outside (a
 /// provider's error body), and bounds its length.

@@ -107,6 +107,9 @@ pub struct ProviderSpec {
     /// Lifetime to assume when the token response has no `expires_in` (None: does not expire).
     pub default_expires_in: Option<u64>,
     pub revocation: Revocation,
+    /// The domains of the provider's own web app: an item's link is opened only when it is an
+    /// https address on one of these (or a subdomain), or on the configured API base's origin.
+    pub web_domains: &'static [&'static str],
 }
 
 /// The Notion API version this app speaks (data sources; the official SDK's default).
@@ -128,6 +131,7 @@ pub static HUBSPOT: ProviderSpec = ProviderSpec {
     rotates_refresh_token: false,
     default_expires_in: Some(1800),
     revocation: Revocation::DeleteRefreshToken,
+    web_domains: &["hubspot.com"],
 };
 
 pub static AIRTABLE: ProviderSpec = ProviderSpec {
@@ -146,6 +150,7 @@ pub static AIRTABLE: ProviderSpec = ProviderSpec {
     rotates_refresh_token: true,
     default_expires_in: Some(3600),
     revocation: Revocation::None,
+    web_domains: &["airtable.com"],
 };
 
 pub static NOTION: ProviderSpec = ProviderSpec {
@@ -164,6 +169,7 @@ pub static NOTION: ProviderSpec = ProviderSpec {
     rotates_refresh_token: true,
     default_expires_in: None,
     revocation: Revocation::PostRevoke,
+    web_domains: &["notion.so", "notion.site", "notion.com"],
 };
 
 #[cfg(test)]

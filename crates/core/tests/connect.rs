@@ -4,6 +4,8 @@
 
 mod common;
 
+use tributary_core::oauth::CallbackError;
+
 use std::future::pending;
 use std::time::Duration;
 
@@ -105,7 +107,7 @@ async fn deep_link_flow_for_every_provider() {
             assert_eq!(request.redirect_uri, "dev.tributary.app:/oauth/callback");
             let callback = consent_redirect(&request.url, true).await.unwrap();
             assert_eq!(callback.scheme(), "dev.tributary.app");
-            assert_eq!(core.complete_deep_link(&callback).await.unwrap(), key, "{kind:?} {p}");
+            assert_eq!(core.complete_deep_link(&callback).await.map_err(CallbackError::into_error).unwrap(), key, "{kind:?} {p}");
             let summary = core.take_credentials(&key).await.unwrap();
             assert_eq!(summary.provider, p);
         }
@@ -149,8 +151,8 @@ async fn the_sandbox_checks_the_verifier() {
         let other = "a".repeat(64);
         core.store().put(&key.store_key(KeyKind::Verifier), &other, Duration::from_secs(60)).await.unwrap();
         let callback = consent_redirect(&request.url, true).await.unwrap();
-        let err = core.complete_deep_link(&callback).await.unwrap_err();
-        assert!(matches!(err, Error::TokenRequest { status: 400, .. }), "{p}: {err:?}");
+        let err = core.complete_deep_link(&callback).await.map_err(CallbackError::into_error).unwrap_err();
+        assert!(matches!(err, Error::TokenRequest { status: Some(400), .. }), "{p}: {err:?}");
         assert!(!err.to_string().contains(&other), "the verifier never reaches an error message");
         assert_nothing_stored(&core, &key).await;
     }
@@ -247,19 +249,19 @@ async fn forged_replayed_and_foreign_states_are_refused() {
             let key = new_key(p);
             let callback = approved_deep_link(&core, &key).await;
             let forged_url = forge_nonce(&callback);
-            assert!(matches!(core.complete_deep_link(&forged_url).await, Err(Error::StateMismatch)), "{kind:?} {p}");
+            assert!(matches!(core.complete_deep_link(&forged_url).await.map_err(CallbackError::into_error), Err(Error::StateMismatch)), "{kind:?} {p}");
             assert_nothing_stored(&core, &key).await;
             // Garbage is a mismatch too.
             let garbage = with_query(&callback, "state", Some("not-a-state"));
-            assert!(matches!(core.complete_deep_link(&garbage).await, Err(Error::StateMismatch)));
+            assert!(matches!(core.complete_deep_link(&garbage).await.map_err(CallbackError::into_error), Err(Error::StateMismatch)));
 
             // Replayed: the first use succeeds, the second is refused and changes nothing.
             let key = new_key(p);
             let request = core.begin_deep_link(&key).await.unwrap();
             let callback = consent_redirect(&request.url, true).await.unwrap();
-            core.complete_deep_link(&callback).await.unwrap();
+            core.complete_deep_link(&callback).await.map_err(CallbackError::into_error).unwrap();
             core.take_credentials(&key).await.unwrap();
-            assert!(matches!(core.complete_deep_link(&callback).await, Err(Error::StateExpired)), "{kind:?} {p}");
+            assert!(matches!(core.complete_deep_link(&callback).await.map_err(CallbackError::into_error), Err(Error::StateExpired)), "{kind:?} {p}");
             assert_nothing_stored(&core, &key).await;
 
             // Another user's state delivered to this user's loopback sign-in.
@@ -267,18 +269,18 @@ async fn forged_replayed_and_foreign_states_are_refused() {
             let theirs = new_key(p);
             let their_request = core.begin_deep_link(&theirs).await.unwrap();
             let their_callback = consent_redirect(&their_request.url, true).await.unwrap();
-            let err = core.complete_callback(&their_callback, Some(&mine)).await.unwrap_err();
+            let err = core.complete_callback(&their_callback, Some(&mine)).await.map_err(CallbackError::into_error).unwrap_err();
             assert!(matches!(err, Error::StateMismatch), "{kind:?} {p}: {err:?}");
             assert_nothing_stored(&core, &mine).await;
             assert_nothing_stored(&core, &theirs).await;
             // Their sign-in was left intact and still completes for them.
-            assert_eq!(core.complete_deep_link(&their_callback).await.unwrap(), theirs);
+            assert_eq!(core.complete_deep_link(&their_callback).await.map_err(CallbackError::into_error).unwrap(), theirs);
 
             // Another org: same user id, the org changed inside the state.
             let key = new_key(p);
             let callback = approved_deep_link(&core, &key).await;
             let moved_url = edit_state(&callback, |state| state["org_id"] = Value::from("some-other-org"));
-            assert!(core.complete_deep_link(&moved_url).await.is_err(), "{kind:?} {p}");
+            assert!(core.complete_deep_link(&moved_url).await.map_err(CallbackError::into_error).is_err(), "{kind:?} {p}");
             let other_org = FlowKey::new(p, "some-other-org", &key.user_id).unwrap();
             assert_nothing_stored(&core, &other_org).await;
             assert_nothing_stored(&core, &key).await;
@@ -297,13 +299,13 @@ async fn expired_states_and_missing_codes_are_refused() {
             let key = new_key(p);
             let callback = approved_deep_link(&core, &key).await;
             tokio::time::sleep(Duration::from_millis(500)).await;
-            assert!(matches!(core.complete_deep_link(&callback).await, Err(Error::StateExpired)), "{kind:?} {p}");
+            assert!(matches!(core.complete_deep_link(&callback).await.map_err(CallbackError::into_error), Err(Error::StateExpired)), "{kind:?} {p}");
             assert_nothing_stored(&core, &key).await;
 
             let key = new_key(p);
             let callback = approved_deep_link(&core, &key).await;
             let no_code = with_query(&callback, "code", None);
-            assert!(matches!(core.complete_deep_link(&no_code).await, Err(Error::MissingCode)), "{kind:?} {p}");
+            assert!(matches!(core.complete_deep_link(&no_code).await.map_err(CallbackError::into_error), Err(Error::MissingCode)), "{kind:?} {p}");
             assert_nothing_stored(&core, &key).await;
         }
     }
@@ -362,14 +364,14 @@ async fn a_callback_after_cancel_or_timeout_is_refused() {
                 )
                 .await;
             match (cancel, &result) {
-                (true, Err(Error::Cancelled)) | (false, Err(Error::TimedOut(_))) => {}
+                (true, Err(Error::Cancelled(_))) | (false, Err(Error::TimedOut(_))) => {}
                 _ => panic!("{p} cancel={cancel}: {result:?}"),
             }
             // The user approves late: the redirect finds no listener, and the callback itself,
             // handed over any other way, is refused.
             let callback = consent_redirect(&authorize_url.unwrap(), true).await.unwrap();
             assert!(reqwest::get(callback.clone()).await.is_err(), "the listener is closed");
-            let err = core.complete_callback(&callback, Some(&key)).await.unwrap_err();
+            let err = core.complete_callback(&callback, Some(&key)).await.map_err(CallbackError::into_error).unwrap_err();
             assert!(matches!(err, Error::StateExpired), "{p}: {err:?}");
             assert_nothing_stored(&core, &key).await;
         }
@@ -433,7 +435,7 @@ async fn redis_going_away_mid_flow_is_a_clear_error_and_a_retry_works() {
     let callback = approved_deep_link(&core, &key).await;
 
     redis.stop();
-    let err = core.complete_deep_link(&callback).await.unwrap_err();
+    let err = core.complete_deep_link(&callback).await.map_err(CallbackError::into_error).unwrap_err();
     assert_eq!(err.kind(), "StoreUnavailable", "{err:?}");
     assert!(err.to_string().contains("Redis"), "{err}");
 
@@ -452,7 +454,7 @@ async fn redis_going_away_mid_flow_is_a_clear_error_and_a_retry_works() {
         }
     };
     let callback = consent_redirect(&request.url, true).await.unwrap();
-    assert_eq!(core.complete_deep_link(&callback).await.unwrap(), key);
+    assert_eq!(core.complete_deep_link(&callback).await.map_err(CallbackError::into_error).unwrap(), key);
     assert!(core.take_credentials(&key).await.is_ok());
 }
 
@@ -466,8 +468,8 @@ async fn a_forged_callback_does_not_cost_the_user_their_sign_in() {
             let key = new_key(p);
             let callback = approved_deep_link(&core, &key).await;
             let forged = forge_nonce(&callback);
-            assert!(matches!(core.complete_deep_link(&forged).await, Err(Error::StateMismatch)));
-            assert_eq!(core.complete_deep_link(&callback).await.unwrap(), key, "{kind:?} {p}");
+            assert!(matches!(core.complete_deep_link(&forged).await.map_err(CallbackError::into_error), Err(Error::StateMismatch)));
+            assert_eq!(core.complete_deep_link(&callback).await.map_err(CallbackError::into_error).unwrap(), key, "{kind:?} {p}");
 
             // Loopback: a stray request to the port gets an error page, and the wait goes on.
             let key = new_key(p);

@@ -3,6 +3,8 @@
 
 mod common;
 
+use tributary_core::oauth::CallbackError;
+
 use std::future::pending;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -74,8 +76,8 @@ async fn no_secret_reaches_the_logs_at_trace_level() {
         }
         let callback = consent_redirect(&request.url, true).await.unwrap();
         secrets.push(query(&callback, "code").unwrap());
-        core.complete_deep_link(&callback).await.unwrap();
-        let _ = core.complete_deep_link(&callback).await.unwrap_err();
+        core.complete_deep_link(&callback).await.map_err(CallbackError::into_error).unwrap();
+        let _ = core.complete_deep_link(&callback).await.map_err(CallbackError::into_error).unwrap_err();
     }
     for p in ProviderId::ALL {
         secrets.push(sb.config().clients.get(sandbox_provider(p)).client_secret.clone().unwrap_or_default());

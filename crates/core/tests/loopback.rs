@@ -6,7 +6,7 @@ mod common;
 use std::future::pending;
 use std::time::Duration;
 
-use tributary_core::oauth::LoopbackListener;
+use tributary_core::oauth::{CallbackError, LoopbackListener};
 use tributary_core::Error;
 
 #[tokio::test]
@@ -42,7 +42,8 @@ async fn answers_the_browser_with_the_outcome_and_ignores_other_paths() {
     let got = listener
         .serve_one(Duration::from_secs(10), pending(), |url| async move {
             assert_eq!(url.path(), "/callback");
-            Err::<(), _>(Error::AccessDenied { provider: tributary_core::ProviderId::Airtable, description: None })
+            let key = tributary_core::FlowKey::new(tributary_core::ProviderId::Airtable, "o", "u").unwrap();
+            Err::<(), _>(CallbackError::Failed { key, error: Error::AccessDenied { provider: tributary_core::ProviderId::Airtable, description: None } })
         })
         .await;
     assert!(matches!(got, Err(Error::AccessDenied { .. })));

@@ -30,13 +30,39 @@ pub enum Fault {
     RevokeTokens,
     /// Expire every access token of the provider before answering (refresh tokens stay valid).
     ExpireAccessTokens,
+    /// Answer a request that carried a cursor with the same page again, under a cursor never
+    /// issued before (a provider looping under fresh cursors: no cursor ever repeats).
+    LoopPages,
+    /// Answer with `status` (200: the page it would have sent; 429: the provider's rate-limit
+    /// answer; 5xx: its server error) carrying the header `Retry-After: {value}` verbatim.
+    RetryAfter { status: u16, value: String },
+    /// A 200 whose body is `bytes` long (the page, padded with spaces), announced in
+    /// Content-Length or streamed without one.
+    OversizedBody { bytes: u64, content_length: bool },
+    /// Token endpoint: a 200 JSON answer without an access token.
+    NoAccessToken,
+    /// A 200 whose content is hostile: every `url` a `javascript:` address, `uiDomain` a
+    /// look-alike host, every rich-text `title` led by a run that is not rich text, and the
+    /// first result of the page listed twice.
+    HostileContent,
+}
+
+/// Which requests a fault is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultTarget {
+    /// The provider's API (every data request).
+    #[default]
+    Api,
+    /// The provider's token endpoint (code exchange and refresh).
+    Token,
 }
 
 impl Fault {
     /// Cursor faults only make sense on a request that carries a cursor.
     fn applies(&self, has_cursor: bool) -> bool {
         match self {
-            Fault::RepeatCursor | Fault::ExpiredOffset => has_cursor,
+            Fault::RepeatCursor | Fault::ExpiredOffset | Fault::LoopPages => has_cursor,
             _ => true,
         }
     }
@@ -52,6 +78,12 @@ pub struct ArmedFault {
     /// How many requests it fires on.
     #[serde(default = "one")]
     pub times: u32,
+    /// API requests (default) or token requests.
+    #[serde(default)]
+    pub on: FaultTarget,
+    /// Only requests whose path contains this (e.g. `deals`); every request when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 fn one() -> u32 {
@@ -60,7 +92,17 @@ fn one() -> u32 {
 
 impl ArmedFault {
     pub fn new(fault: Fault) -> Self {
-        ArmedFault { fault, after: 0, times: 1 }
+        ArmedFault { fault, after: 0, times: 1, on: FaultTarget::Api, path: None }
+    }
+    /// Fires only on requests whose path contains `part`.
+    pub fn on_path(mut self, part: &str) -> Self {
+        self.path = Some(part.to_string());
+        self
+    }
+    /// Fires on token requests instead of API requests.
+    pub fn on_token(mut self) -> Self {
+        self.on = FaultTarget::Token;
+        self
     }
     pub fn after(mut self, requests: u32) -> Self {
         self.after = requests;
@@ -71,9 +113,14 @@ impl ArmedFault {
         self
     }
 
-    /// Parses the CLI form `kind[:times[:after]]`, e.g. `server_error=503:3:10`, `rate_limited:5`.
+    /// Parses the CLI form `[token.]kind[=arg][:times[:after]]`, e.g. `server_error=503:3:10`,
+    /// `rate_limited:5`, `retry_after=429/3600`, `token.malformed_json`.
     pub fn parse_cli(s: &str) -> Result<ArmedFault, String> {
-        let mut parts = s.split(':');
+        let (on, rest) = match s.strip_prefix("token.") {
+            Some(rest) => (FaultTarget::Token, rest),
+            None => (FaultTarget::Api, s),
+        };
+        let mut parts = rest.split(':');
         let head = parts.next().unwrap_or_default();
         let (kind, arg) = head.split_once('=').map_or((head, None), |(k, a)| (k, Some(a)));
         let num = |v: Option<&str>, what: &str| -> Result<Option<u64>, String> {
@@ -89,11 +136,19 @@ impl ArmedFault {
             "rate_limited" | "429" => Fault::RateLimited,
             "revoke_tokens" => Fault::RevokeTokens,
             "expire_access_tokens" => Fault::ExpireAccessTokens,
+            "loop_pages" => Fault::LoopPages,
+            "retry_after" => {
+                let (status, value) = arg.and_then(|a| a.split_once('/')).ok_or_else(|| format!("retry_after wants STATUS/VALUE in `{s}`"))?;
+                Fault::RetryAfter { status: num(Some(status), "status")?.unwrap_or(429) as u16, value: value.to_string() }
+            }
+            "oversized_body" => Fault::OversizedBody { bytes: num(arg, "bytes")?.unwrap_or(64 << 20), content_length: true },
+            "no_access_token" => Fault::NoAccessToken,
+            "hostile_content" => Fault::HostileContent,
             other => return Err(format!("unknown fault `{other}`")),
         };
         let times = num(parts.next(), "times")?.unwrap_or(1) as u32;
         let after = num(parts.next(), "after")?.unwrap_or(0) as u32;
-        Ok(ArmedFault { fault, after, times })
+        Ok(ArmedFault { fault, after, times, on, path: None })
     }
 }
 
@@ -119,11 +174,21 @@ impl FaultBoard {
 
     /// Called once per API request: counts the request against every waiting fault and returns
     /// the first one due (at most one fault per request).
-    pub fn take(&self, provider: Provider, has_cursor: bool) -> Option<Fault> {
+    pub fn take(&self, provider: Provider, path: &str, has_cursor: bool) -> Option<Fault> {
+        self.take_for(provider, FaultTarget::Api, path, has_cursor)
+    }
+
+    /// The same, for a request to the token endpoint.
+    pub fn take_token(&self, provider: Provider) -> Option<Fault> {
+        self.take_for(provider, FaultTarget::Token, "", false)
+    }
+
+    fn take_for(&self, provider: Provider, on: FaultTarget, path: &str, has_cursor: bool) -> Option<Fault> {
         let mut armed = self.lock();
         let list = armed.get_mut(&provider)?;
         let mut fired = None;
-        for f in list.iter_mut() {
+        let applies = |f: &ArmedFault| f.on == on && f.path.as_deref().is_none_or(|p| path.contains(p));
+        for f in list.iter_mut().filter(|f| applies(f)) {
             if f.after > 0 {
                 f.after -= 1;
             } else if fired.is_none() && f.fault.applies(has_cursor) {
@@ -155,29 +220,48 @@ mod tests {
     fn after_and_times_count_requests() {
         let board = FaultBoard::default();
         board.arm(Provider::Notion, ArmedFault::new(Fault::ServerError { status: 503 }).after(2).times(2));
-        let fired: Vec<bool> = (0..6).map(|_| board.take(Provider::Notion, false).is_some()).collect();
+        let fired: Vec<bool> = (0..6).map(|_| board.take(Provider::Notion, "/v1/search", false).is_some()).collect();
         assert_eq!(fired, [false, false, true, true, false, false]);
+    }
+
+    #[test]
+    fn path_faults_fire_on_their_path_only() {
+        let board = FaultBoard::default();
+        board.arm(Provider::Hubspot, ArmedFault::new(Fault::MalformedJson).on_path("deals"));
+        assert_eq!(board.take(Provider::Hubspot, "/crm/v3/objects/contacts", false), None);
+        assert_eq!(board.take(Provider::Hubspot, "/crm/v3/objects/deals", false), Some(Fault::MalformedJson));
+    }
+
+    #[test]
+    fn token_faults_leave_api_requests_alone() {
+        let board = FaultBoard::default();
+        board.arm(Provider::Notion, ArmedFault::new(Fault::MalformedJson).on_token());
+        assert_eq!(board.take(Provider::Notion, "/v1/search", false), None);
+        assert_eq!(board.take_token(Provider::Notion), Some(Fault::MalformedJson));
+        assert_eq!(board.take_token(Provider::Notion), None);
     }
 
     #[test]
     fn cursor_faults_wait_for_a_cursor() {
         let board = FaultBoard::default();
         board.arm(Provider::Airtable, ArmedFault::new(Fault::ExpiredOffset));
-        assert_eq!(board.take(Provider::Airtable, false), None);
-        assert_eq!(board.take(Provider::Airtable, true), Some(Fault::ExpiredOffset));
-        assert_eq!(board.take(Provider::Airtable, true), None);
+        assert_eq!(board.take(Provider::Airtable, "/v0/b/t", false), None);
+        assert_eq!(board.take(Provider::Airtable, "/v0/b/t", true), Some(Fault::ExpiredOffset));
+        assert_eq!(board.take(Provider::Airtable, "/v0/b/t", true), None);
     }
 
     #[test]
     fn cli_form_parses() {
         let f = ArmedFault::parse_cli("server_error=502:3:10").unwrap();
-        assert_eq!(f, ArmedFault { fault: Fault::ServerError { status: 502 }, times: 3, after: 10 });
+        assert_eq!(f, ArmedFault { fault: Fault::ServerError { status: 502 }, times: 3, after: 10, on: FaultTarget::Api, path: None });
         assert!(ArmedFault::parse_cli("nonsense").is_err());
+        let f = ArmedFault::parse_cli("token.retry_after=503/-1").unwrap();
+        assert_eq!((f.fault, f.on), (Fault::RetryAfter { status: 503, value: "-1".into() }, FaultTarget::Token));
     }
 
     #[test]
     fn json_form_parses() {
         let f: ArmedFault = serde_json::from_str(r#"{"kind":"slow","millis":50,"times":2}"#).unwrap();
-        assert_eq!(f, ArmedFault { fault: Fault::Slow { millis: 50 }, times: 2, after: 0 });
+        assert_eq!(f, ArmedFault { fault: Fault::Slow { millis: 50 }, times: 2, after: 0, on: FaultTarget::Api, path: None });
     }
 }

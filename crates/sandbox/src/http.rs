@@ -46,6 +46,36 @@ pub fn truncated(value: &Value) -> Response {
     resp
 }
 
+/// A 200 whose body is the page followed by spaces up to `bytes`, sent in 64 KiB chunks, with
+/// or without a Content-Length announcing it.
+pub fn oversized(value: &Value, bytes: u64, content_length: bool) -> Response {
+    let head = Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+    let total = bytes.max(head.len() as u64);
+    let pad = total - head.len() as u64;
+    let chunk = Bytes::from(vec![b' '; 64 * 1024]);
+    let chunks = (0..pad.div_ceil(chunk.len() as u64)).map(move |i| {
+        let left = pad - i * chunk.len() as u64;
+        Ok::<_, std::io::Error>(chunk.slice(..(left.min(chunk.len() as u64)) as usize))
+    });
+    let stream = futures::stream::iter(std::iter::once(Ok(head)).chain(chunks));
+    let mut resp = Response::new(Body::from_stream(stream));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if content_length {
+        resp.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(total));
+    }
+    resp
+}
+
+/// Sets `Retry-After` to exactly `value` (a fault may ask for one HTTP does not allow).
+pub fn set_retry_after(resp: &mut Response, value: &str) {
+    match HeaderValue::from_str(value) {
+        Ok(v) => {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        Err(_) => tracing::warn!("sandbox: a Retry-After value that cannot be a header"),
+    }
+}
+
 /// A 200 labelled JSON whose body is not JSON: the start of the real body, then an HTML error
 /// page, as a misbehaving proxy produces.
 pub fn malformed(value: &Value) -> Response {

@@ -101,8 +101,26 @@ pub(crate) struct SandboxState {
     pub limiter: ratelimit::RateLimiter,
     pub counters: PerProvider<Counters>,
     pub airtable_iterators: providers::airtable::Iterators,
+    /// Cursors issued by the `loop_pages` fault, each standing for the cursor it repeats.
+    pub cursor_aliases: std::sync::Mutex<std::collections::HashMap<String, String>>,
     /// Filled once the listeners are bound (HubSpot's `paging.next.link` needs it).
     pub base_urls: std::sync::OnceLock<PerProvider<Url>>,
+}
+
+impl SandboxState {
+    /// The cursor a request really means: itself, or the one a `loop_pages` alias stands for.
+    pub fn resolve_cursor(&self, cursor: &str) -> String {
+        let aliases = self.cursor_aliases.lock().unwrap_or_else(|e| e.into_inner());
+        aliases.get(cursor).cloned().unwrap_or_else(|| cursor.to_string())
+    }
+
+    /// A cursor never issued before that leads back to `cursor`.
+    fn alias_cursor(&self, cursor: &str) -> String {
+        let target = self.resolve_cursor(cursor);
+        let alias = format!("{target}~{}", grants::random_token(12));
+        self.cursor_aliases.lock().unwrap_or_else(|e| e.into_inner()).insert(alias.clone(), target);
+        alias
+    }
 }
 
 /// A running sandbox. Dropping it stops the servers.
@@ -128,6 +146,7 @@ impl Sandbox {
             limiter: ratelimit::RateLimiter::new(config.rate_limit_rules.clone()),
             counters: PerProvider { hubspot: Counters::default(), airtable: Counters::default(), notion: Counters::default() },
             airtable_iterators: Default::default(),
+            cursor_aliases: Default::default(),
             base_urls: Default::default(),
             config,
         });

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::api::ApiFailure;
 use super::pages::{pages, PageSpec};
-use super::LoadContext;
+use super::{LoadContext, MappedPage, PageNotes};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
 use crate::provider::ProviderId;
@@ -142,7 +142,7 @@ fn fatal(e: ListError, what: &str) -> Error {
 }
 
 pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
-    let bases = list_bases(ctx).await?;
+    let bases = ctx.listing("bases", list_bases(ctx)).await?;
     futures::future::try_join_all(bases.iter().map(|b| load_base(ctx, b))).await?;
     Ok(())
 }
@@ -161,7 +161,11 @@ async fn list_bases(ctx: &LoadContext) -> Result<Vec<Base>> {
         Ok::<_, ListError>((page.bases, next))
     });
     futures::pin_mut!(stream);
+    let mut seen = super::pages::SeenItems::default();
     while let Some(page) = stream.try_next().await.map_err(|e| fatal(e, "bases"))? {
+        if seen.only_repeats(page.iter().map(|b| b.id.as_str())) {
+            return Err(Error::RepeatedCursor { provider: ProviderId::Airtable, listing: "bases".into() });
+        }
         let items = page
             .iter()
             .map(|b| IntegrationItem {
@@ -187,9 +191,14 @@ struct Table {
 }
 
 async fn load_base(ctx: &LoadContext, base: &Base) -> Result<()> {
-    let url = ctx.api.url(&format!("v0/meta/bases/{}/tables", base.id));
-    let body = ctx.api.call_raw(Method::GET, url, None, &base.id).await.map_err(|f| fatal(f.into(), "tables"))?;
-    let page: TablesPage = ctx.api.parse(&body)?;
+    let tables_listing = format!("{} / tables", base.name);
+    let page: TablesPage = ctx
+        .listing(&tables_listing, async {
+            let url = ctx.api.url(&format!("v0/meta/bases/{}/tables", base.id));
+            let body = ctx.api.call_raw(Method::GET, url, None, &base.id).await.map_err(|f| fatal(f.into(), "tables"))?;
+            ctx.api.parse(&body)
+        })
+        .await?;
     let mut tables = Vec::new();
     let mut items = Vec::new();
     for t in page.tables {
@@ -211,7 +220,8 @@ async fn load_base(ctx: &LoadContext, base: &Base) -> Result<()> {
     ctx.emit(&base.name, items);
     if ctx.options.airtable_records {
         for table in &tables {
-            let records = load_records(ctx, base, table).await?;
+            let listing = format!("{} / {}", base.name, table.name);
+            let records = ctx.listing(&listing, load_records(ctx, base, table, &listing)).await?;
             ctx.emit_quietly(records);
         }
     }
@@ -228,18 +238,17 @@ struct RecordContext {
 
 /// One table's records. They are held until the table is complete: if Airtable drops the list
 /// iterator, the table starts over without leaving half a listing behind.
-async fn load_records(ctx: &LoadContext, base: &Base, table: &Table) -> Result<Vec<IntegrationItem>> {
-    let listing = format!("{} / {}", base.name, table.name);
+async fn load_records(ctx: &LoadContext, base: &Base, table: &Table, listing: &str) -> Result<Vec<IntegrationItem>> {
     let rc = Arc::new(RecordContext {
         base_id: base.id.clone(),
         table_id: table.id.clone(),
-        listing: listing.clone(),
+        listing: listing.to_string(),
         primary_field: table.primary_field.clone(),
     });
     let mut restarts = 0;
     'listing: loop {
         let mut records = Vec::new();
-        let spec = PageSpec { provider: ProviderId::Airtable, listing: listing.clone(), max_pages: ctx.options.max_pages_per_listing };
+        let spec = PageSpec { provider: ProviderId::Airtable, listing: listing.to_string(), max_pages: ctx.options.max_pages_per_listing };
         let stream = pages(spec, |offset: Option<String>| async move {
             let mut url = ctx.api.url(&format!("v0/{}/{}", base.id, table.id));
             url.query_pairs_mut().append_pair("pageSize", "100");
@@ -253,8 +262,8 @@ async fn load_records(ctx: &LoadContext, base: &Base, table: &Table) -> Result<V
         });
         let rc = rc.clone();
         let map = move |body: &[u8]| map_records(&rc, body);
-        let outcome = super::map_pages(stream, map, |page| {
-            ctx.tracker.page(&listing, page.len());
+        let outcome = super::map_pages(ctx, listing, stream, map, |page| {
+            ctx.tracker.page(listing, page.len());
             records.extend(page);
         })
         .await;
@@ -270,6 +279,7 @@ async fn load_records(ctx: &LoadContext, base: &Base, table: &Table) -> Result<V
             Err(ListError::Restart) => {
                 return Err(Error::Provider {
                     provider: ProviderId::Airtable,
+                    request: format!("GET /v0/{}/{}", base.id, table.id),
                     status: 422,
                     message: format!("the record list of {listing} kept expiring ({MAX_RESTARTS} restarts)"),
                 })
@@ -278,9 +288,9 @@ async fn load_records(ctx: &LoadContext, base: &Base, table: &Table) -> Result<V
     }
 }
 
-fn map_records(rc: &RecordContext, body: &[u8]) -> Result<Vec<IntegrationItem>> {
+fn map_records(rc: &RecordContext, body: &[u8]) -> Result<MappedPage> {
     let page: RecordsPage = super::parse_page(ProviderId::Airtable, body)?;
-    Ok(page.records.iter().map(|r| record(rc, r)).collect())
+    Ok((page.records.iter().map(|r| record(rc, r)).collect(), PageNotes::default()))
 }
 
 fn record(rc: &RecordContext, r: &Record) -> IntegrationItem {

@@ -1,10 +1,12 @@
-//! One authenticated API request, done right: paced, with a fresh token, 429s waited out
-//! (Retry-After where sent, the provider's documented wait otherwise), transient 5xx and cut-off
-//! bodies retried with bounded back-off, one refresh after a 401, and a typed error for the rest.
+//! One authenticated API request, done right: paced, with a fresh token, 429s (and 503s) waited
+//! out (Retry-After where sent and sane, the provider's documented wait otherwise, never longer
+//! than a cap), transient 5xx and cut-off bodies retried with bounded back-off, one refresh after
+//! a 401, a bounded body, and a typed error naming the request for the rest.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use bytes::{Bytes, BytesMut};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use url::Url;
@@ -12,7 +14,7 @@ use url::Url;
 use super::pacing::Pacer;
 use super::Cancel;
 use crate::connection::Connection;
-use crate::error::{scrub, Error, Result};
+use crate::error::{request_name, scrub, transport_message, Error, Operation, Result};
 use crate::provider::ProviderId;
 
 /// How hard to try before giving up. Defaults follow the providers' documentation.
@@ -30,6 +32,12 @@ pub struct RetryPolicy {
     pub airtable_rate_wait: Duration,
     /// Fallback when Notion's Retry-After is missing.
     pub notion_rate_wait: Duration,
+    /// The longest Retry-After a load waits out; a provider asking for more (a daily limit, a
+    /// broken header) ends the load with `RetryAfterTooLong` instead of a wait that looks hung.
+    pub max_retry_after: Duration,
+    /// The most one response body may be; past it the load fails with `ResponseTooLarge`. A
+    /// page of 100 records is tens of kilobytes.
+    pub max_body_bytes: usize,
 }
 
 impl Default for RetryPolicy {
@@ -41,6 +49,18 @@ impl Default for RetryPolicy {
             hubspot_rate_wait: Duration::from_secs(10),
             airtable_rate_wait: Duration::from_secs(30),
             notion_rate_wait: Duration::from_secs(1),
+            max_retry_after: Duration::from_secs(120),
+            max_body_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn rate_wait(&self, provider: ProviderId) -> Duration {
+        match provider {
+            ProviderId::Hubspot => self.hubspot_rate_wait,
+            ProviderId::Airtable => self.airtable_rate_wait,
+            ProviderId::Notion => self.notion_rate_wait,
         }
     }
 }
@@ -68,6 +88,42 @@ impl From<Error> for ApiFailure {
     fn from(e: Error) -> Self {
         ApiFailure::Fatal(e)
     }
+}
+
+/// Why a body could not be read.
+pub(crate) enum BodyFailure {
+    TooLarge,
+    CutOff(reqwest::Error),
+}
+
+/// Reads a body of at most `limit` bytes: a Content-Length past it is refused before reading,
+/// a body without one is counted as it arrives. One chunk (the usual case) is kept as is.
+pub(crate) async fn read_body(response: &mut reqwest::Response, limit: usize) -> std::result::Result<Bytes, BodyFailure> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(BodyFailure::TooLarge);
+    }
+    let mut first: Option<Bytes> = None;
+    let mut rest: Option<BytesMut> = None;
+    while let Some(chunk) = response.chunk().await.map_err(BodyFailure::CutOff)? {
+        let so_far = rest.as_ref().map_or(first.as_ref().map_or(0, Bytes::len), BytesMut::len);
+        if so_far + chunk.len() > limit {
+            return Err(BodyFailure::TooLarge);
+        }
+        match (&mut first, &mut rest) {
+            (None, _) => first = Some(chunk),
+            (Some(head), None) => {
+                let mut buf = BytesMut::with_capacity((head.len() + chunk.len()) * 2);
+                buf.extend_from_slice(head);
+                buf.extend_from_slice(&chunk);
+                rest = Some(buf);
+            }
+            (Some(_), Some(buf)) => buf.extend_from_slice(&chunk),
+        }
+    }
+    Ok(match rest {
+        Some(buf) => buf.freeze(),
+        None => first.unwrap_or_default(),
+    })
 }
 
 pub(crate) struct Api {
@@ -102,12 +158,14 @@ impl Api {
     /// so pages can be read into borrowed, typed structures without a copy.
     pub async fn call_raw(&self, method: Method, url: Url, body: Option<&Value>, rate_key: &str) -> std::result::Result<bytes::Bytes, ApiFailure> {
         let provider = self.provider();
+        let request = request_name(&method, &url);
+        let cancelled = || ApiFailure::Fatal(Error::Cancelled(Operation::Load));
         let (mut transient, mut limited, mut refreshed) = (0u32, 0u32, false);
         loop {
             self.cancel.check()?;
             tokio::select! {
                 _ = self.pacer.acquire(rate_key) => {}
-                _ = self.cancel.cancelled() => return Err(Error::Cancelled.into()),
+                _ = self.cancel.cancelled() => return Err(cancelled()),
             }
             let token = self.connection.access_token().await?;
             let mut req = self.http.request(method.clone(), url.clone()).bearer_auth(token.expose());
@@ -119,29 +177,26 @@ impl Api {
             }
             let sent = tokio::select! {
                 r = req.send() => r,
-                _ = self.cancel.cancelled() => return Err(Error::Cancelled.into()),
+                _ = self.cancel.cancelled() => return Err(cancelled()),
             };
-            let response = match sent {
+            let mut response = match sent {
                 Ok(r) => r,
                 Err(e) => {
-                    let message = e.without_url().to_string();
-                    self.back_off(&mut transient, || Error::Network { provider, message: message.clone() }).await?;
+                    let message = transport_message(e, &[token.expose()]);
+                    self.back_off(&mut transient, None, || Error::Network { provider, request: request.clone(), message: message.clone() }).await?;
                     continue;
                 }
             };
             let status = response.status();
-            let retry_after = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .map(Duration::from_secs_f64);
             // A body cut short is transport trouble: retry it like a 5xx.
-            let bytes = match response.bytes().await {
+            let bytes = match read_body(&mut response, self.retry.max_body_bytes).await {
                 Ok(b) => b,
-                Err(e) => {
-                    let message = format!("the response was cut off ({})", e.without_url());
-                    self.back_off(&mut transient, || Error::Network { provider, message: message.clone() }).await?;
+                Err(BodyFailure::TooLarge) => {
+                    return Err(Error::ResponseTooLarge { provider, request, limit: self.retry.max_body_bytes }.into())
+                }
+                Err(BodyFailure::CutOff(e)) => {
+                    let message = format!("the response was cut off ({})", transport_message(e, &[token.expose()]));
+                    self.back_off(&mut transient, None, || Error::Network { provider, request: request.clone(), message: message.clone() }).await?;
                     continue;
                 }
             };
@@ -151,6 +206,15 @@ impl Api {
             let body: Option<Value> = serde_json::from_slice(&bytes).ok();
             let message = error_message(body.as_ref()).unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
             let message = scrub(&message, &[token.expose()]);
+            // Retry-After only means something on a 429 or a 503 (and Notion's 529).
+            let retry_after = || {
+                let value = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+                let asked = super::retry_after::parse(value, SystemTime::now());
+                if asked.is_none() {
+                    tracing::debug!(provider = provider.as_str(), "ignoring a Retry-After that HTTP does not allow");
+                }
+                asked
+            };
             match status {
                 StatusCode::UNAUTHORIZED if !refreshed => {
                     refreshed = true;
@@ -164,13 +228,9 @@ impl Api {
                 StatusCode::TOO_MANY_REQUESTS => {
                     limited += 1;
                     if limited > self.retry.max_rate_limit_retries {
-                        return Err(Error::RateLimited { provider, attempts: limited }.into());
+                        return Err(Error::RateLimited { provider, request, attempts: limited }.into());
                     }
-                    let wait = retry_after.unwrap_or(match provider {
-                        ProviderId::Hubspot => self.retry.hubspot_rate_wait,
-                        ProviderId::Airtable => self.retry.airtable_rate_wait,
-                        ProviderId::Notion => self.retry.notion_rate_wait,
-                    });
+                    let wait = self.capped(retry_after(), &request, status)?.unwrap_or(self.retry.rate_wait(provider));
                     tracing::debug!(provider = provider.as_str(), wait_ms = wait.as_millis() as u64, "rate limited; waiting");
                     self.sleep(wait).await?;
                 }
@@ -183,29 +243,51 @@ impl Api {
                 }
                 s if s.is_server_error() || s.as_u16() == 529 => {
                     let code = s.as_u16();
-                    self.back_off(&mut transient, || Error::Provider { provider, status: code, message: message.clone() }).await?;
+                    let asked = match s {
+                        StatusCode::SERVICE_UNAVAILABLE => self.capped(retry_after(), &request, status)?,
+                        _ if code == 529 => self.capped(retry_after(), &request, status)?,
+                        _ => None,
+                    };
+                    self.back_off(&mut transient, asked, || Error::Provider { provider, request: request.clone(), status: code, message: message.clone() }).await?;
                 }
-                s => return Err(Error::Provider { provider, status: s.as_u16(), message }.into()),
+                s => return Err(Error::Provider { provider, request, status: s.as_u16(), message }.into()),
             }
         }
     }
 
-    /// Waits before a transient retry, or gives up with `error()` when retries are spent.
-    async fn back_off(&self, attempt: &mut u32, error: impl Fn() -> Error) -> std::result::Result<(), ApiFailure> {
+    /// A requested wait within the cap, or the error saying the provider asked for longer.
+    fn capped(&self, asked: Option<Duration>, request: &str, status: StatusCode) -> Result<Option<Duration>> {
+        match asked {
+            Some(asked) if asked > self.retry.max_retry_after => Err(Error::RetryAfterTooLong {
+                provider: self.provider(),
+                request: request.to_string(),
+                status: status.as_u16(),
+                asked,
+                cap: self.retry.max_retry_after,
+            }),
+            other => Ok(other),
+        }
+    }
+
+    /// Waits before a transient retry (`asked`, when the provider said how long, else a jittered
+    /// exponential back-off), or gives up with `error()` when retries are spent.
+    async fn back_off(&self, attempt: &mut u32, asked: Option<Duration>, error: impl Fn() -> Error) -> std::result::Result<(), ApiFailure> {
         *attempt += 1;
         if *attempt > self.retry.max_transient_retries {
             return Err(error().into());
         }
-        let base = self.retry.transient_backoff * 2u32.pow(*attempt - 1);
-        let jitter = base.mul_f64(rand::random::<f64>() * 0.25);
+        let wait = asked.unwrap_or_else(|| {
+            let base = self.retry.transient_backoff * 2u32.pow(*attempt - 1);
+            base + base.mul_f64(rand::random::<f64>() * 0.25)
+        });
         tracing::debug!(provider = self.provider().as_str(), attempt = *attempt, "transient failure; retrying");
-        self.sleep(base + jitter).await.map_err(ApiFailure::Fatal)
+        self.sleep(wait).await.map_err(ApiFailure::Fatal)
     }
 
     async fn sleep(&self, d: Duration) -> Result<()> {
         tokio::select! {
             _ = tokio::time::sleep(d) => Ok(()),
-            _ = self.cancel.cancelled() => Err(Error::Cancelled),
+            _ = self.cancel.cancelled() => Err(Error::Cancelled(Operation::Load)),
         }
     }
 }

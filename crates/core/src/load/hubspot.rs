@@ -11,9 +11,10 @@ use serde_json::Value;
 
 use super::api::ApiFailure;
 use super::pages::{pages, PageSpec};
-use super::LoadContext;
+use super::{LoadContext, PageNotes};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
+use crate::links::LinkPolicy;
 use crate::provider::ProviderId;
 
 /// Every request of one account shares one rate budget.
@@ -92,12 +93,19 @@ struct Properties<'a> {
 
 struct Account {
     portal_id: String,
-    ui_domain: String,
+    /// `None` when the answer's `uiDomain` is not a HubSpot web address: no record gets a link.
+    ui_domain: Option<String>,
+}
+
+impl Account {
+    fn link(&self, path: std::fmt::Arguments) -> Option<String> {
+        self.ui_domain.as_ref().map(|domain| format!("https://{domain}/{path}"))
+    }
 }
 
 pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
-    let account = Arc::new(account(ctx).await?);
-    futures::future::try_join_all(OBJECT_TYPES.iter().map(|t| list(ctx, account.clone(), t))).await?;
+    let account = Arc::new(ctx.listing("account details", account(ctx)).await?);
+    futures::future::try_join_all(OBJECT_TYPES.iter().map(|t| ctx.listing(t.path, list(ctx, account.clone(), t)))).await?;
     Ok(())
 }
 
@@ -110,6 +118,13 @@ async fn account(ctx: &LoadContext) -> Result<Account> {
         _ => return Err(bad("account details have no portalId")),
     };
     let ui_domain = v.get("uiDomain").and_then(Value::as_str).unwrap_or("app.hubspot.com").to_string();
+    // The domain every record link is built on, checked once: a hostile `uiDomain` such as
+    // `app.hubspot.com@evil.example` would otherwise send every link elsewhere.
+    let links = LinkPolicy::for_provider(ctx.api.connection.settings());
+    let ui_domain = links.check(&format!("https://{ui_domain}/")).map(|_| ui_domain);
+    if ui_domain.is_none() {
+        tracing::warn!("HubSpot's uiDomain is not a HubSpot address; records get no links");
+    }
     Ok(Account { portal_id, ui_domain })
 }
 
@@ -123,12 +138,14 @@ fn bad(message: &str) -> Error {
 
 async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) -> Result<()> {
     let folder_id = format!("hubspot:{}", t.path);
+    let folder_url = account.link(format_args!("contacts/{}/objects/{}/views/all/list", account.portal_id, t.type_id));
+    ctx.note(&PageNotes { unsafe_links: usize::from(folder_url.is_none()), ..Default::default() });
     ctx.emit_quietly(vec![IntegrationItem {
         id: folder_id.clone(),
         kind: Cow::Borrowed("object_type"),
         directory: true,
         name: t.title.into(),
-        url: Some(format!("https://{}/contacts/{}/objects/{}/views/all/list", account.ui_domain, account.portal_id, t.type_id)),
+        url: folder_url,
         visibility: true,
         ..Default::default()
     }]);
@@ -147,9 +164,11 @@ async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) 
     });
     let map = move |body: &[u8]| {
         let page: Page = super::parse_page(ProviderId::Hubspot, body)?;
-        Ok(page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect())
+        let items: Vec<IntegrationItem> = page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect();
+        let unsafe_links = if account.ui_domain.is_none() { items.len() } else { 0 };
+        Ok((items, PageNotes { unsafe_links, ..Default::default() }))
     };
-    super::map_pages(stream, map, |records| ctx.emit(t.path, records)).await
+    super::map_pages(ctx, t.path, stream, map, |records| ctx.emit(t.path, records)).await
 }
 
 fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> IntegrationItem {
@@ -175,7 +194,7 @@ fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> Int
         name: name.unwrap_or_else(|| format!("{} {id}", t.kind)),
         creation_time: time(&r.created_at),
         last_modified_time: time(&r.updated_at),
-        url: Some(format!("https://{}/contacts/{}/record/{}/{id}", account.ui_domain, account.portal_id, t.type_id)),
+        url: account.link(format_args!("contacts/{}/record/{}/{id}", account.portal_id, t.type_id)),
         visibility: !r.archived,
         ..Default::default()
     }

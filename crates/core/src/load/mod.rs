@@ -15,6 +15,7 @@ mod mapping;
 mod notion;
 pub mod pacing;
 mod pages;
+mod retry_after;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,7 +25,7 @@ use serde::Serialize;
 pub use tokio_util::sync::CancellationToken;
 
 use crate::connection::Connection;
-use crate::error::{Error, Result};
+use crate::error::{Error, Operation, Result};
 use crate::item::IntegrationItem;
 use crate::provider::ProviderId;
 pub use api::RetryPolicy;
@@ -60,6 +61,43 @@ pub struct Progress {
 
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 
+/// What a complete load had to leave out or could not read, so the window and the CLI can say
+/// it instead of presenting a quietly smaller or vaguer list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadNotes {
+    /// Records listed more than once under one id: the most recently modified copy is kept.
+    pub repeated_ids: usize,
+    /// Titles present but unreadable (the item is named from what could be read, else "Untitled").
+    pub unreadable_titles: usize,
+    /// Links that were not https addresses on the provider's own site, left off their items.
+    pub unsafe_links: usize,
+}
+
+impl LoadNotes {
+    /// One sentence for a person, or `None` when nothing was left out.
+    pub fn summary(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.repeated_ids > 0 {
+            parts.push(format!("{} records were listed more than once (the newest copy of each is kept)", self.repeated_ids));
+        }
+        if self.unreadable_titles > 0 {
+            parts.push(format!("{} titles could not be read", self.unreadable_titles));
+        }
+        if self.unsafe_links > 0 {
+            parts.push(format!("{} links were not the provider's own and were left out", self.unsafe_links));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// A complete load: every item, and what was noticed on the way.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Loaded {
+    pub items: Vec<IntegrationItem>,
+    pub notes: LoadNotes,
+}
+
 /// Cancellation shared by every request of a load.
 #[derive(Clone, Default)]
 pub struct Cancel(pub CancellationToken);
@@ -73,7 +111,7 @@ impl Cancel {
     }
     pub(crate) fn check(&self) -> Result<()> {
         if self.0.is_cancelled() {
-            Err(Error::Cancelled)
+            Err(Error::Cancelled(Operation::Load))
         } else {
             Ok(())
         }
@@ -114,8 +152,8 @@ impl Tracker {
         self.items.fetch_sub(items, Ordering::Relaxed);
     }
 
-    fn snapshot(&self) -> (usize, String) {
-        (self.items.load(Ordering::Relaxed), self.listing.lock().unwrap_or_else(|e| e.into_inner()).clone())
+    fn loaded(&self) -> usize {
+        self.items.load(Ordering::Relaxed)
     }
 }
 
@@ -127,6 +165,8 @@ pub(crate) struct LoadContext {
     /// Items land here page by page, so concurrent listings never need merging (a merge would
     /// hold every item twice at the peak).
     sink: Mutex<Vec<IntegrationItem>>,
+    unreadable_titles: AtomicUsize,
+    unsafe_links: AtomicUsize,
 }
 
 impl LoadContext {
@@ -140,19 +180,56 @@ impl LoadContext {
     pub fn emit_quietly(&self, items: Vec<IntegrationItem>) {
         self.sink.lock().unwrap_or_else(|e| e.into_inner()).extend(items);
     }
+
+    /// Counts what a page's mapping could not keep (see [`LoadNotes`]).
+    pub fn note(&self, page: &PageNotes) {
+        self.unreadable_titles.fetch_add(page.unreadable_titles, Ordering::Relaxed);
+        self.unsafe_links.fetch_add(page.unsafe_links, Ordering::Relaxed);
+    }
+
+    /// Runs one listing; a failure inside it names it (`LoadIncomplete`), whichever listing
+    /// last reported progress. Failures about the whole load (cancel, revoked grant) pass as
+    /// they are.
+    pub async fn listing<T>(&self, listing: &str, work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        work.await.map_err(|cause| match cause {
+            e @ (Error::Cancelled(_) | Error::ReconnectNeeded { .. } | Error::NotConnected { .. } | Error::LoadIncomplete { .. }) => e,
+            cause => Error::LoadIncomplete { provider: self.tracker.provider, listing: listing.to_string(), loaded: 0, cause: Box::new(cause) },
+        })
+    }
 }
+
+/// What mapping one page could not keep, returned with its items.
+#[derive(Debug, Default)]
+pub(crate) struct PageNotes {
+    pub unreadable_titles: usize,
+    pub unsafe_links: usize,
+}
+
+/// A mapped page: its items and what mapping them noticed.
+pub(crate) type MappedPage = (Vec<IntegrationItem>, PageNotes);
 
 /// Reads a listing's pages and maps each one on the mapping pool while the next page is being
 /// fetched, so parsing never holds up the request chain. Mapped pages reach `on_page` in order.
-pub(crate) async fn map_pages<S, E, M, F>(stream: S, map: M, mut on_page: F) -> std::result::Result<(), E>
+/// Pages that only repeat items this listing already had (a provider looping under fresh
+/// cursors) end it with `RepeatedCursor`, as a repeated cursor does.
+pub(crate) async fn map_pages<S, E, M, F>(ctx: &LoadContext, listing: &str, stream: S, map: M, mut on_page: F) -> std::result::Result<(), E>
 where
     S: futures::Stream<Item = std::result::Result<bytes::Bytes, E>>,
     E: From<Error>,
-    M: Fn(&[u8]) -> Result<Vec<IntegrationItem>> + Send + Sync + 'static,
+    M: Fn(&[u8]) -> Result<MappedPage> + Send + Sync + 'static,
     F: FnMut(Vec<IntegrationItem>),
 {
     use futures::TryStreamExt;
     let map = Arc::new(map);
+    let mut seen = pages::SeenItems::default();
+    let mut deliver = |(items, notes): MappedPage| -> Result<()> {
+        if seen.only_repeats(items.iter().map(|i| i.id.as_str())) {
+            return Err(Error::RepeatedCursor { provider: ctx.tracker.provider, listing: listing.to_string() });
+        }
+        ctx.note(&notes);
+        on_page(items);
+        Ok(())
+    };
     let mut mapping = std::collections::VecDeque::new();
     futures::pin_mut!(stream);
     while let Some(body) = stream.try_next().await? {
@@ -160,11 +237,11 @@ where
         mapping.push_back(mapping::run(move || map(&body)));
         // Keep a couple of pages in flight; more would only hold memory.
         while mapping.len() > 2 {
-            on_page(mapping.pop_front().expect("non-empty").await?);
+            deliver(mapping.pop_front().expect("non-empty").await?)?;
         }
     }
     while let Some(mapped) = mapping.pop_front() {
-        on_page(mapped.await?);
+        deliver(mapped.await?)?;
     }
     Ok(())
 }
@@ -183,7 +260,7 @@ pub async fn load(
     options: LoadOptions,
     progress: Option<ProgressFn>,
     cancel: Cancel,
-) -> Result<Vec<IntegrationItem>> {
+) -> Result<Loaded> {
     let provider = connection.provider();
     let pacer = Arc::new(if options.pace { Pacer::for_provider(provider) } else { Pacer::unlimited() });
     let ctx = LoadContext {
@@ -191,6 +268,8 @@ pub async fn load(
         options,
         tracker: Tracker::new(provider, progress),
         sink: Mutex::new(Vec::new()),
+        unreadable_titles: AtomicUsize::new(0),
+        unsafe_links: AtomicUsize::new(0),
     };
     tracing::info!(provider = provider.as_str(), "load started");
     let result = match provider {
@@ -200,40 +279,64 @@ pub async fn load(
     };
     match result {
         Ok(()) => {
-            let items = link(ctx.sink.into_inner().unwrap_or_else(|e| e.into_inner()));
-            tracing::info!(provider = provider.as_str(), items = items.len(), "load complete");
-            Ok(items)
-        }
-        Err(e @ (Error::Cancelled | Error::ReconnectNeeded { .. } | Error::NotConnected { .. })) => Err(e),
-        Err(cause) => {
-            let (loaded, last_listing) = ctx.tracker.snapshot();
-            // The listing the error names, else the one that last delivered a page.
-            let listing = match &cause {
-                Error::RepeatedCursor { listing, .. } | Error::PageCapReached { listing, .. } => listing.clone(),
-                _ if last_listing.is_empty() => "the first pages".to_string(),
-                _ => last_listing,
+            let (items, repeated_ids) = link(ctx.sink.into_inner().unwrap_or_else(|e| e.into_inner()));
+            let notes = LoadNotes {
+                repeated_ids,
+                unreadable_titles: ctx.unreadable_titles.into_inner(),
+                unsafe_links: ctx.unsafe_links.into_inner(),
             };
+            tracing::info!(provider = provider.as_str(), items = items.len(), ?notes, "load complete");
+            Ok(Loaded { items, notes })
+        }
+        Err(e @ (Error::Cancelled(_) | Error::ReconnectNeeded { .. } | Error::NotConnected { .. })) => Err(e),
+        Err(Error::LoadIncomplete { listing, cause, .. }) => {
+            let loaded = ctx.tracker.loaded();
             tracing::warn!(provider = provider.as_str(), %listing, error = %cause, "load failed");
-            Err(Error::LoadIncomplete { provider, listing, loaded, cause: Box::new(cause) })
+            Err(Error::LoadIncomplete { provider, listing, loaded, cause })
+        }
+        Err(cause) => {
+            // Every listing names itself; this is a failure outside any of them.
+            let loaded = ctx.tracker.loaded();
+            tracing::warn!(provider = provider.as_str(), error = %cause, "load failed");
+            Err(Error::LoadIncomplete { provider, listing: "the first pages".into(), loaded, cause: Box::new(cause) })
         }
     }
 }
 
-/// Makes the list self-consistent: one item per id (the first seen), every `parent_id` naming
-/// another item of this load (or cleared), and `children` listing each item's children in order.
+/// Makes the list self-consistent: one item per id (the most recently modified copy, the first
+/// on a tie), every `parent_id` naming another item of this load (or cleared), and `children`
+/// listing each item's children in order. Returns the items and how many repeats were folded.
 /// Works on positions, borrowing ids, so the only copies made are the ids `children` must hold
 /// and the parent names. It runs after the last page, so it is kept to one hash lookup per item
 /// (foldhash: several times faster than the default SipHash here, still seeded per map).
-fn link(mut items: Vec<IntegrationItem>) -> Vec<IntegrationItem> {
-    let (keep, parent_of) = {
+fn link(mut items: Vec<IntegrationItem>) -> (Vec<IntegrationItem>, usize) {
+    use std::collections::hash_map::Entry;
+    let mut keep = vec![true; items.len()];
+    let mut repeated = 0;
+    let parent_of = {
         let mut index: foldhash::HashMap<&str, usize> = HashMap::with_capacity_and_hasher(items.len(), Default::default());
-        let keep: Vec<bool> = items.iter().enumerate().map(|(i, item)| index.try_insert_or_keep(&item.id, i)).collect();
-        let parent_of: Vec<Option<usize>> = items
+        for (i, item) in items.iter().enumerate() {
+            match index.entry(&item.id) {
+                Entry::Vacant(v) => {
+                    v.insert(i);
+                }
+                Entry::Occupied(mut o) => {
+                    repeated += 1;
+                    let kept = *o.get();
+                    if item.last_modified_time > items[kept].last_modified_time {
+                        keep[kept] = false;
+                        o.insert(i);
+                    } else {
+                        keep[i] = false;
+                    }
+                }
+            }
+        }
+        items
             .iter()
             .enumerate()
             .map(|(i, item)| item.parent_id.as_deref().and_then(|p| index.get(p).copied()).filter(|&p| p != i))
-            .collect();
-        (keep, parent_of)
+            .collect::<Vec<Option<usize>>>()
     };
     for (i, parent) in parent_of.into_iter().enumerate() {
         let Some(p) = parent else {
@@ -256,24 +359,7 @@ fn link(mut items: Vec<IntegrationItem>) -> Vec<IntegrationItem> {
         position += 1;
         keep[position - 1]
     });
-    items
-}
-
-trait FirstWins<'a> {
-    /// Records `i` as the position of `id` unless the id was seen; returns whether it was new.
-    fn try_insert_or_keep(&mut self, id: &'a str, i: usize) -> bool;
-}
-
-impl<'a> FirstWins<'a> for foldhash::HashMap<&'a str, usize> {
-    fn try_insert_or_keep(&mut self, id: &'a str, i: usize) -> bool {
-        match self.entry(id) {
-            std::collections::hash_map::Entry::Occupied(_) => false,
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(i);
-                true
-            }
-        }
-    }
+    (items, repeated)
 }
 
 #[cfg(test)]
@@ -286,7 +372,8 @@ mod tests {
 
     #[test]
     fn link_dedupes_resolves_parents_and_fills_children() {
-        let items = link(vec![item("a", None), item("b", Some("a")), item("c", Some("missing")), item("b", Some("x"))]);
+        let (items, repeated) = link(vec![item("a", None), item("b", Some("a")), item("c", Some("missing")), item("b", Some("x"))]);
+        assert_eq!(repeated, 1);
         assert_eq!(items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(items.len(), 3);
         assert_eq!(items[0].children, vec!["b"]);
@@ -296,8 +383,25 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_id_keeps_the_newest_copy_and_is_counted() {
+        let mut old = item("x", Some("a"));
+        old.last_modified_time = Some("2024-01-01T00:00:00Z".parse().unwrap());
+        old.name = "old".into();
+        let mut new = old.clone();
+        new.last_modified_time = Some("2024-06-01T00:00:00Z".parse().unwrap());
+        new.name = "new".into();
+        let (items, repeated) = link(vec![item("a", None), new.clone(), old.clone(), old]);
+        assert_eq!(repeated, 2);
+        assert_eq!(items.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["na", "new"]);
+        assert_eq!(items[0].children, vec!["x"], "the kept copy is the parent's one child");
+        let (items, _) = link(vec![item("a", None), item("x", Some("a")), new]);
+        assert_eq!(items[1].name, "new", "a newer copy listed later replaces the earlier one");
+        assert_eq!(items[0].children, vec!["x"]);
+    }
+
+    #[test]
     fn an_item_is_never_its_own_parent() {
-        let items = link(vec![item("a", Some("a"))]);
+        let (items, _) = link(vec![item("a", Some("a"))]);
         assert_eq!(items[0].parent_id, None);
         assert!(items[0].children.is_empty());
     }

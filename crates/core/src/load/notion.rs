@@ -12,9 +12,10 @@ use serde_json::value::RawValue;
 
 use super::api::ApiFailure;
 use super::pages::{pages, PageSpec};
-use super::LoadContext;
+use super::{LoadContext, MappedPage, PageNotes};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
+use crate::links::LinkPolicy;
 use crate::provider::ProviderId;
 
 fn bad(message: &str) -> Error {
@@ -52,9 +53,10 @@ struct Object<'a> {
     parent: Option<Parent<'a>>,
     #[serde(borrow, default)]
     database_parent: Option<Parent<'a>>,
-    /// Data sources (and databases) carry their title here.
+    /// Data sources (and databases) carry their title here. Left raw, so one odd title costs
+    /// only itself, not the page it came in.
     #[serde(borrow, default)]
-    title: Option<Vec<RichText<'a>>>,
+    title: Option<&'a RawValue>,
     /// Pages carry it in the one property of type `title`, whatever its name.
     #[serde(borrow, default)]
     properties: TitleProperty<'a>,
@@ -108,10 +110,49 @@ struct Property<'a> {
     title: Option<&'a RawValue>,
 }
 
+/// One run of rich text: `plain_text`, or failing that the `text.content` it was made from.
 #[derive(Deserialize)]
 struct RichText<'a> {
     #[serde(borrow, default)]
-    plain_text: Cow<'a, str>,
+    plain_text: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    text: Option<TextContent<'a>>,
+}
+
+#[derive(Deserialize)]
+struct TextContent<'a> {
+    #[serde(borrow, default)]
+    content: Option<Cow<'a, str>>,
+}
+
+/// A title's text, keeping every run that can be read; `true` when some of it could not be
+/// (a run, or the whole value, in a shape Notion does not document). A bare string is taken as
+/// it is; `null` is an empty title.
+fn title_text(raw: &RawValue) -> (String, bool) {
+    fn run_text<'r>(run: &'r RichText) -> Option<&'r str> {
+        run.plain_text.as_deref().or_else(|| run.text.as_ref()?.content.as_deref())
+    }
+    // The usual shape, in one pass.
+    if let Ok(runs) = serde_json::from_str::<Option<Vec<RichText>>>(raw.get()) {
+        let runs = runs.unwrap_or_default();
+        return (runs.iter().filter_map(run_text).collect(), runs.iter().any(|r| run_text(r).is_none()));
+    }
+    // Some runs in another shape: keep the ones that can be read.
+    if let Ok(runs) = serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
+        let mut text = String::new();
+        let mut unreadable = false;
+        for run in runs {
+            match serde_json::from_str::<RichText>(run.get()).ok().as_ref().and_then(run_text) {
+                Some(t) => text.push_str(t),
+                None => unreadable = true,
+            }
+        }
+        return (text, unreadable);
+    }
+    match serde_json::from_str::<Cow<str>>(raw.get()) {
+        Ok(s) => (s.into_owned(), false),
+        Err(_) => (String::new(), true),
+    }
 }
 
 /// Just the cursor, read before the page is mapped so the next request can go out at once.
@@ -124,6 +165,10 @@ struct CursorOnly<'a> {
 }
 
 pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
+    ctx.listing("search", search(ctx)).await
+}
+
+async fn search(ctx: &LoadContext) -> Result<()> {
     let spec = PageSpec { provider: ProviderId::Notion, listing: "search".into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |cursor: Option<String>| async move {
         let mut body = json!({ "page_size": 100 });
@@ -141,33 +186,33 @@ pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
         };
         Ok::<_, Error>((raw, next))
     });
-    super::map_pages(stream, map_page, |items| ctx.emit("search", items)).await
+    let links = LinkPolicy::for_provider(ctx.api.connection.settings());
+    let map = move |body: &[u8]| map_page(&links, body);
+    super::map_pages(ctx, "search", stream, map, |items| ctx.emit("search", items)).await
 }
 
-fn map_page(body: &[u8]) -> Result<Vec<IntegrationItem>> {
+fn map_page(links: &LinkPolicy, body: &[u8]) -> Result<MappedPage> {
     let page: SearchPage = super::parse_page(ProviderId::Notion, body)?;
-    Ok(page.results.iter().filter_map(item).collect())
+    let mut notes = PageNotes::default();
+    let items = page.results.iter().filter_map(|r| item(r, links, &mut notes)).collect();
+    Ok((items, notes))
 }
 
-fn plain_text(runs: &[RichText]) -> String {
-    runs.iter().map(|r| r.plain_text.as_ref()).collect()
-}
-
-fn item(r: &Object) -> Option<IntegrationItem> {
+fn item(r: &Object, links: &LinkPolicy, notes: &mut PageNotes) -> Option<IntegrationItem> {
     let (kind, directory, title) = match r.object.as_ref() {
-        "page" => {
-            let title = r
-                .properties
-                .0
-                .and_then(|raw| serde_json::from_str::<Vec<RichText>>(raw.get()).ok())
-                .map(|runs| plain_text(&runs));
-            ("page", false, title.unwrap_or_default())
-        }
-        "data_source" => ("data_source", true, r.title.as_deref().map(plain_text).unwrap_or_default()),
-        "database" => ("database", true, r.title.as_deref().map(plain_text).unwrap_or_default()),
+        "page" => ("page", false, r.properties.0),
+        "data_source" => ("data_source", true, r.title),
+        "database" => ("database", true, r.title),
         // Unknown object kinds (a future API addition) are left out rather than mislabelled.
         _ => return None,
     };
+    let (title, unreadable) = title.map(title_text).unwrap_or_default();
+    notes.unreadable_titles += usize::from(unreadable);
+    let url = r.url.as_deref().and_then(|u| {
+        let safe = links.check(u);
+        notes.unsafe_links += usize::from(safe.is_none());
+        safe
+    });
     // A data source's own parent is its database container, which search does not return, so
     // it hangs under the database's parent.
     let parent = match (kind, &r.database_parent) {
@@ -195,7 +240,7 @@ fn item(r: &Object) -> Option<IntegrationItem> {
         name: if title.trim().is_empty() { "Untitled".into() } else { title },
         creation_time: time(&r.created_time),
         last_modified_time: time(&r.last_edited_time),
-        url: r.url.as_deref().map(String::from),
+        url,
         visibility: !(r.in_trash || r.archived),
         ..Default::default()
     })

@@ -52,6 +52,32 @@ where
     })
 }
 
+/// The ids one listing has delivered, kept as 64-bit hashes (8 bytes each instead of the id
+/// strings). A provider that serves pages it already sent under cursors it never used before
+/// defeats the repeated-cursor check; this sees it in the items instead: two pages in a row whose
+/// every item was listed before. (One such page can be an honest index shift: Notion's search is
+/// not a snapshot.)
+#[derive(Default)]
+pub(crate) struct SeenItems {
+    hashes: foldhash::HashSet<u64>,
+    hasher: foldhash::fast::RandomState,
+    repeated_pages: usize,
+}
+
+impl SeenItems {
+    /// Records a page's ids; true once the listing is only repeating itself.
+    pub fn only_repeats<'a>(&mut self, ids: impl Iterator<Item = &'a str>) -> bool {
+        use std::hash::BuildHasher;
+        let (mut any, mut new) = (false, false);
+        for id in ids {
+            any = true;
+            new |= self.hashes.insert(self.hasher.hash_one(id));
+        }
+        self.repeated_pages = if any && !new { self.repeated_pages + 1 } else { 0 };
+        self.repeated_pages >= 2
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +101,17 @@ mod tests {
     async fn a_repeated_cursor_is_an_error() {
         let s = pages(spec(10), |_| async { Ok::<_, Error>((json!(0), Some("same".to_string()))) });
         assert!(matches!(s.try_collect::<Vec<Value>>().await, Err(Error::RepeatedCursor { .. })));
+    }
+
+    #[test]
+    fn pages_that_only_repeat_items_are_seen() {
+        let mut seen = SeenItems::default();
+        assert!(!seen.only_repeats(["a", "b"].into_iter()));
+        assert!(!seen.only_repeats(["a", "b"].into_iter()), "one repeated page may be an index shift");
+        assert!(!seen.only_repeats(["b", "c"].into_iter()), "a page with something new resets the count");
+        assert!(!seen.only_repeats(["a", "c"].into_iter()));
+        assert!(seen.only_repeats(["a", "b"].into_iter()), "two repeated pages in a row are a loop");
+        assert!(!SeenItems::default().only_repeats(std::iter::empty()), "empty pages are not repeats");
     }
 
     #[tokio::test]

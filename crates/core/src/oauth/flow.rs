@@ -56,6 +56,40 @@ impl FlowKey {
     }
 }
 
+/// Why a callback did not complete a sign-in. Any web page can send a request to the loopback
+/// port, and any program can open a deep link, so a callback proves nothing until its state has
+/// been matched against the stored one and taken: only then may it end the sign-in.
+#[derive(Debug)]
+pub enum CallbackError {
+    /// Not (provably) the pending sign-in's callback: forged, someone else's, unreadable, stale,
+    /// or it arrived while the store could not be asked. The sign-in in progress, if any, is
+    /// untouched and goes on waiting for the genuine callback.
+    Refused(Error),
+    /// The genuine callback ended its sign-in with this error (a denied consent, no code, a
+    /// failed token exchange, the store failing after the state was taken).
+    Failed { key: FlowKey, error: Error },
+}
+
+impl CallbackError {
+    pub fn error(&self) -> &Error {
+        match self {
+            CallbackError::Refused(e) | CallbackError::Failed { error: e, .. } => e,
+        }
+    }
+
+    pub fn into_error(self) -> Error {
+        match self {
+            CallbackError::Refused(e) | CallbackError::Failed { error: e, .. } => e,
+        }
+    }
+}
+
+impl std::fmt::Display for CallbackError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error().fmt(f)
+    }
+}
+
 /// A started sign-in: the URL to open in the system browser.
 #[derive(Debug, Clone)]
 pub struct AuthorizeRequest {
@@ -110,41 +144,68 @@ impl OAuthFlows {
         let ttl = self.settings.flow_ttl;
         // A new sign-in replaces any earlier one for the same (provider, org, user).
         self.store.put(&key.store_key(KeyKind::State), &stored, ttl).await?;
-        self.store.put(&key.store_key(KeyKind::Verifier), verifier.secret(), ttl).await?;
+        if let Err(e) = self.store.put(&key.store_key(KeyKind::Verifier), verifier.secret(), ttl).await {
+            // Half a sign-in is no sign-in: do not leave its state behind.
+            let _ = self.store.delete(&key.store_key(KeyKind::State)).await;
+            return Err(e.into());
+        }
         tracing::info!(provider = key.provider.as_str(), org = %key.org_id, user = %key.user_id, "sign-in started");
         Ok(AuthorizeRequest { key: key.clone(), url, redirect_uri })
     }
 
     /// Validates a callback and exchanges its code. `expected` is the sign-in the receiver was
     /// started for (the loopback listener knows it); deep links pass `None`. Nothing is stored
-    /// unless every check passes.
-    pub async fn complete(&self, callback: &Url, expected: Option<&FlowKey>) -> Result<FlowKey> {
+    /// unless every check passes, and nothing before the state is taken can end a sign-in.
+    pub async fn complete(&self, callback: &Url, expected: Option<&FlowKey>) -> std::result::Result<FlowKey, CallbackError> {
+        use CallbackError::Refused;
         let params = CallbackParams::from_url(callback);
-        let presented = StatePayload::decode(params.state.as_deref().ok_or(Error::StateMismatch)?)?;
-        let key = FlowKey::new(presented.provider, &presented.org_id, &presented.user_id)?;
+        // A state that does not even name a valid sign-in is as forged as a wrong nonce.
+        let presented = params
+            .state
+            .as_deref()
+            .and_then(|s| StatePayload::decode(s).ok())
+            .ok_or(Refused(Error::StateMismatch))?;
+        let key = FlowKey::new(presented.provider, &presented.org_id, &presented.user_id).map_err(|_| Refused(Error::StateMismatch))?;
         if expected.is_some_and(|e| e != &key) {
             // A state minted for someone else: leave their sign-in untouched.
             tracing::warn!(provider = key.provider.as_str(), "callback refused: state belongs to another sign-in");
-            return Err(Error::StateMismatch);
+            return Err(Refused(Error::StateMismatch));
         }
         // A forged nonce must not cost the user their sign-in: compare first, without consuming.
+        // A store that cannot be asked refuses the callback too: the browser can send it again.
         let state_key = key.store_key(KeyKind::State);
         let parse = |raw: String| serde_json::from_str::<StoredState>(&raw).map_err(|e| StoreError::Corrupt(e.to_string()));
-        let Some(peeked) = self.store.get(&state_key).await?.map(parse).transpose()? else {
+        let peeked = self.store.get(&state_key).await.and_then(|v| v.map(parse).transpose()).map_err(|e| Refused(e.into()))?;
+        let Some(peeked) = peeked else {
             tracing::warn!(provider = key.provider.as_str(), "callback refused: no pending sign-in (expired or used)");
-            return Err(Error::StateExpired);
+            return Err(Refused(Error::StateExpired));
         };
         if !peeked.state.same_nonce(&presented) {
             tracing::warn!(provider = key.provider.as_str(), "callback refused: forged state");
-            return Err(Error::StateMismatch);
+            return Err(Refused(Error::StateMismatch));
         }
         // Single use: take the state (read and delete atomically); only one caller gets it.
-        let Some(stored) = self.store.take(&state_key).await?.map(parse).transpose()? else {
+        let taken = self.store.take(&state_key).await.and_then(|v| v.map(parse).transpose()).map_err(|e| Refused(e.into()))?;
+        let Some(stored) = taken else {
             tracing::warn!(provider = key.provider.as_str(), "callback refused: the sign-in was completed meanwhile");
-            return Err(Error::StateExpired);
+            return Err(Refused(Error::StateExpired));
         };
+        // From here on this is the sign-in's own callback: whatever happens ends it, and what
+        // it left in the store is forgotten.
+        let result = self.exchange(&key, params, stored, &presented).await;
+        if result.is_err() {
+            if let Err(e) = self.store.delete(&key.store_key(KeyKind::Verifier)).await {
+                tracing::warn!(error = %e, "could not forget a failed sign-in's verifier; it expires with the flow");
+            }
+        }
+        result.map(|()| key.clone()).map_err(|error| CallbackError::Failed { key, error })
+    }
+
+    /// The second half of a genuine callback: the provider's answer, the verifier, the code
+    /// exchange, the credentials stored.
+    async fn exchange(&self, key: &FlowKey, params: CallbackParams, stored: StoredState, presented: &StatePayload) -> Result<()> {
         let verifier = self.store.take(&key.store_key(KeyKind::Verifier)).await?;
-        if !stored.state.same_nonce(&presented) {
+        if !stored.state.same_nonce(presented) {
             return Err(Error::StateMismatch);
         }
         if let Some(error) = params.error {
@@ -174,10 +235,15 @@ impl OAuthFlows {
         }
         let secrets: Vec<&str> = [Some(code.expose()), verifier.as_ref().map(Secret::expose)].into_iter().flatten().collect();
         let tokens = token_request(&self.http, settings, &fields, &secrets).await?;
-        let json = serde_json::to_string(&tokens).expect("tokens serialise");
-        self.store.put(&key.store_key(KeyKind::Credentials), &json, self.settings.flow_ttl).await?;
+        self.put_credentials(key, &tokens).await?;
         tracing::info!(provider = key.provider.as_str(), org = %key.org_id, user = %key.user_id, "sign-in completed; credentials stored");
-        Ok(key)
+        Ok(())
+    }
+
+    /// Leaves credentials for whoever takes them next, for the flow's TTL.
+    pub async fn put_credentials(&self, key: &FlowKey, tokens: &TokenSet) -> Result<()> {
+        let json = serde_json::to_string(tokens).expect("tokens serialise");
+        Ok(self.store.put(&key.store_key(KeyKind::Credentials), &json, self.settings.flow_ttl).await?)
     }
 
     /// Returns the freshly issued credentials once and deletes them, as the seed's endpoint did.

@@ -14,6 +14,6 @@ pub mod state;
 pub mod token;
 
 pub use callback::CallbackParams;
-pub use flow::{AuthorizeRequest, FlowKey, OAuthFlows};
+pub use flow::{AuthorizeRequest, CallbackError, FlowKey, OAuthFlows};
 pub use loopback::LoopbackListener;
 pub use token::TokenSet;

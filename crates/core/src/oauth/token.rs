@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::ProviderSettings;
-use crate::error::{scrub, Error, Result};
+use crate::error::{scrub, transport_message, Error, Result};
+use crate::load::api::{read_body, BodyFailure};
 use crate::provider::{ClientAuth, TokenBody};
 use crate::secret::Secret;
 
@@ -111,29 +112,39 @@ pub(crate) async fn token_request(
     };
     let mut all_secrets: Vec<&str> = secrets.to_vec();
     all_secrets.extend(secret);
-    let resp = req.send().await.map_err(|e| {
-        TokenFailure::Other(Error::Network { provider, message: scrub(&e.without_url().to_string(), &all_secrets) })
-    })?;
+    // Every way this call can fail is a token-request failure, HTTP or not, so a sign-in that
+    // breaks here is reported as a sign-in failure whatever broke.
+    let failed = |message: String| TokenFailure::Other(Error::TokenRequest { provider, status: None, message });
+    let mut resp = req.send().await.map_err(|e| failed(transport_message(e, &all_secrets)))?;
     let status = resp.status();
-    let text = resp.text().await.map_err(|e| {
-        TokenFailure::Other(Error::Network { provider, message: scrub(&e.without_url().to_string(), &all_secrets) })
-    })?;
-    let body: Option<Value> = serde_json::from_str(&text).ok();
+    let bytes = match read_body(&mut resp, MAX_TOKEN_RESPONSE).await {
+        Ok(b) => b,
+        Err(BodyFailure::TooLarge) => return Err(failed(format!("the answer is larger than {} KiB", MAX_TOKEN_RESPONSE / 1024))),
+        Err(BodyFailure::CutOff(e)) => return Err(failed(format!("the answer was cut off ({})", transport_message(e, &all_secrets)))),
+    };
+    let body: Option<Value> = serde_json::from_slice(&bytes).ok();
     if !status.is_success() {
         let field = |k: &str| body.as_ref().and_then(|b| b.get(k)).and_then(Value::as_str).map(String::from);
         let code = field("error").or(field("code")).or(field("status")).unwrap_or_default();
         let message = field("error_description").or(field("message")).unwrap_or_else(|| code.clone());
         let message = if message.is_empty() { format!("HTTP {}", status.as_u16()) } else { message };
-        let error = Error::TokenRequest { provider, status: status.as_u16(), message: scrub(&message, &all_secrets) };
+        let error = Error::TokenRequest { provider, status: Some(status.as_u16()), message: scrub(&message, &all_secrets) };
         let rejected = matches!(code.as_str(), "invalid_grant" | "BAD_REFRESH_TOKEN" | "unauthorized" | "invalid_client")
             || status == reqwest::StatusCode::UNAUTHORIZED;
         return Err(if rejected { TokenFailure::GrantRejected(error) } else { TokenFailure::Other(error) });
     }
-    let body = body.ok_or_else(|| {
-        TokenFailure::Other(Error::BadResponse { provider, message: "the token response is not JSON".into() })
-    })?;
-    TokenSet::from_response(settings, &body).map_err(TokenFailure::Other)
+    let Some(body) = body else {
+        let kind = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("no content type");
+        return Err(failed(format!("the answer is not JSON ({})", scrub(kind, &[]))));
+    };
+    TokenSet::from_response(settings, &body).map_err(|e| match e {
+        Error::BadResponse { message, .. } => failed(message),
+        other => TokenFailure::Other(other),
+    })
 }
+
+/// A token answer is a few hundred bytes; anything near this is not one.
+const MAX_TOKEN_RESPONSE: usize = 256 * 1024;
 
 #[cfg(test)]
 mod tests {

@@ -34,6 +34,8 @@ pub fn settings_for(sb: &Sandbox) -> Settings {
     vars.insert("TRIBUTARY_REDIRECT_PORT".into(), "0".into());
     let mut s = Settings::from_vars(|k| vars.get(k).cloned()).unwrap();
     s.callback_timeout = Duration::from_secs(20);
+    // Most tests complete sign-ins from the callback URL, as the desktop hands over a deep link.
+    s.callback_route = tributary_core::CallbackRoute::DeepLink;
     s
 }
 

@@ -115,7 +115,6 @@ fn page_bounds(
     offset: Option<&String>,
     page_size: usize,
     total: usize,
-    repeat: bool,
     id_at: impl Fn(usize) -> String,
 ) -> Result<(usize, usize, Option<String>), Response> {
     let start = match offset {
@@ -126,9 +125,7 @@ fn page_bounds(
             .ok_or_else(iterator_expired)?,
     };
     let end = (start + page_size).min(total);
-    let next = if repeat {
-        offset.cloned()
-    } else if end < total {
+    let next = if end < total {
         // One iterator id per listing, carried from page to page as Airtable does.
         let iterator_id = offset
             .and_then(|o| o.split('/').next().map(String::from))
@@ -155,7 +152,9 @@ async fn whoami(State(state): Shared, headers: HeaderMap) -> Response {
 }
 
 async fn list_bases(State(state): Shared, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
-    let offset = q.get("offset").filter(|o| !o.is_empty());
+    let requested = q.get("offset").filter(|o| !o.is_empty());
+    let offset = requested.map(|o| state.resolve_cursor(o));
+    let offset = offset.as_ref();
     let token = http::bearer(&headers).unwrap_or_default().to_string();
     let admitted = match admit(&state, Provider::Airtable, &headers, offset.is_some(), Some(&format!("meta:{token}"))).await {
         Ok(a) => a,
@@ -165,11 +164,12 @@ async fn list_bases(State(state): Shared, Query(q): Query<HashMap<String, String
         return forbidden();
     }
     let data = &state.dataset.airtable;
-    let bounds = page_bounds(&state, "bases", offset, BASES_PAGE, data.base_count(), admitted.repeat_cursor(), |b| data.base(b).id);
+    let bounds = page_bounds(&state, "bases", offset, BASES_PAGE, data.base_count(), |b| data.base(b).id);
     let (start, end, next) = match bounds {
         Ok(b) => b,
         Err(r) => return r,
     };
+    let next = admitted.next_cursor(requested.map(String::as_str), || next);
     let mut body = json!({ "bases": (start..end).map(|b| data.base_json(b)).collect::<Vec<_>>() });
     if let Some(next) = next {
         body["offset"] = json!(next);
@@ -196,7 +196,9 @@ async fn list_records(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let offset = q.get("offset").filter(|o| !o.is_empty());
+    let requested = q.get("offset").filter(|o| !o.is_empty());
+    let offset = requested.map(|o| state.resolve_cursor(o));
+    let offset = offset.as_ref();
     let admitted = match admit(&state, Provider::Airtable, &headers, offset.is_some(), Some(&base_id)).await {
         Ok(a) => a,
         Err(r) => return r,
@@ -216,11 +218,12 @@ async fn list_records(
     };
     let listing = format!("{base_id}/{}", data.table(b, t).id);
     let total = data.record_count(b, t);
-    let bounds = page_bounds(&state, &listing, offset, page_size, total, admitted.repeat_cursor(), |r| data.record(b, t, r).id);
+    let bounds = page_bounds(&state, &listing, offset, page_size, total, |r| data.record(b, t, r).id);
     let (start, end, next) = match bounds {
         Ok(v) => v,
         Err(r) => return r,
     };
+    let next = admitted.next_cursor(requested.map(String::as_str), || next);
     let mut body = json!({ "records": (start..end).map(|r| data.record_json(b, t, r)).collect::<Vec<_>>() });
     if let Some(next) = next {
         body["offset"] = json!(next);
@@ -234,6 +237,9 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 
 async fn token(State(state): Shared, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
     state.counters.airtable.token_requests.fetch_add(1, Ordering::Relaxed);
+    if let Some(faulty) = crate::providers::token_fault(&state, Provider::Airtable).await {
+        return faulty;
+    }
     let client = &state.config.clients.airtable;
     let get = |k: &str| form.get(k).map(String::as_str);
     // A client with a secret must use Basic; a public client names itself in the body.

@@ -91,7 +91,9 @@ async fn list_objects(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let after = q.get("after").filter(|a| !a.is_empty());
+    let requested_after = q.get("after").filter(|a| !a.is_empty());
+    let after = requested_after.map(|a| state.resolve_cursor(a));
+    let after = after.as_ref();
     let admitted = match admit(&state, Provider::Hubspot, &headers, after.is_some(), Some(&portal_key(&state))).await {
         Ok(a) => a,
         Err(resp) => return resp,
@@ -146,11 +148,7 @@ async fn list_objects(
         })
         .collect();
     let mut body = json!({ "results": results });
-    let next_after = if admitted.repeat_cursor() {
-        after.cloned()
-    } else {
-        (end < count).then(|| data.object(t, end).id)
-    };
+    let next_after = admitted.next_cursor(requested_after.map(String::as_str), || (end < count).then(|| data.object(t, end).id));
     if let Some(next) = next_after {
         let base = state.base_urls.get().map(|b| b.hubspot.to_string()).unwrap_or_default();
         body["paging"] = json!({
@@ -188,6 +186,9 @@ fn token_error(status: &str, message: &str) -> Response {
 
 async fn token(State(state): Shared, Form(form): Form<HashMap<String, String>>) -> Response {
     state.counters.hubspot.token_requests.fetch_add(1, Ordering::Relaxed);
+    if let Some(faulty) = crate::providers::token_fault(&state, Provider::Hubspot).await {
+        return faulty;
+    }
     let client = &state.config.clients.hubspot;
     let get = |k: &str| form.get(k).map(String::as_str);
     if get("client_id") != Some(client.client_id.as_str()) {

@@ -27,7 +27,17 @@ pub(crate) fn router(provider: Provider, state: Arc<SandboxState>) -> Router {
         Provider::Airtable => airtable::routes(),
         Provider::Notion => notion::routes(),
     };
-    routes.merge(crate::consent::routes(provider)).with_state(state)
+    routes.merge(crate::consent::routes(provider)).layer(axum::middleware::from_fn(remember_path)).with_state(state)
+}
+
+tokio::task_local! {
+    /// The path of the request being answered, for faults aimed at one path.
+    static REQUEST_PATH: String;
+}
+
+async fn remember_path(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = request.uri().path().to_string();
+    REQUEST_PATH.scope(path, next.run(request)).await
 }
 
 /// Every scope the fake provider knows; a personal token holds all of them.
@@ -65,8 +75,14 @@ pub(crate) struct Admitted {
 }
 
 impl Admitted {
-    pub fn repeat_cursor(&self) -> bool {
-        self.body_fault == Some(Fault::RepeatCursor)
+    /// The next cursor to send: the real one, or what a cursor fault makes of it (the same
+    /// cursor again, or a fresh alias of the requested one).
+    pub fn next_cursor(&self, requested: Option<&str>, real: impl FnOnce() -> Option<String>) -> Option<String> {
+        match (&self.body_fault, requested) {
+            (Some(Fault::RepeatCursor), Some(c)) => Some(c.to_string()),
+            (Some(Fault::LoopPages), Some(c)) => Some(self.state.alias_cursor(c)),
+            _ => real(),
+        }
     }
 
     pub fn has_scope(&self, scope: &str) -> bool {
@@ -74,17 +90,47 @@ impl Admitted {
     }
 
     /// Sends a successful page, applying any body fault.
-    pub fn page(self, value: Value) -> Response {
+    pub fn page(self, mut value: Value) -> Response {
+        if self.body_fault == Some(Fault::HostileContent) {
+            make_hostile(&mut value);
+        }
         self.state.counters.get(self.provider).pages_served.fetch_add(1, Ordering::Relaxed);
-        let mut resp = match self.body_fault {
+        let mut resp = match &self.body_fault {
             Some(Fault::MalformedJson) => http::malformed(&value),
             Some(Fault::TruncatedBody) => http::truncated(&value),
+            Some(Fault::OversizedBody { bytes, content_length }) => http::oversized(&value, *bytes, *content_length),
             _ => http::json(StatusCode::OK, value),
         };
+        if let Some(Fault::RetryAfter { value, .. }) = &self.body_fault {
+            http::set_retry_after(&mut resp, value);
+        }
         if self.provider == Provider::Hubspot {
             hubspot::rate_headers(resp.headers_mut(), &self.state, self.rate_remaining);
         }
         resp
+    }
+}
+
+/// The `hostile_content` fault's rewrite of a page (see [`Fault::HostileContent`]).
+fn make_hostile(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match (key.as_str(), &mut *v) {
+                    ("url", Value::String(s)) => *s = "javascript:alert(document.cookie)".into(),
+                    ("uiDomain", Value::String(s)) => *s = "app.hubspot.com@evil.example".into(),
+                    ("title", Value::Array(runs)) => runs.insert(0, Value::from(42)),
+                    ("results" | "records", Value::Array(items)) if !items.is_empty() => {
+                        items.iter_mut().for_each(make_hostile);
+                        let again = items[0].clone();
+                        items.push(again);
+                    }
+                    _ => make_hostile(v),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(make_hostile),
+        _ => {}
     }
 }
 
@@ -99,7 +145,8 @@ pub(crate) async fn admit(
 ) -> Result<Admitted, Response> {
     let counters = state.counters.get(provider);
     counters.api_requests.fetch_add(1, Ordering::Relaxed);
-    let fault = state.faults.take(provider, has_cursor);
+    let path = REQUEST_PATH.try_with(Clone::clone).unwrap_or_default();
+    let fault = state.faults.take(provider, &path, has_cursor);
     if fault.is_some() {
         counters.faults_fired.fetch_add(1, Ordering::Relaxed);
     }
@@ -140,14 +187,54 @@ pub(crate) async fn admit(
             Err(rate_limited(state, provider, wait))
         }
         Some(Fault::ServerError { status }) => Err(server_error(provider, status)),
+        Some(Fault::RetryAfter { status, value }) if status != 200 => {
+            let mut resp = match status {
+                429 => rate_limited(state, provider, Duration::from_secs(1)),
+                s => server_error(provider, s),
+            };
+            http::set_retry_after(&mut resp, &value);
+            Err(resp)
+        }
         Some(Fault::ExpiredOffset) if provider == Provider::Airtable => Err(airtable::iterator_expired()),
         body_fault => Ok(Admitted {
             state: state.clone(),
             provider,
             scopes,
-            body_fault: body_fault.filter(|f| matches!(f, Fault::MalformedJson | Fault::TruncatedBody | Fault::RepeatCursor)),
+            body_fault: body_fault.filter(|f| {
+                matches!(
+                    f,
+                    Fault::MalformedJson
+                        | Fault::TruncatedBody
+                        | Fault::RepeatCursor
+                        | Fault::LoopPages
+                        | Fault::RetryAfter { .. }
+                        | Fault::OversizedBody { .. }
+                        | Fault::HostileContent
+                )
+            }),
             rate_remaining,
         }),
+    }
+}
+
+/// A token-endpoint fault, if one is due: the response to send instead of the real answer
+/// (`None` to answer normally, after any delay the fault asks for).
+pub(crate) async fn token_fault(state: &SandboxState, provider: Provider) -> Option<Response> {
+    let fault = state.faults.take_token(provider)?;
+    state.counters.get(provider).faults_fired.fetch_add(1, Ordering::Relaxed);
+    let fake = serde_json::json!({ "access_token": "sandbox-fault-token", "token_type": "bearer", "expires_in": 1800 });
+    match fault {
+        Fault::Slow { millis } => {
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            None
+        }
+        Fault::ServerError { status } => Some(server_error(provider, status)),
+        Fault::RateLimited => Some(rate_limited(state, provider, Duration::from_secs(1))),
+        Fault::MalformedJson => Some(http::html(StatusCode::OK, "<html><body>Service temporarily unavailable</body></html>".into())),
+        Fault::TruncatedBody => Some(http::truncated(&fake)),
+        Fault::OversizedBody { bytes, content_length } => Some(http::oversized(&fake, bytes, content_length)),
+        Fault::NoAccessToken => Some(http::json(StatusCode::OK, serde_json::json!({ "token_type": "bearer", "expires_in": 1800 }))),
+        _ => None,
     }
 }
 

@@ -82,7 +82,8 @@ async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
             _ => return error(StatusCode::BAD_REQUEST, "invalid_json", "Error parsing JSON body."),
         }
     };
-    let cursor = request.get("start_cursor").and_then(Value::as_str).map(String::from);
+    let requested = request.get("start_cursor").and_then(Value::as_str).map(String::from);
+    let cursor = requested.as_deref().map(|c| state.resolve_cursor(c));
     let token = http::bearer(&headers).map(String::from);
     let admitted = match admit(&state, Provider::Notion, &headers, cursor.is_some(), token.as_deref()).await {
         Ok(a) => a,
@@ -131,11 +132,7 @@ async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
         pos += 1;
     }
     // The next cursor is the id of the next matching result.
-    let next = if admitted.repeat_cursor() {
-        cursor
-    } else {
-        (pos..n).find(|&p| matches(at(p))).map(|p| data.id(at(p)))
-    };
+    let next = admitted.next_cursor(requested.as_deref(), || (pos..n).find(|&p| matches(at(p))).map(|p| data.id(at(p))));
     admitted.page(json!({
         "object": "list",
         "results": results,
@@ -183,6 +180,9 @@ fn json_body(body: &Bytes) -> Option<Value> {
 
 async fn token(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
     state.counters.notion.token_requests.fetch_add(1, Ordering::Relaxed);
+    if let Some(faulty) = crate::providers::token_fault(&state, Provider::Notion).await {
+        return faulty;
+    }
     if !client_ok(&state, &headers) {
         return error(StatusCode::UNAUTHORIZED, "unauthorized", "Invalid client credentials.");
     }

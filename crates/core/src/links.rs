@@ -1,0 +1,86 @@
+//! Which item links the app will hand to the system opener. Links come from the providers (a
+//! Notion page's `url`, HubSpot's `uiDomain`), so a hostile or broken answer could carry a
+//! `javascript:`, `file:` or look-alike address. Only https addresses on the provider's own web
+//! domains are kept, or addresses on the configured API base's origin (so a sandbox or a proxy
+//! the user points the app at can serve its own pages).
+
+use std::sync::Arc;
+
+use url::{Host, Origin, Url};
+
+use crate::config::ProviderSettings;
+
+/// The links one provider's items may carry.
+#[derive(Debug, Clone)]
+pub struct LinkPolicy(Arc<Policy>);
+
+#[derive(Debug)]
+struct Policy {
+    domains: &'static [&'static str],
+    api_origin: Origin,
+}
+
+impl LinkPolicy {
+    pub fn for_provider(settings: &ProviderSettings) -> Self {
+        LinkPolicy(Arc::new(Policy { domains: settings.spec().web_domains, api_origin: settings.api_base.origin() }))
+    }
+
+    /// The link in its normalised form when it may be opened, `None` when it may not.
+    pub fn check(&self, raw: &str) -> Option<String> {
+        let url = Url::parse(raw).ok()?;
+        self.allows(&url).then(|| url.into())
+    }
+
+    pub fn allows(&self, url: &Url) -> bool {
+        if !url.username().is_empty() || url.password().is_some() {
+            return false;
+        }
+        if url.origin() == self.0.api_origin {
+            return true;
+        }
+        let Some(Host::Domain(host)) = url.host() else { return false };
+        let host = host.trim_end_matches('.');
+        url.scheme() == "https"
+            && self.0.domains.iter().any(|d| {
+                host.eq_ignore_ascii_case(d)
+                    || host.len() > d.len() + 1
+                        && host[host.len() - d.len()..].eq_ignore_ascii_case(d)
+                        && host.as_bytes()[host.len() - d.len() - 1] == b'.'
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::ProviderId;
+
+    #[test]
+    fn only_https_links_on_the_providers_own_site() {
+        let mut settings = ProviderSettings::defaults(ProviderId::Notion);
+        let policy = LinkPolicy::for_provider(&settings);
+        for good in ["https://www.notion.so/Page-0123", "https://acme.notion.site/x", "https://notion.so/", "https://WWW.Notion.SO/a"] {
+            assert!(policy.check(good).is_some(), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "http://www.notion.so/page",
+            "https://notion.so.evil.com/",
+            "https://evilnotion.so/",
+            "https://www.notion.so@evil.com/",
+            "https://user:pw@www.notion.so/",
+            "https://127.0.0.1/",
+            "data:text/html,hi",
+            "//www.notion.so/x",
+            "not a url",
+        ] {
+            assert!(policy.check(bad).is_none(), "{bad}");
+        }
+        // A sandbox (or proxy) at the API base may serve its own pages, on that origin only.
+        settings.api_base = Url::parse("http://127.0.0.1:7403/").unwrap();
+        let policy = LinkPolicy::for_provider(&settings);
+        assert!(policy.check("http://127.0.0.1:7403/page/1").is_some());
+        assert!(policy.check("http://127.0.0.1:7404/page/1").is_none());
+    }
+}
