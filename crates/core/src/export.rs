@@ -73,18 +73,18 @@ pub fn write_items(items: &[IntegrationItem], format: Format, out: impl Write) -
                 let time = |t: &Option<chrono::DateTime<chrono::Utc>>| {
                     t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)).unwrap_or_default()
                 };
-                let text = |v: &Option<String>| v.clone().unwrap_or_default();
+                let text = |v: &Option<String>| cell(v.as_deref().unwrap_or_default());
                 csv.write_record([
-                    i.id.clone(),
-                    i.kind.to_string(),
+                    cell(&i.id),
+                    cell(&i.kind),
                     i.directory.to_string(),
                     text(&i.parent_path_or_name),
                     text(&i.parent_id),
-                    i.name.clone(),
+                    cell(&i.name),
                     time(&i.creation_time),
                     time(&i.last_modified_time),
                     text(&i.url),
-                    i.children.join(" "),
+                    cell(&i.children.join(" ")),
                     text(&i.mime_type),
                     text(&i.delta),
                     text(&i.drive_id),
@@ -95,6 +95,16 @@ pub fn write_items(items: &[IntegrationItem], format: Format, out: impl Write) -
         }
     }
     out.flush()
+}
+
+/// A CSV cell a spreadsheet will not run: text from a provider that starts like a formula
+/// (`=`, `+`, `-`, `@`, a tab, a carriage return, OWASP's list, and NUL) gets a leading `'`,
+/// which spreadsheets show as text. Quoting is the csv crate's.
+fn cell(text: &str) -> String {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\0') => format!("'{text}"),
+        _ => text.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -144,5 +154,24 @@ mod tests {
         assert_eq!(&rows[0][9], "t1 t2");
         assert_eq!(&rows[1][4], "b1");
         assert!("tsv".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        let hostile = ["=HYPERLINK(\"https://evil.example\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1"];
+        let items: Vec<IntegrationItem> = hostile
+            .iter()
+            .map(|h| IntegrationItem { id: h.to_string(), name: h.to_string(), parent_path_or_name: Some(h.to_string()), ..Default::default() })
+            .collect();
+        let mut buf = Vec::new();
+        write_items(&items, Format::Csv, &mut buf).unwrap();
+        let mut reader = csv::Reader::from_reader(buf.as_slice());
+        for (row, h) in reader.records().map(|r| r.unwrap()).zip(hostile) {
+            for column in [0, 3, 5] {
+                assert_eq!(&row[column], format!("'{h}"), "column {column}");
+            }
+        }
+        assert_eq!(cell("Sales = good"), "Sales = good", "only a leading formula character counts");
+        assert_eq!(cell(""), "");
     }
 }

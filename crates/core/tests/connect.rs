@@ -496,6 +496,94 @@ async fn a_forged_callback_does_not_cost_the_user_their_sign_in() {
     }
 }
 
+#[tokio::test]
+async fn no_forged_callback_of_any_shape_nor_a_store_outage_ends_a_loopback_sign_in() {
+    let sb = sandbox(|_| {}).await;
+    let redis = RedisServer::start();
+    let mut settings = settings_for(&sb);
+    settings.callback_timeout = Duration::from_secs(60);
+    let core = Core::with_store(settings, tributary_core::store::Store::open(Some(&redis.url())).await.unwrap());
+    let redis = std::sync::Arc::new(redis);
+    for p in ProviderId::ALL {
+        let key = new_key(p);
+        let mut browser = None;
+        let result = core
+            .connect_via_loopback(
+                &key,
+                |url| {
+                    let (url, redis) = (url.clone(), redis.clone());
+                    browser = Some(tokio::spawn(async move {
+                        let genuine = consent_redirect(&url, true).await.unwrap();
+                        let mut bare = genuine.clone();
+                        bare.set_query(Some("error=access_denied"));
+                        let forged = [
+                            edit_state(&genuine, |s| s["org_id"] = "a:b".into()),
+                            edit_state(&genuine, |s| s["user_id"] = "".into()),
+                            edit_state(&genuine, |s| s["provider"] = "salesforce".into()),
+                            with_query(&genuine, "state", Some("not-a-state")),
+                            with_query(&genuine, "state", None),
+                            bare,
+                        ];
+                        let mut statuses = Vec::new();
+                        for f in forged {
+                            statuses.push(reqwest::get(f).await.unwrap().status().as_u16());
+                        }
+                        // The store is briefly unreachable when the genuine callback arrives:
+                        // the page says so, and reloading it once the store is back completes.
+                        redis.pause();
+                        let early = reqwest::get(genuine.clone()).await.unwrap();
+                        redis.resume();
+                        let page = early.text().await.unwrap();
+                        assert!(page.contains("reload this page"), "{page}");
+                        let real = reqwest::get(genuine).await.unwrap();
+                        (statuses, real.status().as_u16())
+                    }));
+                    Ok(())
+                },
+                pending(),
+            )
+            .await;
+        assert_eq!(result.unwrap(), key, "{p}");
+        assert_eq!(browser.unwrap().await.unwrap(), (vec![400; 6], 200), "{p}");
+        for kind in [KeyKind::State, KeyKind::Verifier] {
+            assert!(core.store().get(&key.store_key(kind)).await.unwrap().is_none(), "{p}: {kind:?} is forgotten");
+        }
+        assert!(core.take_credentials(&key).await.is_ok());
+    }
+}
+
+#[tokio::test]
+async fn a_sign_in_that_ends_any_way_leaves_nothing_in_the_store() {
+    let sb = sandbox(|_| {}).await;
+    let redis = std::sync::Arc::new(RedisServer::start());
+    let core = Core::with_store(settings_for(&sb), tributary_core::store::Store::open(Some(&redis.url())).await.unwrap());
+    let key = new_key(ProviderId::Airtable);
+    // The genuine callback meets a frozen store (refused), then the user cancels.
+    let reached = std::sync::Arc::new(tokio::sync::Notify::new());
+    let (reached2, redis2) = (reached.clone(), redis.clone());
+    let result = core
+        .connect_via_loopback(
+            &key,
+            move |url| {
+                let url = url.clone();
+                tokio::spawn(async move {
+                    let genuine = consent_redirect(&url, true).await.unwrap();
+                    redis2.pause();
+                    assert_eq!(reqwest::get(genuine).await.unwrap().status(), 503);
+                    redis2.resume();
+                    reached2.notify_one();
+                });
+                Ok(())
+            },
+            reached.notified(),
+        )
+        .await;
+    assert!(matches!(result, Err(Error::Cancelled(_))), "{result:?}");
+    for kind in [KeyKind::State, KeyKind::Verifier, KeyKind::Credentials] {
+        assert!(core.store().get(&key.store_key(kind)).await.unwrap().is_none(), "{kind:?} is forgotten");
+    }
+}
+
 /// The same callback with its (decoded) state edited.
 fn edit_state(callback: &Url, edit: impl FnOnce(&mut Value)) -> Url {
     let mut state: Value = serde_json::from_slice(&base64_decode(&query(callback, "state").unwrap())).unwrap();

@@ -6,6 +6,7 @@ mod common;
 use std::future::pending;
 use std::time::Duration;
 
+use tributary_core::oauth::loopback::LoopbackLimits;
 use tributary_core::oauth::{CallbackError, LoopbackListener};
 use tributary_core::Error;
 
@@ -54,4 +55,66 @@ async fn answers_the_browser_with_the_outcome_and_ignores_other_paths() {
     // Closed after one callback.
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(reqwest::get(format!("http://127.0.0.1:{port}/callback?code=c&state=s")).await.is_err());
+}
+
+#[tokio::test]
+async fn idle_and_slow_connections_are_closed_and_a_flood_never_locks_out_the_callback() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    let limits = LoopbackLimits { header_read: Duration::from_millis(400), max_connections: 8, completion: Duration::from_secs(5) };
+    let listener = LoopbackListener::bind_with(0, limits).await.unwrap();
+    let port = listener.port();
+    let client = tokio::spawn(async move {
+        // An idle connection and one that sends its header a byte at a time are both closed.
+        let mut idle = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let mut slow = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let drip = tokio::spawn(async move {
+            for b in b"GET /callback?state=s HTTP/1.1\r\nHost: localhost\r\n" {
+                if slow.write_all(&[*b]).await.is_err() {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let mut buf = [0u8; 64];
+            matches!(tokio::time::timeout(Duration::from_secs(3), slow.read(&mut buf)).await, Ok(Ok(0) | Err(_)))
+        });
+        let mut buf = [0u8; 64];
+        let closed = tokio::time::timeout(Duration::from_secs(3), idle.read(&mut buf)).await;
+        assert!(matches!(closed, Ok(Ok(0) | Err(_))), "an idle connection is closed: {closed:?}");
+        assert!(drip.await.unwrap(), "a header dripped byte by byte is cut off");
+        // A flood of idle connections, well past the cap, held open.
+        let mut flood = Vec::new();
+        for _ in 0..40 {
+            flood.push(TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+        }
+        let page = reqwest::get(format!("http://127.0.0.1:{port}/callback?code=c&state=s")).await.unwrap();
+        drop(flood);
+        page.status().as_u16()
+    });
+    let got = listener.serve_one(Duration::from_secs(20), pending(), |_| async { Ok::<_, CallbackError>(()) }).await;
+    assert!(got.is_ok(), "{got:?}");
+    assert_eq!(client.await.unwrap(), 200, "the genuine callback got through");
+}
+
+#[tokio::test]
+async fn the_browser_hears_how_a_slow_completion_ended() {
+    let limits = LoopbackLimits { completion: Duration::from_millis(500), ..LoopbackLimits::default() };
+    let listener = LoopbackListener::bind_with(0, limits).await.unwrap();
+    let port = listener.port();
+    let browser = tokio::spawn(async move {
+        let page = reqwest::get(format!("http://127.0.0.1:{port}/callback?code=c&state=s")).await.unwrap();
+        (page.status().as_u16(), page.text().await.unwrap())
+    });
+    // A completion that never ends is given up at the limit; the page says so, and the wait
+    // goes on (the callback was never proven genuine), until the sign-in times out.
+    let got = listener
+        .serve_one(Duration::from_secs(2), pending(), |_| async {
+            pending::<()>().await;
+            Ok::<_, CallbackError>(())
+        })
+        .await;
+    assert!(matches!(got, Err(Error::TimedOut(_))), "{got:?}");
+    let (status, text) = browser.await.unwrap();
+    assert_eq!(status, 400);
+    assert!(text.contains("within 0 s") || text.contains("could not be checked"), "{text}");
 }
