@@ -244,6 +244,61 @@ async fn sign_in_and_configuration_failures_have_their_own_exit_codes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_exchange_that_breaks_in_any_way_is_a_sign_in_failure() {
+    let sb = sandbox().await;
+    let mut env = sandbox_env(&sb);
+    env.push(("TRIBUTARY_HTTP_TIMEOUT".into(), "1".into()));
+    for fault in [Fault::MalformedJson, Fault::TruncatedBody, Fault::NoAccessToken, Fault::Slow { millis: 3000 }] {
+        sb.arm_fault(Provider::Notion, ArmedFault::new(fault.clone()).on_token());
+        let out = with_browser(cli(&env, &["connect", "notion"]), true).await;
+        assert_eq!(out.status.code(), Some(3), "{fault:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("token request failed"), "{fault:?}: {}", text(&out.stderr));
+        sb.clear_faults(Provider::Notion);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_output_file_that_cannot_be_written_is_named_before_anything_is_loaded() {
+    let sb = sandbox().await;
+    let mut env = sandbox_env(&sb);
+    env.push(("NOTION_TOKEN".into(), sb.config().personal_tokens.get(Provider::Notion).clone()));
+    let dir = std::env::temp_dir().join(format!("tributary-cli-no-such-folder-{}", std::process::id()));
+    for target in [dir.join("items.json"), std::env::temp_dir()] {
+        let out = cli(&env, &["load", "notion", "--output", target.to_str().unwrap()]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(target.to_str().unwrap()), "the path is named: {}", text(&out.stderr));
+    }
+    assert_eq!(sb.stats(Provider::Notion).api_requests, 0, "nothing was loaded first");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_that_fails_gives_the_sign_ins_credentials_back() {
+    let sb = sandbox().await;
+    let redis = redis();
+    for p in [Provider::Airtable, Provider::Notion] {
+        let mut env = sandbox_env(&sb);
+        env.push(("REDIS_URL".into(), redis.url.clone()));
+        let user = format!("kept-{}", free_port());
+        let who = ["--user", user.as_str(), "--org", "cli-org"];
+        let out = with_browser(cli(&env, &[&["connect", p.as_str()][..], &who].concat()), true).await;
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        // The first request finds its access token expired (the refresh rotates both tokens),
+        // then the provider fails for good.
+        sb.arm_fault(p, ArmedFault::new(Fault::ExpireAccessTokens));
+        sb.arm_fault(p, ArmedFault::new(Fault::ServerError { status: 500 }).after(1).times(1000));
+        let load = [&["load", p.as_str(), "--no-browser", "--timeout", "1"][..], &who].concat();
+        let out = cli(&env, &load).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        sb.clear_faults(p);
+        // The next attempt needs no sign-in (it would time out): the rotated credentials wait.
+        let out = cli(&env, &load).output().unwrap();
+        assert!(out.status.success(), "{}: {}", p.as_str(), text(&out.stderr));
+        let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(items.len(), expected_count(p));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn settings_come_from_the_user_settings_file_and_the_environment_wins() {
     let sb = sandbox().await;
     let config_home = std::env::temp_dir().join(format!("tributary-cli-config-{}", std::process::id()));
