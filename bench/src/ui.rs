@@ -74,7 +74,8 @@ if (!window.__benchHooked) {
   table.get = (id) => {
     const callback = get(id);
     return callback && ((data) => {
-      if (Array.isArray(data) && data.length > 0 && typeof data[0] === 'object' && 'parent_path_or_name' in data[0]) window.__resultAt = performance.now();
+      const items = data && Array.isArray(data.items) ? data.items : data;
+      if (Array.isArray(items) && items.length > 0 && typeof items[0] === 'object' && 'parent_path_or_name' in items[0]) window.__resultAt = performance.now();
       return callback(data);
     });
   };

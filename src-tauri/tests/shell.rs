@@ -117,33 +117,74 @@ fn the_web_view_may_call_the_apps_commands_and_nothing_else() {
     assert!(err.to_string().contains("not allowed"), "{err}");
 }
 
-/// A deep link whose state is not the pending sign-in's (forged) is refused with its own
-/// outcome, so the window keeps waiting for the real callback instead of calling it a failure.
-#[test]
-fn a_forged_deep_link_is_refused_and_the_sign_in_goes_on() {
-    use std::sync::{Arc, Mutex};
+/// Sign-in events the app emits, collected.
+fn sign_in_events(app: &tauri::App<tauri::test::MockRuntime>) -> std::sync::Arc<std::sync::Mutex<Vec<Value>>> {
     use tauri::Listener;
-    use tributary_core::oauth::state::StatePayload;
-    use tributary_core::{FlowKey, ProviderId};
-
-    let app = app(&[]); // sandbox mode: Airtable is served in-process, no browser involved
-    let events: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let events: std::sync::Arc<std::sync::Mutex<Vec<Value>>> = Default::default();
     let seen = events.clone();
     app.listen_any("sign-in", move |e| seen.lock().unwrap().push(serde_json::from_str(e.payload()).unwrap()));
+    events
+}
+
+fn wait_for_events(events: &std::sync::Mutex<Vec<Value>>, n: usize) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while events.lock().unwrap().len() < n && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    events.lock().unwrap().clone()
+}
+
+/// Deep links that are not the pending sign-in's (forged, malformed, naming no sign-in) are
+/// refused with their own outcome and end nothing: the genuine callback still completes.
+#[test]
+fn stray_and_forged_deep_links_are_refused_and_the_sign_in_goes_on() {
+    use tributary_core::oauth::state::StatePayload;
+    use tributary_core::{FlowKey, ProviderId};
+    use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
+
+    // Sandbox mode: Airtable is served in-process, no browser involved.
+    let app = app(&[("TRIBUTARY_CALLBACK", "deep-link")]);
+    let events = sign_in_events(&app);
     let state = app.state::<tributary_desktop::commands::AppState>();
     let key = FlowKey::new(ProviderId::Airtable, "Org", "User").unwrap();
     let request = tauri::async_runtime::block_on(state.core.begin_deep_link(&key)).unwrap();
 
     let forged = StatePayload::new(ProviderId::Airtable, "Org", "User").encode();
-    let url = format!("{}?code=stolen&state={forged}", request.redirect_uri).parse().unwrap();
+    let stray = [
+        format!("{}?code=stolen&state={forged}", request.redirect_uri),
+        format!("{}?error=access_denied", request.redirect_uri),
+        format!("{}?code=x&state=not-a-state", request.redirect_uri),
+        "dev.tributary.app:/somewhere-else?x=1".to_string(),
+    ];
+    let urls = stray.iter().map(|u| u.parse().unwrap()).collect();
+    tributary_desktop::sign_in::complete_deep_links(app.handle(), urls);
+    let seen = wait_for_events(&events, stray.len());
+    assert_eq!(seen.len(), stray.len(), "{seen:?}");
+    assert!(seen.iter().all(|e| e["outcome"] == "refused"), "{seen:?}");
+    let forged_event = seen.iter().find(|e| e["error"]["kind"] == "StateMismatch" && e["provider"] == "airtable");
+    assert!(forged_event.is_some(), "the forged link names the sign-in it claims: {seen:?}");
+    assert!(seen.iter().filter(|e| e["provider"].is_null()).count() >= 2, "links naming no sign-in name none: {seen:?}");
+
+    // The genuine callback still completes the sign-in.
+    let ConsentOutcome::Redirect(genuine) = tauri::async_runtime::block_on(decide_consent(request.url.as_str(), true)).unwrap() else {
+        panic!("the sandbox redirects")
+    };
+    tributary_desktop::sign_in::complete_deep_links(app.handle(), vec![genuine]);
+    let seen = wait_for_events(&events, stray.len() + 1);
+    assert_eq!(seen.last().unwrap()["outcome"], "completed", "{seen:?}");
+}
+
+/// With sign-ins on the loopback port, a deep link is not a sign-in callback: no event at all.
+#[test]
+fn in_loopback_mode_deep_links_are_not_sign_in_callbacks() {
+    use tributary_core::{FlowKey, ProviderId};
+    let app = app(&[]);
+    let events = sign_in_events(&app);
+    let state = app.state::<tributary_desktop::commands::AppState>();
+    let key = FlowKey::new(ProviderId::Airtable, "Org", "User").unwrap();
+    let request = tauri::async_runtime::block_on(state.core.begin_deep_link(&key)).unwrap();
+    let url = format!("{}?code=x&state=y", request.redirect_uri).parse().unwrap();
     tributary_desktop::sign_in::complete_deep_links(app.handle(), vec![url]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while events.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let events = events.lock().unwrap();
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0]["outcome"], "refused");
-    assert_eq!(events[0]["provider"], "airtable");
-    assert_eq!(events[0]["error"]["kind"], "StateMismatch");
+    assert!(wait_for_events(&events, 1).is_empty());
 }

@@ -170,6 +170,23 @@ describe('IntegrationForm', () => {
     expect(calls.some((c) => c.cmd === 'cancel_authorize')).toBe(true);
   });
 
+  it('lets no callback that names no sign-in end the one in flight', async () => {
+    backend({ authorize: () => null, credentials: () => ({ provider: 'airtable', scopes: [] }) });
+    render(<App />);
+    await pick('Airtable');
+    fireEvent.click(screen.getByTestId('connect-button'));
+    await waitFor(() => expect(screen.getByTestId('connect-button').textContent).toBe('Connecting...'));
+    // A stray deep link: refused, naming nothing. The sign-in is warned about and goes on.
+    await act(() => emit('sign-in', { provider: null, userId: null, orgId: null, outcome: 'refused', error: { kind: 'BadCallback', message: 'not a sign-in callback' } }));
+    expect((await screen.findByTestId('refused-alert')).textContent).toContain('still waiting');
+    // A failure that names no sign-in (never sent now, but never trusted either) ends nothing.
+    await act(() => emit('sign-in', { provider: null, userId: null, orgId: null, outcome: 'failed', error: { kind: 'StateMismatch', message: 'forged' } }));
+    expect(screen.getByTestId('connect-button').textContent).toBe('Connecting...');
+    expect(screen.queryByTestId('error-alert')).toBeNull();
+    await signIn('airtable', 'completed');
+    await waitFor(() => expect(screen.getByTestId('connect-button').textContent).toBe('Connected to Airtable'));
+  });
+
   it('ignores sign-in events for another provider or user', async () => {
     backend({ authorize: () => null });
     render(<App />);
@@ -190,7 +207,7 @@ describe('DataForm', () => {
       credentials: () => ({ provider: 'hubspot', scopes: [] }),
       load: (args) => {
         window.__TAURI_INTERNALS__.runCallback(args.onProgress.id, { index: 0, message: { items: 200, pages: 2, listing: 'contacts' } });
-        return new Promise((resolve) => (finish = () => resolve(ITEMS)));
+        return new Promise((resolve) => (finish = () => resolve({ items: ITEMS, notes: {} })));
       },
     });
     render(<App />);
@@ -222,7 +239,7 @@ describe('DataForm', () => {
     const calls = backend({
       authorize: () => null,
       credentials: () => ({ provider: 'hubspot', scopes: [] }),
-      load: () => ITEMS,
+      load: () => ({ items: ITEMS, notes: {} }),
       open_item: () => null,
       export_items: (args) => `/home/me/Downloads/tributary-hubspot.${args.format}`,
     });
@@ -241,7 +258,7 @@ describe('DataForm', () => {
   });
 
   it('shows the raw JSON line for line as JSON.stringify would', async () => {
-    backend({ authorize: () => null, credentials: () => ({ provider: 'hubspot', scopes: [] }), load: () => ITEMS });
+    backend({ authorize: () => null, credentials: () => ({ provider: 'hubspot', scopes: [] }), load: () => ({ items: ITEMS, notes: {} }) });
     render(<App />);
     await connect('hubspot', 'HubSpot');
     fireEvent.click(screen.getByTestId('load-button'));
@@ -252,9 +269,24 @@ describe('DataForm', () => {
     expect(text).toBe(JSON.stringify(ITEMS, null, 2));
   });
 
+  it('says what a complete load left out', async () => {
+    backend({
+      authorize: () => null,
+      credentials: () => ({ provider: 'hubspot', scopes: [] }),
+      load: () => ({ items: ITEMS, notes: { repeatedIds: 2, unreadableTitles: 0, unsafeLinks: 1 } }),
+    });
+    render(<App />);
+    await connect('hubspot', 'HubSpot');
+    fireEvent.click(screen.getByTestId('load-button'));
+    const notice = (await screen.findByTestId('notice')).textContent;
+    expect(notice).toContain('2 records were listed more than once');
+    expect(notice).toContain("1 links were not the provider's own");
+    expect(notice).not.toContain('titles');
+  });
+
   it('keeps 100,000 items out of the page but the rows in view', async () => {
     const many = Array.from({ length: 100_000 }, (_, n) => ({ id: `c${n}`, type: 'contact', directory: false, name: `Contact ${n}`, children: [] }));
-    backend({ authorize: () => null, credentials: () => ({ provider: 'hubspot', scopes: [] }), load: () => many });
+    backend({ authorize: () => null, credentials: () => ({ provider: 'hubspot', scopes: [] }), load: () => ({ items: many, notes: {} }) });
     render(<App />);
     await connect('hubspot', 'HubSpot');
     fireEvent.click(screen.getByTestId('load-button'));

@@ -3,6 +3,16 @@ import { Alert, Box, Button, LinearProgress, Stack, Typography } from '@mui/mate
 import { cancelLoad, errorMessage, exportItems, loadItems } from './api.js';
 import { ItemsView } from './items/ItemsView.jsx';
 
+// What a complete load had to leave out, in one sentence, or null.
+export function notesText(notes) {
+  if (!notes) return null;
+  const parts = [];
+  if (notes.repeatedIds) parts.push(`${notes.repeatedIds.toLocaleString()} records were listed more than once (the newest copy of each is shown)`);
+  if (notes.unreadableTitles) parts.push(`${notes.unreadableTitles.toLocaleString()} titles could not be read`);
+  if (notes.unsafeLinks) parts.push(`${notes.unsafeLinks.toLocaleString()} links were not the provider's own and were left out`);
+  return parts.length ? `Loaded everything. Note: ${parts.join('; ')}.` : null;
+}
+
 // The seed's DataForm: Load fetches every item of the connection (with progress and Cancel),
 // Clear empties the panel; the items are shown as a table, a tree or raw JSON, and can be
 // exported.
@@ -18,7 +28,9 @@ export function DataForm({ provider, providerName, user, org, sandbox }) {
     setNotice(null);
     setProgress({ items: 0, pages: 0, listing: '' });
     try {
-      setItems(await loadItems(provider, user, org, setProgress));
+      const loaded = await loadItems(provider, user, org, setProgress);
+      setItems(loaded.items);
+      setNotice(notesText(loaded.notes));
     } catch (err) {
       // A failed load shows nothing as loaded: partial results are never presented.
       setItems(null);

@@ -38,7 +38,8 @@ export function disconnect(provider, userId, orgId) {
   return invoke('disconnect', { provider, userId, orgId });
 }
 
-// `onProgress` receives `{ items, pages, listing }` while the load runs.
+// `onProgress` receives `{ items, pages, listing }` while the load runs. Resolves to
+// `{ items, notes: { repeatedIds, unreadableTitles, unsafeLinks } }`.
 export function loadItems(provider, userId, orgId, onProgress) {
   const channel = new Channel();
   channel.onmessage = onProgress;
@@ -58,8 +59,9 @@ export function openItem(provider, userId, orgId, itemId) {
   return invoke('open_item', { provider, userId, orgId, itemId });
 }
 
-// `handler({ provider, userId, orgId, outcome: 'completed' | 'failed', error })`; resolves to
-// an unsubscribe function.
+// `handler({ provider, userId, orgId, outcome: 'completed' | 'failed' | 'refused', error })`;
+// a refused callback ends no sign-in, and `provider` is null when it names none. Resolves to an
+// unsubscribe function.
 export function onSignIn(handler) {
   return listen('sign-in', (event) => handler(event.payload));
 }

@@ -18,13 +18,15 @@ export function ProviderConnection({ provider, name, user, org, status, connecti
     let mounted = true;
     onSignIn(async (event) => {
       const p = pending.current;
-      // A failed callback that names no sign-in still ends the one in flight.
-      const mine = p && (!event.provider || (event.provider === provider && event.userId === p.user && event.orgId === p.org));
-      if (!mine) return;
+      if (!p) return;
+      const mine = event.provider === provider && event.userId === p.user && event.orgId === p.org;
+      // A refused callback ends nothing; one that names no sign-in is worth a warning in
+      // every sign-in that is waiting. Only an outcome that names this sign-in ends it.
       if (event.outcome === 'refused') {
-        setRefused(errorMessage(event.error));
+        if (mine || !event.provider) setRefused(errorMessage(event.error));
         return;
       }
+      if (!mine) return;
       pending.current = null;
       setRefused(null);
       if (event.outcome === 'completed') {
