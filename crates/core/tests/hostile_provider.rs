@@ -5,46 +5,16 @@
 
 mod common;
 
-use tributary_core::oauth::CallbackError;
-
 use std::time::{Duration, Instant};
 
 use common::*;
-use tributary_core::load::{Cancel, LoadOptions, Loaded, RetryPolicy};
+use tributary_core::load::{Cancel, LoadOptions, Loaded};
+use tributary_core::oauth::CallbackError;
 use tributary_core::store::Store;
 use tributary_core::{Core, Error, FlowKey, ProviderId};
 use tributary_sandbox::{ArmedFault, Fault, Sandbox};
 
 const ITEMS: usize = 900;
-
-fn fast_options() -> LoadOptions {
-    LoadOptions {
-        pace: false,
-        retry: RetryPolicy {
-            transient_backoff: Duration::from_millis(10),
-            hubspot_rate_wait: Duration::from_millis(20),
-            airtable_rate_wait: Duration::from_millis(20),
-            notion_rate_wait: Duration::from_millis(20),
-            ..RetryPolicy::default()
-        },
-        ..LoadOptions::default()
-    }
-}
-
-async fn connected_with(sb: &Sandbox, p: ProviderId, edit: impl FnOnce(&mut tributary_core::Settings)) -> (Core, FlowKey) {
-    let mut settings = settings_for(sb);
-    edit(&mut settings);
-    let core = Core::with_store(settings, Store::open(None).await.unwrap());
-    let key = new_key(p);
-    let callback = approved_deep_link(&core, &key).await;
-    core.complete_deep_link(&callback).await.map_err(CallbackError::into_error).unwrap();
-    core.take_credentials(&key).await.unwrap();
-    (core, key)
-}
-
-async fn connected(sb: &Sandbox, p: ProviderId) -> (Core, FlowKey) {
-    connected_with(sb, p, |_| {}).await
-}
 
 async fn load(core: &Core, key: &FlowKey, options: LoadOptions) -> Result<Loaded, Error> {
     core.load(key, options, None, Cancel::new()).await

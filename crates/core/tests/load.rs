@@ -4,46 +4,20 @@
 
 mod common;
 
-use tributary_core::oauth::CallbackError;
-
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::*;
-use tributary_core::load::{Cancel, LoadOptions, Progress, RetryPolicy};
+use tributary_core::load::{Cancel, LoadOptions, Progress};
 use tributary_core::{Core, Error, FlowKey, IntegrationItem, ProviderId};
 use tributary_sandbox::dataset::hubspot::ObjectType;
 use tributary_sandbox::dataset::notion::{NotionKind, NotionParent};
 use tributary_sandbox::dataset::rfc3339_millis;
-use tributary_sandbox::{ArmedFault, Fault, Sandbox};
+use tributary_sandbox::{ArmedFault, Fault};
 
 const ITEMS: usize = 2600;
-
-/// Quick waits so tests that provoke 429s and 5xx finish fast.
-fn fast_options() -> LoadOptions {
-    LoadOptions {
-        pace: false,
-        retry: RetryPolicy {
-            transient_backoff: Duration::from_millis(10),
-            hubspot_rate_wait: Duration::from_millis(50),
-            airtable_rate_wait: Duration::from_millis(50),
-            notion_rate_wait: Duration::from_millis(50),
-            ..RetryPolicy::default()
-        },
-        ..LoadOptions::default()
-    }
-}
-
-async fn connected(sb: &Sandbox, p: ProviderId) -> (Core, FlowKey) {
-    let core = core(sb, StoreKind::Embedded).await;
-    let key = new_key(p);
-    let callback = approved_deep_link(&core, &key).await;
-    core.complete_deep_link(&callback).await.map_err(CallbackError::into_error).unwrap();
-    core.take_credentials(&key).await.unwrap();
-    (core, key)
-}
 
 async fn load(core: &Core, key: &FlowKey, options: LoadOptions) -> Result<Vec<IntegrationItem>, Error> {
     core.load(key, options, None, Cancel::new()).await.map(|l| l.items)

@@ -39,6 +39,39 @@ pub fn settings_for(sb: &Sandbox) -> Settings {
     s
 }
 
+/// Quick waits so tests that provoke 429s and 5xx finish fast; no pacing.
+pub fn fast_options() -> tributary_core::load::LoadOptions {
+    use tributary_core::load::{LoadOptions, RetryPolicy};
+    LoadOptions {
+        pace: false,
+        retry: RetryPolicy {
+            transient_backoff: Duration::from_millis(10),
+            hubspot_rate_wait: Duration::from_millis(50),
+            airtable_rate_wait: Duration::from_millis(50),
+            notion_rate_wait: Duration::from_millis(50),
+            ..RetryPolicy::default()
+        },
+        ..LoadOptions::default()
+    }
+}
+
+/// A core on the embedded store with settings for `sb` (edited), connected to `p` through an
+/// approved deep-link sign-in.
+pub async fn connected_with(sb: &Sandbox, p: ProviderId, edit: impl FnOnce(&mut Settings)) -> (Core, FlowKey) {
+    let mut settings = settings_for(sb);
+    edit(&mut settings);
+    let core = Core::with_store(settings, Store::open(None).await.unwrap());
+    let key = new_key(p);
+    let callback = approved_deep_link(&core, &key).await;
+    core.complete_deep_link(&callback).await.map_err(tributary_core::oauth::CallbackError::into_error).unwrap();
+    core.take_credentials(&key).await.unwrap();
+    (core, key)
+}
+
+pub async fn connected(sb: &Sandbox, p: ProviderId) -> (Core, FlowKey) {
+    connected_with(sb, p, |_| {}).await
+}
+
 /// A fresh (provider, org, user) so tests sharing one Redis never meet.
 pub fn new_key(p: ProviderId) -> FlowKey {
     let n: u64 = rand_u64();
