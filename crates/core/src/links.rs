@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use url::{Host, Origin, Url};
+use url::{Host, Url};
 
 use crate::config::ProviderSettings;
 
@@ -17,12 +17,12 @@ pub struct LinkPolicy(Arc<Policy>);
 #[derive(Debug)]
 struct Policy {
     domains: &'static [&'static str],
-    api_origin: Origin,
+    api_base: Url,
 }
 
 impl LinkPolicy {
     pub fn for_provider(settings: &ProviderSettings) -> Self {
-        LinkPolicy(Arc::new(Policy { domains: settings.spec().web_domains, api_origin: settings.api_base.origin() }))
+        LinkPolicy(Arc::new(Policy { domains: settings.spec().web_domains, api_base: settings.api_base.clone() }))
     }
 
     /// The link in its normalised form when it may be opened, `None` when it may not.
@@ -35,7 +35,10 @@ impl LinkPolicy {
         if !url.username().is_empty() || url.password().is_some() {
             return false;
         }
-        if url.origin() == self.0.api_origin {
+        // The API base's origin, compared part by part (`Url::origin` allocates, and a Notion
+        // load checks every item's link).
+        let api = &self.0.api_base;
+        if url.scheme() == api.scheme() && url.host() == api.host() && url.port_or_known_default() == api.port_or_known_default() {
             return true;
         }
         let Some(Host::Domain(host)) = url.host() else { return false };
