@@ -59,8 +59,8 @@ pub enum Error {
     #[error("could not reach {provider} ({request}): {message}")]
     Network { provider: ProviderId, request: String, message: String },
 
-    #[error("{provider} sent a response that could not be read: {message}")]
-    BadResponse { provider: ProviderId, message: String },
+    #[error("{provider} sent a response that could not be read{}: {message}", request.as_deref().map(|r| format!(" (to {r})")).unwrap_or_default())]
+    BadResponse { provider: ProviderId, request: Option<String>, message: String },
 
     #[error("{provider} answered HTTP {status} to {request}: {message}")]
     Provider { provider: ProviderId, request: String, status: u16, message: String },
@@ -131,6 +131,16 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Names the request an unreadable answer came from, where the error does not yet.
+    pub(crate) fn in_request(self, named: &str) -> Error {
+        match self {
+            Error::BadResponse { provider, request: None, message } => Error::BadResponse { provider, request: Some(named.into()), message },
+            other => other,
+        }
+    }
+}
 
 /// A request as errors name it: method and path, never the query (cursors) or a host.
 pub(crate) fn request_name(method: &reqwest::Method, url: &url::Url) -> String {

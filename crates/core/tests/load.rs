@@ -239,7 +239,9 @@ async fn malformed_truncated_and_repeated_pages_are_typed_errors() {
 
         sb.arm_fault(sp, ArmedFault::new(Fault::MalformedJson).after(3));
         let (_, cause) = incomplete(load(&core, &key, fast_options()).await);
-        assert!(matches!(cause, Error::BadResponse { .. }), "{p}: {cause:?}");
+        // The answer that could not be read is named by its request.
+        assert!(matches!(&cause, Error::BadResponse { request: Some(r), .. } if r.starts_with("GET /") || r.starts_with("POST /")), "{p}: {cause:?}");
+        assert!(cause.to_string().contains(" (to "), "{cause}");
 
         // A cut-off body is retried; one that keeps being cut off fails the load.
         sb.arm_fault(sp, ArmedFault::new(Fault::TruncatedBody).after(3).times(1));

@@ -22,7 +22,7 @@ use crate::provider::ProviderId;
 const MAX_RESTARTS: usize = 3;
 
 fn bad(message: &str) -> Error {
-    Error::BadResponse { provider: ProviderId::Airtable, message: message.into() }
+    Error::BadResponse { provider: ProviderId::Airtable, request: None, message: message.into() }
 }
 
 #[derive(Deserialize)]

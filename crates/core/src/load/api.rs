@@ -78,7 +78,7 @@ impl ApiFailure {
         match self {
             ApiFailure::Fatal(e) => e,
             ApiFailure::IteratorExpired => {
-                Error::BadResponse { provider, message: "unexpected list-iterator error".into() }
+                Error::BadResponse { provider, request: None, message: "unexpected list-iterator error".into() }
             }
         }
     }
@@ -126,6 +126,12 @@ pub(crate) async fn read_body(response: &mut reqwest::Response, limit: usize) ->
     })
 }
 
+/// A successful answer's body, unparsed, and the request it answered (for errors).
+pub(crate) struct Fetched {
+    pub body: Bytes,
+    pub request: Arc<str>,
+}
+
 pub(crate) struct Api {
     pub connection: Arc<Connection>,
     pub http: reqwest::Client,
@@ -145,18 +151,19 @@ impl Api {
 
     /// Sends a request and parses the answer as a JSON value (for small, one-off answers).
     pub async fn call(&self, method: Method, url: Url, body: Option<&Value>, rate_key: &str) -> std::result::Result<Value, ApiFailure> {
-        let bytes = self.call_raw(method, url, body, rate_key).await?;
-        Ok(self.parse(&bytes)?)
+        let fetched = self.call_raw(method, url, body, rate_key).await?;
+        Ok(self.parse(&fetched)?)
     }
 
-    /// Parses a successful answer into `T`; a body that does not fit is a typed error.
-    pub fn parse<'a, T: serde::Deserialize<'a>>(&self, bytes: &'a [u8]) -> Result<T> {
-        super::parse_page(self.provider(), bytes)
+    /// Parses a successful answer into `T`; a body that does not fit is a typed error naming
+    /// the request.
+    pub fn parse<'a, T: serde::Deserialize<'a>>(&self, fetched: &'a Fetched) -> Result<T> {
+        super::parse_page(self.provider(), &fetched.body).map_err(|e| e.in_request(&fetched.request))
     }
 
     /// Sends a request (JSON body optional) and returns the successful answer's body, unparsed,
     /// so pages can be read into borrowed, typed structures without a copy.
-    pub async fn call_raw(&self, method: Method, url: Url, body: Option<&Value>, rate_key: &str) -> std::result::Result<bytes::Bytes, ApiFailure> {
+    pub async fn call_raw(&self, method: Method, url: Url, body: Option<&Value>, rate_key: &str) -> std::result::Result<Fetched, ApiFailure> {
         let provider = self.provider();
         let request = request_name(&method, &url);
         let cancelled = || ApiFailure::Fatal(Error::Cancelled(Operation::Load));
@@ -201,7 +208,7 @@ impl Api {
                 }
             };
             if status.is_success() {
-                return Ok(bytes);
+                return Ok(Fetched { body: bytes, request: request.into() });
             }
             let body: Option<Value> = serde_json::from_slice(&bytes).ok();
             let message = error_message(body.as_ref()).unwrap_or_else(|| format!("HTTP {}", status.as_u16()));

@@ -111,11 +111,12 @@ pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
 
 async fn account(ctx: &LoadContext) -> Result<Account> {
     let url = ctx.api.url("account-info/v3/details");
+    let request = crate::error::request_name(&Method::GET, &url);
     let v = ctx.api.call(Method::GET, url, None, RATE_KEY).await.map_err(fatal)?;
     let portal_id = match v.get("portalId") {
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::String(s)) => s.clone(),
-        _ => return Err(bad("account details have no portalId")),
+        _ => return Err(bad("account details have no portalId").in_request(&request)),
     };
     let ui_domain = v.get("uiDomain").and_then(Value::as_str).unwrap_or("app.hubspot.com").to_string();
     // The domain every record link is built on, checked once: a hostile `uiDomain` such as
@@ -133,7 +134,7 @@ fn fatal(f: ApiFailure) -> Error {
 }
 
 fn bad(message: &str) -> Error {
-    Error::BadResponse { provider: ProviderId::Hubspot, message: message.into() }
+    Error::BadResponse { provider: ProviderId::Hubspot, request: None, message: message.into() }
 }
 
 async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) -> Result<()> {

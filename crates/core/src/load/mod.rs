@@ -214,7 +214,7 @@ pub(crate) type MappedPage = (Vec<IntegrationItem>, PageNotes);
 /// cursors) end it with `RepeatedCursor`, as a repeated cursor does.
 pub(crate) async fn map_pages<S, E, M, F>(ctx: &LoadContext, listing: &str, stream: S, map: M, mut on_page: F) -> std::result::Result<(), E>
 where
-    S: futures::Stream<Item = std::result::Result<bytes::Bytes, E>>,
+    S: futures::Stream<Item = std::result::Result<api::Fetched, E>>,
     E: From<Error>,
     M: Fn(&[u8]) -> Result<MappedPage> + Send + Sync + 'static,
     F: FnMut(Vec<IntegrationItem>),
@@ -232,9 +232,9 @@ where
     };
     let mut mapping = std::collections::VecDeque::new();
     futures::pin_mut!(stream);
-    while let Some(body) = stream.try_next().await? {
+    while let Some(fetched) = stream.try_next().await? {
         let map = map.clone();
-        mapping.push_back(mapping::run(move || map(&body)));
+        mapping.push_back(mapping::run(move || map(&fetched.body).map_err(|e| e.in_request(&fetched.request))));
         // Keep a couple of pages in flight; more would only hold memory.
         while mapping.len() > 2 {
             deliver(mapping.pop_front().expect("non-empty").await?)?;
@@ -249,7 +249,7 @@ where
 /// Parses a page body into `T`; a body that does not fit is a typed error.
 pub(crate) fn parse_page<'a, T: serde::Deserialize<'a>>(provider: ProviderId, body: &'a [u8]) -> Result<T> {
     serde_json::from_slice(body)
-        .map_err(|e| Error::BadResponse { provider, message: format!("the page is not valid JSON ({e})") })
+        .map_err(|e| Error::BadResponse { provider, request: None, message: format!("the page is not valid JSON ({e})") })
 }
 
 /// Loads every item the connection can see. Either all of them, or an error that says what

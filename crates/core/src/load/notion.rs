@@ -19,7 +19,7 @@ use crate::links::LinkPolicy;
 use crate::provider::ProviderId;
 
 fn bad(message: &str) -> Error {
-    Error::BadResponse { provider: ProviderId::Notion, message: message.into() }
+    Error::BadResponse { provider: ProviderId::Notion, request: None, message: message.into() }
 }
 
 fn fatal(f: ApiFailure) -> Error {
@@ -181,7 +181,7 @@ async fn search(ctx: &LoadContext) -> Result<()> {
         let page: CursorOnly = ctx.api.parse(&raw)?;
         let next = match (page.has_more, page.next_cursor) {
             (true, Some(c)) => Some(c.into_owned()),
-            (true, None) => return Err(bad("has_more is true but next_cursor is missing")),
+            (true, None) => return Err(bad("has_more is true but next_cursor is missing").in_request(&raw.request)),
             (false, _) => None,
         };
         Ok::<_, Error>((raw, next))

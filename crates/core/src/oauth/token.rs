@@ -29,7 +29,7 @@ impl TokenSet {
     /// Reads a token response body.
     pub(crate) fn from_response(settings: &ProviderSettings, body: &Value) -> Result<TokenSet> {
         let provider = settings.provider;
-        let bad = |m: &str| Error::BadResponse { provider, message: m.to_string() };
+        let bad = |m: &str| Error::BadResponse { provider, request: None, message: m.to_string() };
         let access = body.get("access_token").and_then(Value::as_str).filter(|s| !s.is_empty()).ok_or_else(|| bad("no access_token in the token response"))?;
         let refresh = body.get("refresh_token").and_then(Value::as_str).filter(|s| !s.is_empty());
         let expires_in = body.get("expires_in").and_then(Value::as_u64).or(settings.spec().default_expires_in);
