@@ -265,6 +265,9 @@ pub enum Browser {
     ApproveViaDeepLink,
     /// Opens the page and leaves it: the user walked away.
     Ignore,
+    /// First hands the app a stray deep link that names no sign-in (as any program could),
+    /// waits, then approves and delivers the genuine callback as `ApproveViaDeepLink` does.
+    StrayDeepLinkThenApprove,
 }
 
 /// Writes a `BROWSER` program for xdg-open; removed when the returned guard drops.
@@ -279,6 +282,11 @@ pub fn browser_program(browser: Browser) -> TempFile {
         Browser::ApproveViaDeepLink => format!(
             "#!/bin/sh\nset -e\ncallback=$('{sandbox}' approve --print-only \"$1\")\nexec '{}' \"$callback\"\n",
             app_binary().display()
+        ),
+        Browser::StrayDeepLinkThenApprove => format!(
+            "#!/bin/sh\nset -e\n'{app}' 'dev.tributary.app:/oauth/callback?error=access_denied'\nsleep 3\n\
+             callback=$('{sandbox}' approve --print-only \"$1\")\nexec '{app}' \"$callback\"\n",
+            app = app_binary().display()
         ),
     };
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

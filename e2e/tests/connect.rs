@@ -149,6 +149,23 @@ async fn a_deep_link_callback_reaches_the_running_instance() {
     app.close().await;
 }
 
+/// A deep link naming no sign-in (any program can open one) is shown as a warning and ends
+/// nothing: the genuine callback that follows still connects.
+#[tokio::test]
+async fn a_stray_deep_link_warns_and_the_sign_in_still_completes() {
+    let sandbox = sandbox(30).await;
+    let browser = browser_program(Browser::StrayDeepLinkThenApprove);
+    let (app, _logs) = launch(&sandbox, &browser, &[("TRIBUTARY_CALLBACK", "deep-link")]).await;
+    pick(&app, "airtable").await;
+    app.by_test_id("connect-button").await.click().await.unwrap();
+    let warning = app.by_test_id("refused-alert").await.text().await.unwrap();
+    assert!(warning.contains("still waiting"), "{warning}");
+    let button = app.by_test_id("connect-button").await.prop("textContent").await.unwrap();
+    assert_eq!(button.as_deref(), Some("Connecting..."), "the sign-in goes on");
+    app.wait_for_text("connect-button", |t| t == "Connected to Airtable", "error-alert").await;
+    app.close().await;
+}
+
 #[tokio::test]
 async fn redis_out_of_reach_is_shown_in_the_window() {
     let sandbox = sandbox(20).await;
