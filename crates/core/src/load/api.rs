@@ -250,11 +250,7 @@ impl Api {
                 }
                 s if s.is_server_error() || s.as_u16() == 529 => {
                     let code = s.as_u16();
-                    let asked = match s {
-                        StatusCode::SERVICE_UNAVAILABLE => self.capped(retry_after(), &request, status)?,
-                        _ if code == 529 => self.capped(retry_after(), &request, status)?,
-                        _ => None,
-                    };
+                    let asked = if matches!(code, 503 | 529) { self.capped(retry_after(), &request, status)? } else { None };
                     self.back_off(&mut transient, asked, || Error::Provider { provider, request: request.clone(), status: code, message: message.clone() }).await?;
                 }
                 s => return Err(Error::Provider { provider, request, status: s.as_u16(), message }.into()),
