@@ -74,6 +74,22 @@ describe('IntegrationForm', () => {
     expect(screen.queryByTestId('connect-button')).toBeNull();
   });
 
+  it('lists exactly the providers the Rust side names, a new one included', async () => {
+    const withFourth = [...PROVIDERS, { id: 'pipedrive', name: 'Pipedrive', status: { state: 'sandbox' } }];
+    mockIPC(
+      (cmd) => {
+        if (cmd === 'list_providers') return withFourth;
+        throw new Error(`unexpected ${cmd}`);
+      },
+      { shouldMockEvents: true },
+    );
+    render(<App />);
+    await waitFor(() => expect(screen.getByTestId('app-subtitle').textContent).toBe('HubSpot · Airtable · Notion · Pipedrive'));
+    await pick('Pipedrive');
+    expect(screen.getByTestId('connect-button').textContent).toBe('Connect to Pipedrive');
+    expect(screen.getByTestId('sandbox-badge')).toBeTruthy();
+  });
+
   it('says what is wrong when the app could not start on its settings', async () => {
     mockIPC((cmd) => {
       if (cmd === 'list_providers') throw { kind: 'Config', message: 'TRIBUTARY_REDIRECT_PORT: `http` is not a port' };

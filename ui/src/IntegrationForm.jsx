@@ -1,34 +1,17 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Alert, AlertTitle, Autocomplete, Box, Paper, Stack, TextField, Typography } from '@mui/material';
-import { PROVIDERS, errorMessage, listProviders } from './api.js';
-import { HubSpotIntegration } from './integrations/HubSpotIntegration.jsx';
-import { AirtableIntegration } from './integrations/AirtableIntegration.jsx';
-import { NotionIntegration } from './integrations/NotionIntegration.jsx';
+import { ProviderConnection } from './integrations/ProviderConnection.jsx';
 import { DataForm } from './DataForm.jsx';
 
-const COMPONENTS = {
-  hubspot: HubSpotIntegration,
-  airtable: AirtableIntegration,
-  notion: NotionIntegration,
-};
-
 // The seed's IntegrationForm: who is connecting, to what, and (once connected) the data panel.
-export function IntegrationForm() {
+// `providers` come from the Rust side (`useProviders`).
+export function IntegrationForm({ providers, startupError }) {
   const [user, setUser] = useState('TestUser');
   const [org, setOrg] = useState('TestOrg');
   const [provider, setProvider] = useState(null);
-  const [providers, setProviders] = useState(PROVIDERS);
-  const [startupError, setStartupError] = useState(null);
   // Connections by provider, organisation and user, as the app holds them.
   const [connections, setConnections] = useState({});
 
-  useEffect(() => {
-    listProviders()
-      .then((list) => setProviders(list.map((p) => ({ ...p, name: p.name ?? p.id }))))
-      .catch((err) => setStartupError(errorMessage(err)));
-  }, []);
-
-  const Integration = provider ? COMPONENTS[provider.id] : null;
   const status = providers.find((p) => p.id === provider?.id)?.status;
   const key = provider ? `${provider.id}:${org.trim()}:${user.trim()}` : null;
   const connection = key ? connections[key] ?? null : null;
@@ -91,9 +74,18 @@ export function IntegrationForm() {
             />
           )}
         />
-        {Integration && (
+        {provider && (
           <Box>
-            <Integration user={user} org={org} status={status} connection={connection} onConnectionChange={setConnection} />
+            <ProviderConnection
+              key={provider.id}
+              provider={provider.id}
+              name={provider.name}
+              user={user}
+              org={org}
+              status={status}
+              connection={connection}
+              onConnectionChange={setConnection}
+            />
           </Box>
         )}
         {provider && connection && (

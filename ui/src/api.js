@@ -4,13 +4,6 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
-// Shown before `list_providers` answers, in the seed's order.
-export const PROVIDERS = [
-  { id: 'notion', name: 'Notion' },
-  { id: 'airtable', name: 'Airtable' },
-  { id: 'hubspot', name: 'HubSpot' },
-];
-
 export function errorMessage(err) {
   if (err && typeof err === 'object' && 'message' in err) return String(err.message);
   return String(err);
