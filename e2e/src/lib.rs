@@ -212,12 +212,12 @@ impl Drop for AppSession {
 /// What a sandbox serves, as the app should show it: every item's id, and its name where the
 /// dataset states it outright (HubSpot folders and deals, Airtable bases, tables and records,
 /// titled Notion pages and data sources).
-pub fn expected_items(data: &tributary_sandbox::Dataset, provider: tributary_sandbox::Provider) -> Vec<(String, Option<String>)> {
+pub fn expected_items(data: &tributary_sandbox::Dataset, provider: tributary_sandbox::ProviderId) -> Vec<(String, Option<String>)> {
     use tributary_sandbox::dataset::hubspot::ObjectType;
-    use tributary_sandbox::Provider;
+    use tributary_sandbox::ProviderId;
     let mut out = Vec::new();
     match provider {
-        Provider::Hubspot => {
+        ProviderId::Hubspot => {
             for (t, kind, folder) in [(ObjectType::Contacts, "contact", "Contacts"), (ObjectType::Companies, "company", "Companies"), (ObjectType::Deals, "deal", "Deals")] {
                 out.push((format!("hubspot:{}", t.as_str()), Some(folder.to_string())));
                 for i in 0..data.hubspot.count(t) {
@@ -227,7 +227,7 @@ pub fn expected_items(data: &tributary_sandbox::Dataset, provider: tributary_san
                 }
             }
         }
-        Provider::Airtable => {
+        ProviderId::Airtable => {
             let a = &data.airtable;
             for b in 0..a.base_count() {
                 let base = a.base(b);
@@ -243,7 +243,7 @@ pub fn expected_items(data: &tributary_sandbox::Dataset, provider: tributary_san
                 }
             }
         }
-        Provider::Notion => {
+        ProviderId::Notion => {
             for k in 0..data.notion.total() {
                 let item = data.notion.item(k);
                 out.push((item.id, Some(item.title).filter(|t| !t.is_empty())));

@@ -7,7 +7,7 @@ use std::net::TcpListener;
 
 use tributary_e2e::fantoccini::Locator;
 use tributary_e2e::{browser_program, expected_items, AppSession, Browser, TempFile};
-use tributary_sandbox::{DatasetSize, Provider, Sandbox, SandboxConfig};
+use tributary_sandbox::{DatasetSize, ProviderId, Sandbox, SandboxConfig};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -44,7 +44,7 @@ async fn connect(app: &AppSession, id: &str, name: &str) {
 
 /// Loads and checks that the window shows exactly the sandbox's items: the count, every id and
 /// name in the JSON view, and a search in the table.
-async fn load_and_check(app: &AppSession, sandbox: &Sandbox, p: Provider, name: &str) {
+async fn load_and_check(app: &AppSession, sandbox: &Sandbox, p: ProviderId, name: &str) {
     app.by_test_id("load-button").await.click().await.unwrap();
     let expected = expected_items(sandbox.dataset(), p);
     let count = format!("{} items from {name}", expected.len());
@@ -96,7 +96,7 @@ async fn connect_load_and_disconnect_every_provider_through_the_loopback() {
     app.by_test_id("app-title").await;
     app.record_ipc().await;
 
-    for (p, id, name) in [(Provider::Hubspot, "hubspot", "HubSpot"), (Provider::Airtable, "airtable", "Airtable"), (Provider::Notion, "notion", "Notion")] {
+    for (p, id, name) in [(ProviderId::Hubspot, "hubspot", "HubSpot"), (ProviderId::Airtable, "airtable", "Airtable"), (ProviderId::Notion, "notion", "Notion")] {
         connect(&app, id, name).await;
         load_and_check(&app, &sandbox, p, name).await;
         app.by_test_id("disconnect-button").await.click().await.unwrap();
@@ -109,7 +109,7 @@ async fn connect_load_and_disconnect_every_provider_through_the_loopback() {
     let log = std::fs::read_to_string(data_home.0.join("dev.tributary.app/logs/tributary.log")).expect("the app logs to its log folder");
     assert!(log.contains("TRACE"), "the log is at the most verbose level");
     let mut checked = 0;
-    for p in Provider::ALL {
+    for p in ProviderId::ALL {
         for secret in sandbox.secrets(p) {
             assert!(!seen.contains(&secret), "a {} secret reached the web view", p.as_str());
             assert!(!log.contains(&secret), "a {} secret reached the log", p.as_str());
@@ -142,7 +142,7 @@ async fn a_deep_link_callback_reaches_the_running_instance() {
     let browser = browser_program(Browser::ApproveViaDeepLink);
     let (app, logs) = launch(&sandbox, &browser, &[("TRIBUTARY_CALLBACK", "deep-link")]).await;
     connect(&app, "airtable", "Airtable").await;
-    load_and_check(&app, &sandbox, Provider::Airtable, "Airtable").await;
+    load_and_check(&app, &sandbox, ProviderId::Airtable, "Airtable").await;
     // The second launch handed its URL over and left: one instance, one log writer.
     let log = std::fs::read_to_string(logs.0.join("dev.tributary.app/logs/tributary.log")).unwrap_or_default();
     assert!(!log.contains("launching normally"), "single-instance found the session bus: {log}");

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use tributary_e2e::fantoccini::Locator;
 use tributary_e2e::{browser_program, expected_items, AppSession, Browser, TempFile};
-use tributary_sandbox::{DatasetSize, Provider, Sandbox, SandboxConfig};
+use tributary_sandbox::{DatasetSize, ProviderId, Sandbox, SandboxConfig};
 
 const DESKTOP_ENTRY: &str = "/usr/share/applications/Tributary.desktop";
 const INSTALLED_APP: &str = "/usr/bin/tributary";
@@ -83,7 +83,7 @@ async fn the_deb_installs_opens_connects_through_its_deep_link_and_uninstalls() 
         "Notion is the one the settings file configures, not the built-in sandbox"
     );
     app.by_test_id("load-button").await.click().await.unwrap();
-    let count = format!("{} items from Notion", expected_items(sandbox.dataset(), Provider::Notion).len());
+    let count = format!("{} items from Notion", expected_items(sandbox.dataset(), ProviderId::Notion).len());
     app.wait_for_text("item-count", |t| t == count, "load-error").await;
     let shot = app.screenshot("installed-package.png").await;
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "the installed app's window rendered");

@@ -93,7 +93,7 @@ fn list_providers_reports_each_providers_state() {
 fn errors_reach_the_web_view_as_kind_and_message() {
     let app = app(NO_SANDBOX);
     let err = invoke(&app, "authorize", json!({ "provider": "salesforce", "userId": "u", "orgId": "o" })).unwrap_err();
-    assert_eq!(err, json!({ "kind": "InvalidInput", "message": "unknown provider `salesforce` (expected hubspot, airtable or notion)" }));
+    assert_eq!(err, json!({ "kind": "InvalidInput", "message": "unknown provider `salesforce` (expected one of: hubspot, airtable, notion)" }));
     let err = invoke(&app, "authorize", json!({ "provider": "hubspot", "userId": "u", "orgId": "o" })).unwrap_err();
     assert_eq!(err["kind"], "NotConfigured");
     assert!(err["message"].as_str().unwrap().contains("HUBSPOT_CLIENT_ID"), "{err}");

@@ -192,14 +192,14 @@ async fn core(sign_in: &SignInArgs) -> Result<Core, Failure> {
 }
 
 fn key(who: &Who) -> Result<FlowKey, Failure> {
-    let provider: ProviderId = who.provider.parse()?;
+    let provider: ProviderId = who.provider.parse().map_err(Error::from)?;
     Ok(FlowKey::new(provider, &who.org, &who.user)?)
 }
 
 /// The loopback sign-in: prints the authorize URL, opens the browser unless told not to, waits.
 async fn sign_in(core: &Core, key: &FlowKey, args: &SignInArgs) -> Outcome {
     let open = |url: &url::Url| {
-        eprintln!("Sign in to {} at:\n  {url}", key.provider.spec().display_name);
+        eprintln!("Sign in to {} at:\n  {url}", key.provider.display_name());
         if !args.no_browser {
             if let Err(e) = open::that_detached(url.as_str()) {
                 eprintln!("(could not open a browser: {e}; open the address above yourself)");
@@ -225,7 +225,7 @@ async fn connect(args: ConnectArgs) -> Outcome {
     let summary = core.stored_credentials(&key).await?;
     eprintln!(
         "Connected to {}. The credentials wait in the {} for 10 minutes; `tributary-cli load {} --user '{}' --org '{}'` takes them.",
-        key.provider.spec().display_name,
+        key.provider.display_name(),
         if core.settings().redis_url.is_some() { "Redis store" } else { "embedded store, which ends with this process (set REDIS_URL to share it)" },
         key.provider.as_str(),
         key.user_id,
@@ -301,7 +301,7 @@ async fn load(args: LoadArgs) -> Outcome {
     }
     if !args.quiet {
         let account = summary.account.map(|a| format!(" ({a})")).unwrap_or_default();
-        eprintln!("Loaded {} items from {}{account}.", loaded.items.len(), key.provider.spec().display_name);
+        eprintln!("Loaded {} items from {}{account}.", loaded.items.len(), key.provider.display_name());
         if let Some(notes) = loaded.notes.summary() {
             eprintln!("Note: {notes}.");
         }

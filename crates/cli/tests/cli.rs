@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
-use tributary_sandbox::{ArmedFault, DatasetSize, Fault, Provider, Sandbox, SandboxConfig};
+use tributary_sandbox::{ArmedFault, DatasetSize, Fault, ProviderId, Sandbox, SandboxConfig};
 
 const ITEMS: usize = 250;
 
@@ -22,9 +22,9 @@ async fn sandbox() -> Sandbox {
 }
 
 /// Items the app makes of a sandbox of `ITEMS` per provider (HubSpot adds one folder per type).
-fn expected_count(p: Provider) -> usize {
+fn expected_count(p: ProviderId) -> usize {
     match p {
-        Provider::Hubspot => ITEMS + 3,
+        ProviderId::Hubspot => ITEMS + 3,
         _ => ITEMS,
     }
 }
@@ -128,7 +128,7 @@ fn text(bytes: &[u8]) -> String {
 async fn connect_then_load_in_another_process_through_redis() {
     let sb = sandbox().await;
     let redis = redis();
-    for p in Provider::ALL {
+    for p in ProviderId::ALL {
         let mut env = sandbox_env(&sb);
         env.push(("REDIS_URL".into(), redis.url.clone()));
         let user = format!("cli-user-{}", free_port());
@@ -165,10 +165,10 @@ async fn load_signs_in_itself_when_nothing_is_stored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_format_with_a_token_from_the_environment_or_a_file() {
     let sb = sandbox().await;
-    for p in Provider::ALL {
+    for p in ProviderId::ALL {
         let mut env = sandbox_env(&sb);
         let token = sb.config().personal_tokens.get(p).clone();
-        env.push((format!("{}_TOKEN", p.as_str().to_uppercase()), token.clone()));
+        env.push((p.setting("TOKEN"), token.clone()));
 
         let json = cli(&env, &["load", p.as_str()]).output().unwrap();
         assert!(json.status.success(), "{}", text(&json.stderr));
@@ -204,9 +204,9 @@ async fn every_format_with_a_token_from_the_environment_or_a_file() {
 async fn a_failing_load_exits_non_zero_and_writes_nothing() {
     let sb = sandbox().await;
     let mut env = sandbox_env(&sb);
-    env.push(("AIRTABLE_TOKEN".into(), sb.config().personal_tokens.get(Provider::Airtable).clone()));
+    env.push(("AIRTABLE_TOKEN".into(), sb.config().personal_tokens.get(ProviderId::Airtable).clone()));
     let file = std::env::temp_dir().join(format!("tributary-cli-failed-{}.json", std::process::id()));
-    sb.arm_fault(Provider::Airtable, ArmedFault::new(Fault::MalformedJson).after(3));
+    sb.arm_fault(ProviderId::Airtable, ArmedFault::new(Fault::MalformedJson).after(3));
     let out = cli(&env, &["load", "airtable", "--output", file.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
@@ -214,12 +214,12 @@ async fn a_failing_load_exits_non_zero_and_writes_nothing() {
     assert!(!file.exists() && !file.with_extension("json.partial").exists(), "no file, not even a partial one");
 
     // A revoked token: the provider refuses it and the load says so.
-    sb.revoke_all_tokens(Provider::Airtable);
+    sb.revoke_all_tokens(ProviderId::Airtable);
     let out = cli(&env, &["load", "airtable"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let stderr = text(&out.stderr);
-    assert!(!stderr.contains(sb.config().personal_tokens.get(Provider::Airtable)), "no token in the message: {stderr}");
+    assert!(!stderr.contains(sb.config().personal_tokens.get(ProviderId::Airtable)), "no token in the message: {stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -249,11 +249,11 @@ async fn a_token_exchange_that_breaks_in_any_way_is_a_sign_in_failure() {
     let mut env = sandbox_env(&sb);
     env.push(("TRIBUTARY_HTTP_TIMEOUT".into(), "1".into()));
     for fault in [Fault::MalformedJson, Fault::TruncatedBody, Fault::NoAccessToken, Fault::Slow { millis: 3000 }] {
-        sb.arm_fault(Provider::Notion, ArmedFault::new(fault.clone()).on_token());
+        sb.arm_fault(ProviderId::Notion, ArmedFault::new(fault.clone()).on_token());
         let out = with_browser(cli(&env, &["connect", "notion"]), true).await;
         assert_eq!(out.status.code(), Some(3), "{fault:?}: {}", text(&out.stderr));
         assert!(text(&out.stderr).contains("token request failed"), "{fault:?}: {}", text(&out.stderr));
-        sb.clear_faults(Provider::Notion);
+        sb.clear_faults(ProviderId::Notion);
     }
 }
 
@@ -261,21 +261,21 @@ async fn a_token_exchange_that_breaks_in_any_way_is_a_sign_in_failure() {
 async fn an_output_file_that_cannot_be_written_is_named_before_anything_is_loaded() {
     let sb = sandbox().await;
     let mut env = sandbox_env(&sb);
-    env.push(("NOTION_TOKEN".into(), sb.config().personal_tokens.get(Provider::Notion).clone()));
+    env.push(("NOTION_TOKEN".into(), sb.config().personal_tokens.get(ProviderId::Notion).clone()));
     let dir = std::env::temp_dir().join(format!("tributary-cli-no-such-folder-{}", std::process::id()));
     for target in [dir.join("items.json"), std::env::temp_dir()] {
         let out = cli(&env, &["load", "notion", "--output", target.to_str().unwrap()]).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
         assert!(text(&out.stderr).contains(target.to_str().unwrap()), "the path is named: {}", text(&out.stderr));
     }
-    assert_eq!(sb.stats(Provider::Notion).api_requests, 0, "nothing was loaded first");
+    assert_eq!(sb.stats(ProviderId::Notion).api_requests, 0, "nothing was loaded first");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_load_that_fails_gives_the_sign_ins_credentials_back() {
     let sb = sandbox().await;
     let redis = redis();
-    for p in [Provider::Airtable, Provider::Notion] {
+    for p in [ProviderId::Airtable, ProviderId::Notion] {
         let mut env = sandbox_env(&sb);
         env.push(("REDIS_URL".into(), redis.url.clone()));
         let user = format!("kept-{}", free_port());
@@ -305,13 +305,13 @@ async fn settings_come_from_the_user_settings_file_and_the_environment_wins() {
     let file = config_home.join("dev.tributary.app/settings.env");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     let mut lines: String = sandbox_env(&sb).iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-    lines.push_str(&format!("NOTION_TOKEN={}\n", sb.config().personal_tokens.get(Provider::Notion)));
+    lines.push_str(&format!("NOTION_TOKEN={}\n", sb.config().personal_tokens.get(ProviderId::Notion)));
     std::fs::write(&file, lines).unwrap();
     let home = [("XDG_CONFIG_HOME".to_string(), config_home.display().to_string())];
 
     let out = cli(&home, &["load", "notion", "--format", "jsonl", "--quiet"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).lines().count(), expected_count(Provider::Notion));
+    assert_eq!(text(&out.stdout).lines().count(), expected_count(ProviderId::Notion));
 
     // A variable in the environment wins over the file.
     let dead = [home.to_vec(), vec![("NOTION_API_BASE".to_string(), format!("http://127.0.0.1:{}/", free_port()))]].concat();
@@ -352,7 +352,7 @@ fn the_sandbox_subcommand_serves_and_prints_its_settings() {
         }
     }
     let api_base = api_base.expect("the .env lines");
-    let token = SandboxConfig::default().personal_tokens.get(Provider::Notion).clone();
+    let token = SandboxConfig::default().personal_tokens.get(ProviderId::Notion).clone();
     let response = notion_search(&api_base, &token);
     let _ = child.kill();
     let _ = child.wait();

@@ -9,7 +9,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::provider::{ProviderId, ProviderSpec};
+use crate::provider::{ProviderId, ProviderSpec, Spec};
 use crate::secret::Secret;
 
 pub const DEFAULT_REDIRECT_PORT: u16 = 8765;
@@ -166,7 +166,7 @@ pub struct Settings {
 }
 
 fn var(provider: ProviderId, suffix: &str) -> String {
-    format!("{}_{suffix}", provider.as_str().to_uppercase())
+    provider.setting(suffix)
 }
 
 impl Settings {

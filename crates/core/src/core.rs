@@ -74,7 +74,7 @@ impl Core {
     pub fn providers(&self) -> Vec<ProviderInfo> {
         ProviderId::ALL
             .into_iter()
-            .map(|id| ProviderInfo { id, name: id.spec().display_name, status: self.settings.provider(id).status() })
+            .map(|id| ProviderInfo { id, name: id.display_name(), status: self.settings.provider(id).status() })
             .collect()
     }
 
@@ -164,7 +164,7 @@ impl Core {
     /// with no browser. It is never refreshed: when the provider refuses it, a load says so.
     pub async fn connect_with_token(&self, key: &FlowKey, token: Secret) -> Result<ConnectionSummary> {
         if token.expose().trim().is_empty() || token.expose().chars().any(char::is_whitespace) {
-            return Err(Error::InvalidInput(format!("the {} token is empty or contains spaces", key.provider.spec().display_name)));
+            return Err(Error::InvalidInput(format!("the {} token is empty or contains spaces", key.provider.display_name())));
         }
         let tokens = TokenSet { access_token: token, refresh_token: None, expires_at: None, refresh_at: None, scopes: Vec::new(), account: None };
         Ok(self.adopt(key, tokens).await)

@@ -1,28 +1,17 @@
 //! The three providers as data: URLs, client authentication, token body format, PKCE, extra
 //! authorize parameters, headers and token rules. Code elsewhere reads these instead of matching
-//! on the provider, except where data cannot say it (mapping JSON to items).
+//! on the provider, except where data cannot say it (mapping JSON to items). Who the providers
+//! are (ids, names) is the shared `tributary-provider-id` crate.
 
-use std::fmt;
-use std::str::FromStr;
+pub use tributary_provider_id::{PerProvider, ProviderId, UnknownProvider, NOTION_VERSION};
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderId {
-    Hubspot,
-    Airtable,
-    Notion,
+/// A provider's spec, as a method on its id (the id lives in the shared leaf crate).
+pub trait Spec {
+    fn spec(self) -> &'static ProviderSpec;
 }
 
-impl ProviderId {
-    pub const ALL: [ProviderId; 3] = [ProviderId::Hubspot, ProviderId::Airtable, ProviderId::Notion];
-
-    pub fn as_str(self) -> &'static str {
-        self.spec().key
-    }
-
-    pub fn spec(self) -> &'static ProviderSpec {
+impl Spec for ProviderId {
+    fn spec(self) -> &'static ProviderSpec {
         match self {
             ProviderId::Hubspot => &HUBSPOT,
             ProviderId::Airtable => &AIRTABLE,
@@ -31,19 +20,9 @@ impl ProviderId {
     }
 }
 
-impl fmt::Display for ProviderId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.spec().display_name)
-    }
-}
-
-impl FromStr for ProviderId {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ProviderId::ALL
-            .into_iter()
-            .find(|p| p.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| crate::Error::InvalidInput(format!("unknown provider `{s}` (expected hubspot, airtable or notion)")))
+impl From<UnknownProvider> for crate::Error {
+    fn from(e: UnknownProvider) -> Self {
+        crate::Error::InvalidInput(e.to_string())
     }
 }
 
@@ -87,9 +66,6 @@ pub enum Revocation {
 #[derive(Debug)]
 pub struct ProviderSpec {
     pub id: ProviderId,
-    /// Lower-case name used in keys, settings prefixes and commands.
-    pub key: &'static str,
-    pub display_name: &'static str,
     pub authorize_url: &'static str,
     pub token_url: &'static str,
     pub api_base: &'static str,
@@ -112,13 +88,8 @@ pub struct ProviderSpec {
     pub web_domains: &'static [&'static str],
 }
 
-/// The Notion API version this app speaks (data sources; the official SDK's default).
-pub const NOTION_VERSION: &str = "2025-09-03";
-
 pub static HUBSPOT: ProviderSpec = ProviderSpec {
     id: ProviderId::Hubspot,
-    key: "hubspot",
-    display_name: "HubSpot",
     authorize_url: "https://app.hubspot.com/oauth/authorize",
     token_url: "https://api.hubapi.com/oauth/v1/token",
     api_base: "https://api.hubapi.com/",
@@ -136,8 +107,6 @@ pub static HUBSPOT: ProviderSpec = ProviderSpec {
 
 pub static AIRTABLE: ProviderSpec = ProviderSpec {
     id: ProviderId::Airtable,
-    key: "airtable",
-    display_name: "Airtable",
     authorize_url: "https://airtable.com/oauth2/v1/authorize",
     token_url: "https://airtable.com/oauth2/v1/token",
     api_base: "https://api.airtable.com/",
@@ -155,8 +124,6 @@ pub static AIRTABLE: ProviderSpec = ProviderSpec {
 
 pub static NOTION: ProviderSpec = ProviderSpec {
     id: ProviderId::Notion,
-    key: "notion",
-    display_name: "Notion",
     authorize_url: "https://api.notion.com/v1/oauth/authorize",
     token_url: "https://api.notion.com/v1/oauth/token",
     api_base: "https://api.notion.com/",
@@ -177,9 +144,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_case_insensitively_and_refuses_unknown() {
-        assert_eq!("HubSpot".parse::<ProviderId>().unwrap(), ProviderId::Hubspot);
-        assert!("salesforce".parse::<ProviderId>().is_err());
+    fn every_provider_has_its_spec() {
         for p in ProviderId::ALL {
             assert_eq!(p.spec().id, p);
         }

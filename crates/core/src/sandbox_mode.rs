@@ -1,7 +1,7 @@
 //! Trying the app with no accounts: every provider that has no client configured is served by
 //! the built-in sandbox, in this process, with made-up data the UI labels as such.
 
-use tributary_sandbox::{DatasetSize, Provider, Sandbox, SandboxConfig};
+use tributary_sandbox::{DatasetSize, Sandbox, SandboxConfig};
 
 use crate::config::{ProviderSettings, Settings};
 use crate::provider::ProviderId;
@@ -25,7 +25,7 @@ pub async fn serve_unconfigured(settings: &mut Settings) -> std::io::Result<Opti
 
 /// Points one provider's settings at a running sandbox, with the sandbox's own client.
 pub fn point_at_sandbox(provider: &mut ProviderSettings, sandbox: &Sandbox) {
-    let which = sandbox_provider(provider.provider);
+    let which = provider.provider;
     let endpoints = sandbox.endpoints(which);
     let client = sandbox.config().clients.get(which);
     provider.client_id = Some(client.client_id.clone());
@@ -34,12 +34,4 @@ pub fn point_at_sandbox(provider: &mut ProviderSettings, sandbox: &Sandbox) {
     provider.token_url = endpoints.token_url.clone();
     provider.api_base = endpoints.api_base.clone();
     provider.sandbox = true;
-}
-
-pub fn sandbox_provider(id: ProviderId) -> Provider {
-    match id {
-        ProviderId::Hubspot => Provider::Hubspot,
-        ProviderId::Airtable => Provider::Airtable,
-        ProviderId::Notion => Provider::Notion,
-    }
 }

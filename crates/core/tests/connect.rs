@@ -48,7 +48,7 @@ async fn assert_nothing_stored(core: &Core, key: &FlowKey) {
 
 /// Checks a token against the sandbox with a cheap authenticated call.
 async fn token_works(sb: &tributary_sandbox::Sandbox, p: ProviderId, token: &str) -> bool {
-    let base = sb.endpoints(sandbox_provider(p)).api_base.clone();
+    let base = sb.endpoints(p).api_base.clone();
     let http = reqwest::Client::new();
     let req = match p {
         ProviderId::Hubspot => http.get(base.join("crm/v3/objects/contacts?limit=1").unwrap()),
@@ -175,7 +175,7 @@ async fn refresh_keeps_hubspot_and_rotates_airtable_and_notion() {
         assert!(token_works(&sb, p, after.expose()).await, "{p}");
         let old_refresh = before.refresh_token.unwrap();
         // Ask the sandbox directly whether the old refresh token still works.
-        let sp = sandbox_provider(p);
+        let sp = p;
         let client = sb.config().clients.get(sp);
         let http = reqwest::Client::new();
         let req = http.post(sb.endpoints(sp).token_url.clone());
@@ -212,8 +212,8 @@ async fn refresh_keeps_hubspot_and_rotates_airtable_and_notion() {
 #[tokio::test]
 async fn an_expiring_token_is_refreshed_before_use_and_after_a_401() {
     let sb = sandbox(|c| {
-        c.access_token_ttl.hubspot = Some(Duration::from_secs(2));
-        c.access_token_ttl.airtable = Some(Duration::from_secs(2));
+        c.access_token_ttl[ProviderId::Hubspot] = Some(Duration::from_secs(2));
+        c.access_token_ttl[ProviderId::Airtable] = Some(Duration::from_secs(2));
     })
     .await;
     let core = core(&sb, StoreKind::Embedded).await;
@@ -230,7 +230,7 @@ async fn an_expiring_token_is_refreshed_before_use_and_after_a_401() {
         assert!(token_works(&sb, p, second.expose()).await, "{p}");
 
         // A 401 on the current token refreshes once; concurrent callers share that refresh.
-        sb.expire_access_tokens(sandbox_provider(p));
+        sb.expire_access_tokens(p);
         assert!(!token_works(&sb, p, second.expose()).await);
         let (a, b) = tokio::join!(connection.refresh_after_unauthorized(&second), connection.refresh_after_unauthorized(&second));
         let (a, b) = (a.unwrap(), b.unwrap());

@@ -44,7 +44,7 @@ async fn small_sandbox() -> Sandbox {
 /// next fault is armed (HubSpot's and Airtable's listings run side by side).
 async fn settle(sb: &Sandbox, p: ProviderId) {
     tokio::time::sleep(Duration::from_millis(300)).await;
-    sb.clear_faults(sandbox_provider(p));
+    sb.clear_faults(p);
 }
 
 /// The cause inside a `LoadIncomplete`, and the listing it names.
@@ -60,7 +60,7 @@ async fn retry_after_values_http_does_not_allow_never_panic_or_stall() {
     let sb = small_sandbox().await;
     for p in ProviderId::ALL {
         let (core, key) = connected(&sb, p).await;
-        let sp = sandbox_provider(p);
+        let sp = p;
         for value in ["-1", "inf", "NaN", "1e400", "soon", "1.5", "", "99999999999999999999999"] {
             // On a 200 the header means nothing; on a 429 a bad one means "no Retry-After".
             sb.arm_fault(sp, ArmedFault::new(Fault::RetryAfter { status: 200, value: value.into() }).times(2));
@@ -79,7 +79,7 @@ async fn a_wait_longer_than_the_cap_fails_at_once_and_says_so_on_429_and_503() {
     let sb = small_sandbox().await;
     for p in ProviderId::ALL {
         let (core, key) = connected(&sb, p).await;
-        let sp = sandbox_provider(p);
+        let sp = p;
         for (status, value) in [(429, "86400".to_string()), (503, "99999999999999999999999".into()), (429, httpdate_in(3600))] {
             sb.arm_fault(sp, ArmedFault::new(Fault::RetryAfter { status, value: value.clone() }).after(1));
             let started = Instant::now();
@@ -111,13 +111,13 @@ async fn retry_after_is_honoured_on_503() {
     let sb = small_sandbox().await;
     let (core, key) = connected(&sb, ProviderId::Notion).await;
     // A 503 asking for 2 s, with a cap of 1 s: refused, which shows the header was read there.
-    sb.arm_fault(tributary_sandbox::Provider::Notion, ArmedFault::new(Fault::RetryAfter { status: 503, value: "2".into() }));
+    sb.arm_fault(ProviderId::Notion, ArmedFault::new(Fault::RetryAfter { status: 503, value: "2".into() }));
     let mut options = fast_options();
     options.retry.max_retry_after = Duration::from_secs(1);
     let (_, cause) = incomplete(load_err(&core, &key, options).await);
     assert!(matches!(cause, Error::RetryAfterTooLong { status: 503, .. }), "{cause:?}");
     // Within the cap it is waited out, and the load completes.
-    sb.arm_fault(tributary_sandbox::Provider::Notion, ArmedFault::new(Fault::RetryAfter { status: 503, value: "1".into() }));
+    sb.arm_fault(ProviderId::Notion, ArmedFault::new(Fault::RetryAfter { status: 503, value: "1".into() }));
     let started = Instant::now();
     let loaded = load(&core, &key, fast_options()).await.unwrap();
     assert_eq!(loaded.items.len(), ITEMS);
@@ -130,7 +130,7 @@ async fn a_body_past_the_limit_is_a_typed_error_with_or_without_content_length()
     for p in ProviderId::ALL {
         let (core, key) = connected(&sb, p).await;
         for content_length in [true, false] {
-            sb.arm_fault(sandbox_provider(p), ArmedFault::new(Fault::OversizedBody { bytes: 8 << 20, content_length }).after(1));
+            sb.arm_fault(p, ArmedFault::new(Fault::OversizedBody { bytes: 8 << 20, content_length }).after(1));
             let mut options = fast_options();
             options.retry.max_body_bytes = 1 << 20;
             let (_, cause) = incomplete(load_err(&core, &key, options).await);
@@ -146,7 +146,7 @@ async fn pages_repeated_under_fresh_cursors_end_the_listing_at_once() {
     let sb = small_sandbox().await;
     for p in ProviderId::ALL {
         let (core, key) = connected(&sb, p).await;
-        let sp = sandbox_provider(p);
+        let sp = p;
         sb.arm_fault(sp, ArmedFault::new(Fault::LoopPages).after(1).times(100_000));
         let before = sb.stats(sp).api_requests;
         let (listing, cause) = incomplete(load_err(&core, &key, fast_options()).await);
@@ -161,7 +161,7 @@ async fn pages_repeated_under_fresh_cursors_end_the_listing_at_once() {
 async fn the_error_names_the_listing_that_failed_not_the_last_one_to_progress() {
     let sb = sandbox(|c| c.dataset.hubspot_items = 3000).await;
     let (core, key) = connected(&sb, ProviderId::Hubspot).await;
-    let hs = tributary_sandbox::Provider::Hubspot;
+    let hs = ProviderId::Hubspot;
     // Deals fail after a few pages while contacts and companies keep delivering.
     sb.arm_fault(hs, ArmedFault::new(Fault::ServerError { status: 500 }).on_path("deals").after(3).times(1000));
     let mut options = fast_options();
@@ -184,7 +184,7 @@ async fn a_cancelled_load_says_so_and_a_network_error_keeps_its_cause() {
     assert!(matches!(err, Error::Cancelled(_)), "{err:?}");
     assert!(err.to_string().contains("load was cancelled"), "{err}");
 
-    sb.arm_fault(tributary_sandbox::Provider::Notion, ArmedFault::new(Fault::Slow { millis: 3000 }).times(10));
+    sb.arm_fault(ProviderId::Notion, ArmedFault::new(Fault::Slow { millis: 3000 }).times(10));
     let mut options = fast_options();
     options.retry.max_transient_retries = 1;
     let (listing, cause) = incomplete(load_err(&core, &key, options).await);
@@ -203,7 +203,7 @@ async fn hostile_links_titles_and_repeated_ids_are_kept_out_and_counted() {
     let sb = small_sandbox().await;
     for p in ProviderId::ALL {
         let (core, key) = connected(&sb, p).await;
-        let sp = sandbox_provider(p);
+        let sp = p;
         sb.arm_fault(sp, ArmedFault::new(Fault::HostileContent).times(100_000));
         let loaded = load(&core, &key, fast_options()).await.unwrap();
         sb.clear_faults(sp);
@@ -236,7 +236,7 @@ async fn hostile_links_titles_and_repeated_ids_are_kept_out_and_counted() {
 async fn token_answers_that_are_not_tokens_are_sign_in_failures() {
     let sb = small_sandbox().await;
     for p in ProviderId::ALL {
-        let sp = sandbox_provider(p);
+        let sp = p;
         for fault in [Fault::MalformedJson, Fault::TruncatedBody, Fault::NoAccessToken, Fault::Slow { millis: 2500 }, Fault::OversizedBody { bytes: 4 << 20, content_length: false }] {
             let mut settings = settings_for(&sb);
             settings.http_timeout = Duration::from_secs(1);

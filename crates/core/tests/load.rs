@@ -93,7 +93,7 @@ async fn hubspot_loads_every_record_with_every_field() {
     let last = progress.last().unwrap();
     assert_eq!(last.items, ITEMS);
     assert!(last.pages >= 27, "{} pages", last.pages);
-    assert_eq!(last.pages as u64 + 1, sb.stats(tributary_sandbox::Provider::Hubspot).pages_served, "pages plus the account call");
+    assert_eq!(last.pages as u64 + 1, sb.stats(ProviderId::Hubspot).pages_served, "pages plus the account call");
 }
 
 #[tokio::test]
@@ -127,7 +127,7 @@ async fn airtable_loads_bases_tables_and_every_record() {
             }
         }
     }
-    assert!(sb.stats(tributary_sandbox::Provider::Airtable).pages_served >= 25);
+    assert!(sb.stats(ProviderId::Airtable).pages_served >= 25);
 }
 
 #[tokio::test]
@@ -169,7 +169,7 @@ async fn notion_loads_every_page_and_data_source() {
             assert_eq!(item.parent_path_or_name.as_deref(), Some("Workspace"));
         }
     }
-    assert_eq!(sb.stats(tributary_sandbox::Provider::Notion).pages_served, 26);
+    assert_eq!(sb.stats(ProviderId::Notion).pages_served, 26);
 }
 
 #[tokio::test]
@@ -177,7 +177,7 @@ async fn bursts_of_429_and_5xx_are_absorbed() {
     let sb = sandbox(|c| c.dataset = tributary_sandbox::DatasetSize::uniform(800)).await;
     for p in ProviderId::ALL {
         let (core, key) = connected(&sb, p).await;
-        let sp = sandbox_provider(p);
+        let sp = p;
         sb.arm_fault(sp, ArmedFault::new(Fault::RateLimited).after(2).times(3));
         sb.arm_fault(sp, ArmedFault::new(Fault::ServerError { status: 503 }).after(4).times(2));
         let items = load(&core, &key, fast_options()).await.unwrap_or_else(|e| panic!("{p}: {e}"));
@@ -194,12 +194,12 @@ async fn token_expiry_mid_load_is_refreshed_and_the_load_continues() {
     let sb = sandbox(|c| {
         c.dataset = tributary_sandbox::DatasetSize::uniform(1000);
         // Notion documents no expiry; give its tokens one so the path is exercised too.
-        c.access_token_ttl.notion = Some(Duration::from_secs(3600));
+        c.access_token_ttl[ProviderId::Notion] = Some(Duration::from_secs(3600));
     })
     .await;
     for p in ProviderId::ALL {
         let (core, key) = connected(&sb, p).await;
-        let sp = sandbox_provider(p);
+        let sp = p;
         let before = sb.stats(sp).token_requests;
         sb.arm_fault(sp, ArmedFault::new(Fault::ExpireAccessTokens).after(4));
         let items = load(&core, &key, fast_options()).await.unwrap_or_else(|e| panic!("{p}: {e}"));
@@ -212,7 +212,7 @@ async fn token_expiry_mid_load_is_refreshed_and_the_load_continues() {
 async fn an_expired_airtable_offset_restarts_the_table() {
     let sb = sandbox(|c| c.dataset.airtable_items = 1000).await;
     let (core, key) = connected(&sb, ProviderId::Airtable).await;
-    sb.arm_fault(tributary_sandbox::Provider::Airtable, ArmedFault::new(Fault::ExpiredOffset).after(4));
+    sb.arm_fault(ProviderId::Airtable, ArmedFault::new(Fault::ExpiredOffset).after(4));
     let items = load(&core, &key, fast_options()).await.unwrap();
     assert_eq!(items.len(), 1000);
     assert_consistent(&items);
@@ -235,7 +235,7 @@ async fn malformed_truncated_and_repeated_pages_are_typed_errors() {
     let sb = sandbox(|c| c.dataset = tributary_sandbox::DatasetSize::uniform(1500)).await;
     for p in ProviderId::ALL {
         let (core, key) = connected(&sb, p).await;
-        let sp = sandbox_provider(p);
+        let sp = p;
 
         sb.arm_fault(sp, ArmedFault::new(Fault::MalformedJson).after(3));
         let (_, cause) = incomplete(load(&core, &key, fast_options()).await);
@@ -263,7 +263,7 @@ async fn a_revoked_token_ends_the_load_with_reconnect_needed() {
     let sb = sandbox(|c| c.dataset = tributary_sandbox::DatasetSize::uniform(1500)).await;
     for p in ProviderId::ALL {
         let (core, key) = connected(&sb, p).await;
-        sb.arm_fault(sandbox_provider(p), ArmedFault::new(Fault::RevokeTokens).after(3));
+        sb.arm_fault(p, ArmedFault::new(Fault::RevokeTokens).after(3));
         let err = load(&core, &key, fast_options()).await.unwrap_err();
         assert!(matches!(err, Error::ReconnectNeeded { provider } if provider == p), "{p}: {err:?}");
         assert!(err.to_string().contains("reconnect"));
@@ -274,7 +274,7 @@ async fn a_revoked_token_ends_the_load_with_reconnect_needed() {
 async fn a_persistent_outage_fails_plainly() {
     let sb = sandbox(|c| c.dataset.hubspot_items = 1500).await;
     let (core, key) = connected(&sb, ProviderId::Hubspot).await;
-    sb.arm_fault(tributary_sandbox::Provider::Hubspot, ArmedFault::new(Fault::ServerError { status: 502 }).after(2).times(50));
+    sb.arm_fault(ProviderId::Hubspot, ArmedFault::new(Fault::ServerError { status: 502 }).after(2).times(50));
     let (_, cause) = incomplete(load(&core, &key, fast_options()).await);
     assert!(matches!(cause, Error::Provider { status: 502, .. }), "{cause:?}");
 }
@@ -305,6 +305,6 @@ async fn paced_loads_meet_no_429_under_the_documented_limits() {
         let (core, key) = connected(&sb, p).await;
         let items = load(&core, &key, LoadOptions::default()).await.unwrap_or_else(|e| panic!("{p}: {e}"));
         assert!(items.len() >= 900);
-        assert_eq!(sb.stats(sandbox_provider(p)).rate_limited, 0, "{p}: pacing keeps under the limit");
+        assert_eq!(sb.stats(p).rate_limited, 0, "{p}: pacing keeps under the limit");
     }
 }

@@ -80,7 +80,7 @@ async fn no_secret_reaches_the_logs_at_trace_level() {
         let _ = core.complete_deep_link(&callback).await.map_err(CallbackError::into_error).unwrap_err();
     }
     for p in ProviderId::ALL {
-        secrets.push(sb.config().clients.get(sandbox_provider(p)).client_secret.clone().unwrap_or_default());
+        secrets.push(sb.config().clients.get(p).client_secret.clone().unwrap_or_default());
     }
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();

@@ -10,11 +10,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::config::Provider;
+use crate::config::ProviderId;
 use crate::faults::ArmedFault;
 use crate::SandboxState;
 
-pub(crate) fn router(provider: Provider, state: Arc<SandboxState>) -> Router {
+pub(crate) fn router(provider: ProviderId, state: Arc<SandboxState>) -> Router {
     Router::new()
         .route(
             "/_sandbox/faults",
@@ -46,7 +46,7 @@ pub(crate) fn router(provider: Provider, state: Arc<SandboxState>) -> Router {
         .with_state(state)
 }
 
-fn stats(state: &SandboxState, provider: Provider) -> Response {
+fn stats(state: &SandboxState, provider: ProviderId) -> Response {
     let s = state.counters.get(provider).snapshot();
     Json(json!({
         "provider": provider,

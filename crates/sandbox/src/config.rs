@@ -1,91 +1,10 @@
 //! What a sandbox serves: its clients, datasets, token lifetimes and rate-limit rules.
 
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
-use std::str::FromStr;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 
-/// The three providers the sandbox imitates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum Provider {
-    Hubspot,
-    Airtable,
-    Notion,
-}
-
-impl Provider {
-    pub const ALL: [Provider; 3] = [Provider::Hubspot, Provider::Airtable, Provider::Notion];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Hubspot => "hubspot",
-            Provider::Airtable => "airtable",
-            Provider::Notion => "notion",
-        }
-    }
-
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Provider::Hubspot => "HubSpot",
-            Provider::Airtable => "Airtable",
-            Provider::Notion => "Notion",
-        }
-    }
-}
-
-impl fmt::Display for Provider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Provider {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "hubspot" => Ok(Provider::Hubspot),
-            "airtable" => Ok(Provider::Airtable),
-            "notion" => Ok(Provider::Notion),
-            other => Err(format!("unknown provider `{other}` (expected hubspot, airtable or notion)")),
-        }
-    }
-}
-
-/// One value per provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PerProvider<T> {
-    pub hubspot: T,
-    pub airtable: T,
-    pub notion: T,
-}
-
-impl<T> PerProvider<T> {
-    pub fn get(&self, provider: Provider) -> &T {
-        match provider {
-            Provider::Hubspot => &self.hubspot,
-            Provider::Airtable => &self.airtable,
-            Provider::Notion => &self.notion,
-        }
-    }
-
-    pub fn get_mut(&mut self, provider: Provider) -> &mut T {
-        match provider {
-            Provider::Hubspot => &mut self.hubspot,
-            Provider::Airtable => &mut self.airtable,
-            Provider::Notion => &mut self.notion,
-        }
-    }
-
-    pub fn all(value: T) -> Self
-    where
-        T: Clone,
-    {
-        PerProvider { hubspot: value.clone(), airtable: value.clone(), notion: value }
-    }
-}
+pub use tributary_provider_id::{PerProvider, ProviderId};
 
 /// An OAuth client the fake provider knows, as if registered in its developer console.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,11 +34,11 @@ impl DatasetSize {
         DatasetSize { hubspot_items: items, airtable_items: items, notion_items: items }
     }
 
-    pub fn get(&self, provider: Provider) -> usize {
+    pub fn get(&self, provider: ProviderId) -> usize {
         match provider {
-            Provider::Hubspot => self.hubspot_items,
-            Provider::Airtable => self.airtable_items,
-            Provider::Notion => self.notion_items,
+            ProviderId::Hubspot => self.hubspot_items,
+            ProviderId::Airtable => self.airtable_items,
+            ProviderId::Notion => self.notion_items,
         }
     }
 }
@@ -187,33 +106,23 @@ impl Default for SandboxConfig {
             ports: PerProvider::all(0),
             seed: 42,
             dataset: DatasetSize::uniform(60),
-            clients: PerProvider {
-                hubspot: ClientRegistration {
-                    client_id: "sandbox-hubspot-client".into(),
-                    client_secret: Some("sandbox-hubspot-secret".into()),
-                    redirect_uris: vec![],
-                },
-                airtable: ClientRegistration {
-                    client_id: "sandbox-airtable-client".into(),
-                    client_secret: None,
-                    redirect_uris: vec![],
-                },
-                notion: ClientRegistration {
-                    client_id: "sandbox-notion-client".into(),
-                    client_secret: Some("sandbox-notion-secret".into()),
-                    redirect_uris: vec![],
-                },
-            },
-            personal_tokens: PerProvider {
-                hubspot: "pat-na1-sandbox-hubspot-private-app".into(),
-                airtable: "patSandboxAirtable.personal-access-token".into(),
-                notion: "ntn_sandbox_notion_internal_integration".into(),
-            },
-            access_token_ttl: PerProvider {
-                hubspot: Some(Duration::from_secs(1800)),
-                airtable: Some(Duration::from_secs(3600)),
-                notion: None,
-            },
+            // Every client is registered as in its provider's console; Airtable's is public (no
+            // secret), as a desktop app's may be.
+            clients: PerProvider::from_fn(|p| ClientRegistration {
+                client_id: format!("sandbox-{}-client", p.as_str()),
+                client_secret: (p != ProviderId::Airtable).then(|| format!("sandbox-{}-secret", p.as_str())),
+                redirect_uris: vec![],
+            }),
+            personal_tokens: PerProvider::from_fn(|p| {
+                match p {
+                    ProviderId::Hubspot => "pat-na1-sandbox-hubspot-private-app",
+                    ProviderId::Airtable => "patSandboxAirtable.personal-access-token",
+                    ProviderId::Notion => "ntn_sandbox_notion_internal_integration",
+                }
+                .to_string()
+            }),
+            // HubSpot's access tokens last 30 minutes, Airtable's an hour, Notion's do not expire.
+            access_token_ttl: PerProvider::in_order([Some(Duration::from_secs(1800)), Some(Duration::from_secs(3600)), None]),
             code_ttl: Duration::from_secs(600),
             airtable_offset_ttl: Duration::from_secs(300),
             rate_limits: false,
@@ -225,4 +134,4 @@ impl Default for SandboxConfig {
 }
 
 /// The fixed ports the sandbox binary uses by default, so a user's `.env` can point at it.
-pub const DEFAULT_PORTS: PerProvider<u16> = PerProvider { hubspot: 7401, airtable: 7402, notion: 7403 };
+pub const DEFAULT_PORTS: PerProvider<u16> = PerProvider::in_order([7401, 7402, 7403]);

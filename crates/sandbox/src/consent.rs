@@ -15,15 +15,15 @@ use axum::routing::get;
 use axum::{Form, Router};
 use url::Url;
 
-use crate::config::{ClientRegistration, Provider};
+use crate::config::{ClientRegistration, ProviderId};
 use crate::http::{escape_html, html, unescape_html};
 use crate::SandboxState;
 
-pub(crate) fn routes(provider: Provider) -> Router<Arc<SandboxState>> {
+pub(crate) fn routes(provider: ProviderId) -> Router<Arc<SandboxState>> {
     let path = match provider {
-        Provider::Hubspot => "/oauth/authorize",
-        Provider::Airtable => "/oauth2/v1/authorize",
-        Provider::Notion => "/v1/oauth/authorize",
+        ProviderId::Hubspot => "/oauth/authorize",
+        ProviderId::Airtable => "/oauth2/v1/authorize",
+        ProviderId::Notion => "/v1/oauth/authorize",
     };
     Router::new().route(
         path,
@@ -55,7 +55,7 @@ fn redirect_allowed(client: &ClientRegistration, uri: &str) -> bool {
     }
 }
 
-fn validate(state: &SandboxState, provider: Provider, p: &HashMap<String, String>) -> Result<AuthorizeRequest, String> {
+fn validate(state: &SandboxState, provider: ProviderId, p: &HashMap<String, String>) -> Result<AuthorizeRequest, String> {
     let client = state.config.clients.get(provider);
     let get = |k: &str| p.get(k).map(String::as_str).filter(|v| !v.is_empty());
     if get("client_id") != Some(client.client_id.as_str()) {
@@ -65,13 +65,13 @@ fn validate(state: &SandboxState, provider: Provider, p: &HashMap<String, String
     if !redirect_allowed(client, redirect_uri) {
         return Err(format!("redirect_uri `{redirect_uri}` is not registered for this app."));
     }
-    if matches!(provider, Provider::Airtable | Provider::Notion) && get("response_type") != Some("code") {
+    if matches!(provider, ProviderId::Airtable | ProviderId::Notion) && get("response_type") != Some("code") {
         return Err("response_type must be `code`.".into());
     }
     let scopes: Vec<String> = get("scope").unwrap_or_default().split_whitespace().map(String::from).collect();
     let known = crate::providers::all_scopes(provider);
     match provider {
-        Provider::Hubspot | Provider::Airtable => {
+        ProviderId::Hubspot | ProviderId::Airtable => {
             if scopes.is_empty() {
                 return Err("scope is required.".into());
             }
@@ -79,22 +79,22 @@ fn validate(state: &SandboxState, provider: Provider, p: &HashMap<String, String
                 return Err(format!("Unknown scope `{bad}`."));
             }
         }
-        Provider::Notion => {
+        ProviderId::Notion => {
             if get("owner") != Some("user") {
                 return Err("owner must be `user`.".into());
             }
         }
     }
     let state_param = get("state").map(String::from);
-    if provider == Provider::Airtable && state_param.is_none() {
+    if provider == ProviderId::Airtable && state_param.is_none() {
         return Err("state is required.".into());
     }
     let challenge = get("code_challenge").map(String::from);
     let method = get("code_challenge_method");
     let code_challenge = match provider {
         // Notion documents no PKCE: it ignores the parameters.
-        Provider::Notion => None,
-        Provider::Airtable if challenge.is_none() => return Err("code_challenge is required (PKCE).".into()),
+        ProviderId::Notion => None,
+        ProviderId::Airtable if challenge.is_none() => return Err("code_challenge is required (PKCE).".into()),
         _ if challenge.is_some() && method != Some("S256") => {
             return Err("code_challenge_method must be S256.".into());
         }
@@ -108,7 +108,7 @@ fn validate(state: &SandboxState, provider: Provider, p: &HashMap<String, String
     Ok(AuthorizeRequest { redirect_uri: redirect_uri.into(), state: state_param, scopes, code_challenge, params })
 }
 
-fn error_page(provider: Provider, message: &str) -> Response {
+fn error_page(provider: ProviderId, message: &str) -> Response {
     html(
         StatusCode::BAD_REQUEST,
         format!(
@@ -120,7 +120,7 @@ fn error_page(provider: Provider, message: &str) -> Response {
     )
 }
 
-async fn show(State(state): State<Arc<SandboxState>>, Query(q): Query<HashMap<String, String>>, provider: Provider) -> Response {
+async fn show(State(state): State<Arc<SandboxState>>, Query(q): Query<HashMap<String, String>>, provider: ProviderId) -> Response {
     let req = match validate(&state, provider, &q) {
         Ok(r) => r,
         Err(e) => return error_page(provider, &e),
@@ -156,7 +156,7 @@ async fn show(State(state): State<Arc<SandboxState>>, Query(q): Query<HashMap<St
     html(StatusCode::OK, body)
 }
 
-async fn decide(State(state): State<Arc<SandboxState>>, Form(form): Form<HashMap<String, String>>, provider: Provider) -> Response {
+async fn decide(State(state): State<Arc<SandboxState>>, Form(form): Form<HashMap<String, String>>, provider: ProviderId) -> Response {
     let req = match validate(&state, provider, &form) {
         Ok(r) => r,
         Err(e) => return error_page(provider, &e),
@@ -171,7 +171,7 @@ async fn decide(State(state): State<Arc<SandboxState>>, Form(form): Form<HashMap
             let code = state.grants.issue_code(provider, client_id, &req.redirect_uri, req.code_challenge, req.scopes);
             target.query_pairs_mut().append_pair("code", &code);
         }
-        Some("deny") if provider == Provider::Hubspot => {
+        Some("deny") if provider == ProviderId::Hubspot => {
             // HubSpot never calls back on a denial; the user is left on this page.
             return html(
                 StatusCode::OK,
@@ -182,7 +182,7 @@ async fn decide(State(state): State<Arc<SandboxState>>, Form(form): Form<HashMap
         }
         Some("deny") => {
             target.query_pairs_mut().append_pair("error", "access_denied");
-            if provider == Provider::Airtable {
+            if provider == ProviderId::Airtable {
                 target.query_pairs_mut().append_pair("error_description", "The user denied the authorization request.");
             }
         }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Provider;
+use crate::config::ProviderId;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -154,36 +154,36 @@ impl ArmedFault {
 
 #[derive(Default)]
 pub struct FaultBoard {
-    armed: Mutex<HashMap<Provider, Vec<ArmedFault>>>,
+    armed: Mutex<HashMap<ProviderId, Vec<ArmedFault>>>,
 }
 
 impl FaultBoard {
-    pub fn arm(&self, provider: Provider, fault: ArmedFault) {
+    pub fn arm(&self, provider: ProviderId, fault: ArmedFault) {
         if fault.times > 0 {
             self.lock().entry(provider).or_default().push(fault);
         }
     }
 
-    pub fn clear(&self, provider: Provider) {
+    pub fn clear(&self, provider: ProviderId) {
         self.lock().remove(&provider);
     }
 
-    pub fn armed(&self, provider: Provider) -> Vec<ArmedFault> {
+    pub fn armed(&self, provider: ProviderId) -> Vec<ArmedFault> {
         self.lock().get(&provider).cloned().unwrap_or_default()
     }
 
     /// Called once per API request: counts the request against every waiting fault and returns
     /// the first one due (at most one fault per request).
-    pub fn take(&self, provider: Provider, path: &str, has_cursor: bool) -> Option<Fault> {
+    pub fn take(&self, provider: ProviderId, path: &str, has_cursor: bool) -> Option<Fault> {
         self.take_for(provider, FaultTarget::Api, path, has_cursor)
     }
 
     /// The same, for a request to the token endpoint.
-    pub fn take_token(&self, provider: Provider) -> Option<Fault> {
+    pub fn take_token(&self, provider: ProviderId) -> Option<Fault> {
         self.take_for(provider, FaultTarget::Token, "", false)
     }
 
-    fn take_for(&self, provider: Provider, on: FaultTarget, path: &str, has_cursor: bool) -> Option<Fault> {
+    fn take_for(&self, provider: ProviderId, on: FaultTarget, path: &str, has_cursor: bool) -> Option<Fault> {
         let mut armed = self.lock();
         let list = armed.get_mut(&provider)?;
         let mut fired = None;
@@ -200,7 +200,7 @@ impl FaultBoard {
         fired
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Provider, Vec<ArmedFault>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ProviderId, Vec<ArmedFault>>> {
         self.armed.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -219,35 +219,35 @@ mod tests {
     #[test]
     fn after_and_times_count_requests() {
         let board = FaultBoard::default();
-        board.arm(Provider::Notion, ArmedFault::new(Fault::ServerError { status: 503 }).after(2).times(2));
-        let fired: Vec<bool> = (0..6).map(|_| board.take(Provider::Notion, "/v1/search", false).is_some()).collect();
+        board.arm(ProviderId::Notion, ArmedFault::new(Fault::ServerError { status: 503 }).after(2).times(2));
+        let fired: Vec<bool> = (0..6).map(|_| board.take(ProviderId::Notion, "/v1/search", false).is_some()).collect();
         assert_eq!(fired, [false, false, true, true, false, false]);
     }
 
     #[test]
     fn path_faults_fire_on_their_path_only() {
         let board = FaultBoard::default();
-        board.arm(Provider::Hubspot, ArmedFault::new(Fault::MalformedJson).on_path("deals"));
-        assert_eq!(board.take(Provider::Hubspot, "/crm/v3/objects/contacts", false), None);
-        assert_eq!(board.take(Provider::Hubspot, "/crm/v3/objects/deals", false), Some(Fault::MalformedJson));
+        board.arm(ProviderId::Hubspot, ArmedFault::new(Fault::MalformedJson).on_path("deals"));
+        assert_eq!(board.take(ProviderId::Hubspot, "/crm/v3/objects/contacts", false), None);
+        assert_eq!(board.take(ProviderId::Hubspot, "/crm/v3/objects/deals", false), Some(Fault::MalformedJson));
     }
 
     #[test]
     fn token_faults_leave_api_requests_alone() {
         let board = FaultBoard::default();
-        board.arm(Provider::Notion, ArmedFault::new(Fault::MalformedJson).on_token());
-        assert_eq!(board.take(Provider::Notion, "/v1/search", false), None);
-        assert_eq!(board.take_token(Provider::Notion), Some(Fault::MalformedJson));
-        assert_eq!(board.take_token(Provider::Notion), None);
+        board.arm(ProviderId::Notion, ArmedFault::new(Fault::MalformedJson).on_token());
+        assert_eq!(board.take(ProviderId::Notion, "/v1/search", false), None);
+        assert_eq!(board.take_token(ProviderId::Notion), Some(Fault::MalformedJson));
+        assert_eq!(board.take_token(ProviderId::Notion), None);
     }
 
     #[test]
     fn cursor_faults_wait_for_a_cursor() {
         let board = FaultBoard::default();
-        board.arm(Provider::Airtable, ArmedFault::new(Fault::ExpiredOffset));
-        assert_eq!(board.take(Provider::Airtable, "/v0/b/t", false), None);
-        assert_eq!(board.take(Provider::Airtable, "/v0/b/t", true), Some(Fault::ExpiredOffset));
-        assert_eq!(board.take(Provider::Airtable, "/v0/b/t", true), None);
+        board.arm(ProviderId::Airtable, ArmedFault::new(Fault::ExpiredOffset));
+        assert_eq!(board.take(ProviderId::Airtable, "/v0/b/t", false), None);
+        assert_eq!(board.take(ProviderId::Airtable, "/v0/b/t", true), Some(Fault::ExpiredOffset));
+        assert_eq!(board.take(ProviderId::Airtable, "/v0/b/t", true), None);
     }
 
     #[test]

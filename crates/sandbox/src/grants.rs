@@ -9,12 +9,12 @@ use base64::Engine;
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 
-use crate::config::{Provider, SandboxConfig};
+use crate::config::{ProviderId, SandboxConfig};
 
 /// What the consent page approved, waiting to be exchanged.
 #[derive(Debug, Clone)]
 pub struct PendingCode {
-    pub provider: Provider,
+    pub provider: ProviderId,
     pub client_id: String,
     pub redirect_uri: String,
     pub code_challenge: Option<String>,
@@ -32,7 +32,7 @@ enum TokenKind {
 
 #[derive(Debug, Clone)]
 struct TokenRecord {
-    provider: Provider,
+    provider: ProviderId,
     kind: TokenKind,
     grant: u64,
     expires_at: Option<Instant>,
@@ -95,7 +95,7 @@ struct GrantsInner {
     grants: HashMap<u64, Grant>,
     next_grant: u64,
     /// PKCE verifiers presented at the token endpoint.
-    verifiers: Vec<(Provider, String)>,
+    verifiers: Vec<(ProviderId, String)>,
 }
 
 pub fn random_token(len: usize) -> String {
@@ -118,7 +118,7 @@ impl Grants {
             code_ttl: config.code_ttl,
             access_ttl: config.access_token_ttl.clone(),
         };
-        for p in Provider::ALL {
+        for p in ProviderId::ALL {
             let scopes = crate::providers::all_scopes(p).iter().map(|s| s.to_string()).collect();
             grants.insert_personal_token(p, config.personal_tokens.get(p), scopes);
         }
@@ -132,7 +132,7 @@ impl Grants {
 
     /// Every code and token issued for `provider` and every verifier presented, so tests can
     /// check that none of them reaches a place it must not (a web view, a log, an error).
-    pub fn secrets(&self, provider: Provider) -> Vec<String> {
+    pub fn secrets(&self, provider: ProviderId) -> Vec<String> {
         let inner = self.lock();
         let codes = inner.codes.iter().filter(|(_, c)| c.provider == provider).map(|(k, _)| k.clone());
         let tokens = inner.tokens.iter().filter(|(_, t)| t.provider == provider).map(|(k, _)| k.clone());
@@ -140,7 +140,7 @@ impl Grants {
         codes.chain(tokens).chain(verifiers).collect()
     }
 
-    fn insert_personal_token(&self, provider: Provider, token: &str, scopes: Vec<String>) {
+    fn insert_personal_token(&self, provider: ProviderId, token: &str, scopes: Vec<String>) {
         let mut inner = self.lock();
         let grant = inner.new_grant("personal".into(), scopes);
         inner.tokens.insert(
@@ -151,7 +151,7 @@ impl Grants {
 
     pub fn issue_code(
         &self,
-        provider: Provider,
+        provider: ProviderId,
         client_id: &str,
         redirect_uri: &str,
         code_challenge: Option<String>,
@@ -177,7 +177,7 @@ impl Grants {
     /// checked only when the authorize request carried a challenge.
     pub fn exchange_code(
         &self,
-        provider: Provider,
+        provider: ProviderId,
         code: &str,
         client_id: &str,
         redirect_uri: Option<&str>,
@@ -226,7 +226,7 @@ impl Grants {
     /// Refreshes with the provider's semantics: HubSpot keeps the refresh token; Airtable and
     /// Notion rotate both tokens and the old pair dies at once. Presenting a rotated refresh
     /// token revokes the whole grant, as Airtable does.
-    pub fn refresh(&self, provider: Provider, refresh_token: &str, client_id: &str) -> Result<IssuedTokens, GrantError> {
+    pub fn refresh(&self, provider: ProviderId, refresh_token: &str, client_id: &str) -> Result<IssuedTokens, GrantError> {
         let mut inner = self.lock();
         let record = inner
             .tokens
@@ -247,7 +247,7 @@ impl Grants {
             }
             return Err(GrantError::BadRefreshToken);
         }
-        let rotates = provider != Provider::Hubspot;
+        let rotates = provider != ProviderId::Hubspot;
         if rotates {
             for t in inner.tokens.values_mut().filter(|t| t.grant == record.grant) {
                 t.rotated = true;
@@ -261,7 +261,7 @@ impl Grants {
     }
 
     /// Checks a bearer token and returns its scopes.
-    pub fn authenticate(&self, provider: Provider, token: Option<&str>) -> Result<Vec<String>, TokenRejection> {
+    pub fn authenticate(&self, provider: ProviderId, token: Option<&str>) -> Result<Vec<String>, TokenRejection> {
         let token = token.ok_or(TokenRejection::Missing)?;
         let inner = self.lock();
         let record = inner
@@ -290,7 +290,7 @@ impl Grants {
     }
 
     /// Revokes the grant behind a token (access or refresh). Returns whether it was known.
-    pub fn revoke(&self, provider: Provider, token: &str) -> bool {
+    pub fn revoke(&self, provider: ProviderId, token: &str) -> bool {
         let mut inner = self.lock();
         let Some(grant) = inner.tokens.get(token).filter(|t| t.provider == provider).map(|t| t.grant) else {
             return false;
@@ -302,7 +302,7 @@ impl Grants {
     }
 
     /// Revokes every grant of a provider, as when the user uninstalls the app in the provider's UI.
-    pub fn revoke_all(&self, provider: Provider) {
+    pub fn revoke_all(&self, provider: ProviderId) {
         let mut inner = self.lock();
         let ids: Vec<u64> = inner.tokens.values().filter(|t| t.provider == provider).map(|t| t.grant).collect();
         for id in ids {
@@ -313,7 +313,7 @@ impl Grants {
     }
 
     /// Makes every expiring access token of a provider expire now (refresh tokens stay valid).
-    pub fn expire_access_tokens(&self, provider: Provider) {
+    pub fn expire_access_tokens(&self, provider: ProviderId) {
         let now = Instant::now();
         for t in self.lock().tokens.values_mut() {
             if t.provider == provider && t.kind == TokenKind::Access && t.expires_at.is_some() {
@@ -330,11 +330,11 @@ impl GrantsInner {
         self.next_grant
     }
 
-    fn mint(&mut self, provider: Provider, grant: u64, with_refresh: bool, ttl: &Option<Duration>) -> IssuedTokens {
+    fn mint(&mut self, provider: ProviderId, grant: u64, with_refresh: bool, ttl: &Option<Duration>) -> IssuedTokens {
         let prefix = match provider {
-            Provider::Hubspot => "CO",
-            Provider::Airtable => "oaa",
-            Provider::Notion => "ntn_",
+            ProviderId::Hubspot => "CO",
+            ProviderId::Airtable => "oaa",
+            ProviderId::Notion => "ntn_",
         };
         let access = format!("{prefix}{}", random_token(48));
         self.tokens.insert(

@@ -6,9 +6,9 @@
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use tributary_sandbox::{Provider, Sandbox, SandboxConfig};
+//! use tributary_sandbox::{ProviderId, Sandbox, SandboxConfig};
 //! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
-//! let notion = sandbox.endpoints(Provider::Notion);
+//! let notion = sandbox.endpoints(ProviderId::Notion);
 //! println!("authorize at {}, search at {}v1/search", notion.authorize_url, notion.api_base);
 //! # Ok(()) }
 //! ```
@@ -35,7 +35,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use url::Url;
 
-pub use config::{ClientRegistration, DatasetSize, PerProvider, Provider, RateLimitRules, SandboxConfig, DEFAULT_PORTS};
+pub use config::{ClientRegistration, DatasetSize, PerProvider, ProviderId, RateLimitRules, SandboxConfig, DEFAULT_PORTS};
 pub use dataset::notion::NOTION_VERSION;
 pub use dataset::Dataset;
 pub use faults::{ArmedFault, Fault};
@@ -44,7 +44,7 @@ pub use grants::s256_challenge;
 /// Where a running fake provider can be reached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProviderEndpoints {
-    pub provider: Provider,
+    pub provider: ProviderId,
     /// The server root, e.g. `http://127.0.0.1:7401/`.
     pub base_url: Url,
     /// The consent page (HubSpot `/oauth/authorize`, Airtable `/oauth2/v1/authorize`, Notion `/v1/oauth/authorize`).
@@ -135,7 +135,7 @@ impl Sandbox {
     /// Binds one listener per provider and starts serving.
     pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
         let mut listeners = Vec::new();
-        for p in Provider::ALL {
+        for p in ProviderId::ALL {
             let listener = TcpListener::bind(SocketAddr::new(config.host, *config.ports.get(p))).await?;
             listeners.push((p, listener));
         }
@@ -144,19 +144,19 @@ impl Sandbox {
             grants: grants::Grants::new(&config),
             faults: Default::default(),
             limiter: ratelimit::RateLimiter::new(config.rate_limit_rules.clone()),
-            counters: PerProvider { hubspot: Counters::default(), airtable: Counters::default(), notion: Counters::default() },
+            counters: PerProvider::default(),
             airtable_iterators: Default::default(),
             cursor_aliases: Default::default(),
             base_urls: Default::default(),
             config,
         });
         let (shutdown, _) = watch::channel(false);
-        let mut bases = Vec::new();
+        let mut bases: PerProvider<Option<Url>> = PerProvider::default();
         let mut tasks = Vec::new();
         for (p, listener) in listeners {
             let addr = listener.local_addr()?;
             let base = Url::parse(&format!("http://{addr}/")).expect("socket address forms a URL");
-            bases.push(base);
+            bases[p] = Some(base);
             let app = providers::router(p, state.clone()).merge(admin::router(p, state.clone()));
             let mut stop = shutdown.subscribe();
             tasks.push(tokio::spawn(async move {
@@ -168,17 +168,13 @@ impl Sandbox {
                 }
             }));
         }
-        let base_urls = PerProvider { hubspot: bases[0].clone(), airtable: bases[1].clone(), notion: bases[2].clone() };
+        let base_urls = bases.map(|_, b| b.clone().expect("every provider has a listener"));
         let _ = state.base_urls.set(base_urls.clone());
-        let endpoints = PerProvider {
-            hubspot: endpoints(Provider::Hubspot, &base_urls.hubspot),
-            airtable: endpoints(Provider::Airtable, &base_urls.airtable),
-            notion: endpoints(Provider::Notion, &base_urls.notion),
-        };
+        let endpoints = PerProvider::from_fn(|p| endpoints(p, &base_urls[p]));
         Ok(Sandbox { state, endpoints, shutdown, tasks })
     }
 
-    pub fn endpoints(&self, provider: Provider) -> &ProviderEndpoints {
+    pub fn endpoints(&self, provider: ProviderId) -> &ProviderEndpoints {
         self.endpoints.get(provider)
     }
 
@@ -191,21 +187,21 @@ impl Sandbox {
         &self.state.dataset
     }
 
-    pub fn arm_fault(&self, provider: Provider, fault: ArmedFault) {
+    pub fn arm_fault(&self, provider: ProviderId, fault: ArmedFault) {
         self.state.faults.arm(provider, fault);
     }
 
-    pub fn clear_faults(&self, provider: Provider) {
+    pub fn clear_faults(&self, provider: ProviderId) {
         self.state.faults.clear(provider);
     }
 
     /// Revokes every token of a provider at once (the user removed the app in the provider's UI).
-    pub fn revoke_all_tokens(&self, provider: Provider) {
+    pub fn revoke_all_tokens(&self, provider: ProviderId) {
         self.state.grants.revoke_all(provider);
     }
 
     /// Makes every expiring access token of a provider expire now.
-    pub fn expire_access_tokens(&self, provider: Provider) {
+    pub fn expire_access_tokens(&self, provider: ProviderId) {
         self.state.grants.expire_access_tokens(provider);
     }
 
@@ -213,16 +209,15 @@ impl Sandbox {
     /// `{PROVIDER}_AUTHORIZE_URL`, `_TOKEN_URL`, `_API_BASE`, `_CLIENT_ID`, `_CLIENT_SECRET`.
     pub fn env_vars(&self) -> Vec<(String, String)> {
         let mut vars = Vec::new();
-        for p in Provider::ALL {
+        for p in ProviderId::ALL {
             let e = self.endpoints(p);
             let client = self.config().clients.get(p);
-            let up = p.as_str().to_uppercase();
-            vars.push((format!("{up}_AUTHORIZE_URL"), e.authorize_url.to_string()));
-            vars.push((format!("{up}_TOKEN_URL"), e.token_url.to_string()));
-            vars.push((format!("{up}_API_BASE"), e.api_base.to_string()));
-            vars.push((format!("{up}_CLIENT_ID"), client.client_id.clone()));
+            vars.push((p.setting("AUTHORIZE_URL"), e.authorize_url.to_string()));
+            vars.push((p.setting("TOKEN_URL"), e.token_url.to_string()));
+            vars.push((p.setting("API_BASE"), e.api_base.to_string()));
+            vars.push((p.setting("CLIENT_ID"), client.client_id.clone()));
             if let Some(secret) = &client.client_secret {
-                vars.push((format!("{up}_CLIENT_SECRET"), secret.clone()));
+                vars.push((p.setting("CLIENT_SECRET"), secret.clone()));
             }
         }
         vars
@@ -232,20 +227,19 @@ impl Sandbox {
     /// and dataset size.
     pub fn dotenv(&self) -> String {
         let mut out: String = self.env_vars().iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-        for p in Provider::ALL {
-            let up = p.as_str().to_uppercase();
-            out += &format!("# {up}_TOKEN={} (personal token, for token-based access)\n", self.config().personal_tokens.get(p));
-            out += &format!("# {up} items: {}\n", self.config().dataset.get(p));
+        for p in ProviderId::ALL {
+            out += &format!("# {}={} (personal token, for token-based access)\n", p.setting("TOKEN"), self.config().personal_tokens.get(p));
+            out += &format!("# {} items: {}\n", p.as_str().to_ascii_uppercase(), self.config().dataset.get(p));
         }
         out
     }
 
     /// Every code and token this fake issued and every PKCE verifier it was shown.
-    pub fn secrets(&self, provider: Provider) -> Vec<String> {
+    pub fn secrets(&self, provider: ProviderId) -> Vec<String> {
         self.state.grants.secrets(provider)
     }
 
-    pub fn stats(&self, provider: Provider) -> Stats {
+    pub fn stats(&self, provider: ProviderId) -> Stats {
         self.state.counters.get(provider).snapshot()
     }
 
@@ -264,12 +258,12 @@ impl Drop for Sandbox {
     }
 }
 
-fn endpoints(provider: Provider, base: &Url) -> ProviderEndpoints {
+fn endpoints(provider: ProviderId, base: &Url) -> ProviderEndpoints {
     let join = |path: &str| base.join(path).expect("static path joins");
     let (authorize, token) = match provider {
-        Provider::Hubspot => ("oauth/authorize", "oauth/v1/token"),
-        Provider::Airtable => ("oauth2/v1/authorize", "oauth2/v1/token"),
-        Provider::Notion => ("v1/oauth/authorize", "v1/oauth/token"),
+        ProviderId::Hubspot => ("oauth/authorize", "oauth/v1/token"),
+        ProviderId::Airtable => ("oauth2/v1/authorize", "oauth2/v1/token"),
+        ProviderId::Notion => ("v1/oauth/authorize", "v1/oauth/token"),
     };
     ProviderEndpoints {
         provider,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
-use tributary_sandbox::{ArmedFault, DatasetSize, Provider, Sandbox, SandboxConfig, DEFAULT_PORTS};
+use tributary_sandbox::{ArmedFault, DatasetSize, ProviderId, Sandbox, SandboxConfig, DEFAULT_PORTS};
 
 /// Local fakes of HubSpot, Airtable and Notion: consent pages, token endpoints and the REST
 /// endpoints the app loads from, each on its own port, with deterministic data.
@@ -52,13 +52,13 @@ struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1", env = "SANDBOX_HOST")]
     host: IpAddr,
     /// HubSpot port (0 picks a free one).
-    #[arg(long, default_value_t = DEFAULT_PORTS.hubspot)]
+    #[arg(long, default_value_t = DEFAULT_PORTS[ProviderId::Hubspot])]
     hubspot_port: u16,
     /// Airtable port (0 picks a free one).
-    #[arg(long, default_value_t = DEFAULT_PORTS.airtable)]
+    #[arg(long, default_value_t = DEFAULT_PORTS[ProviderId::Airtable])]
     airtable_port: u16,
     /// Notion port (0 picks a free one).
-    #[arg(long, default_value_t = DEFAULT_PORTS.notion)]
+    #[arg(long, default_value_t = DEFAULT_PORTS[ProviderId::Notion])]
     notion_port: u16,
 
     /// Seed of the generated data: the same seed and sizes give the same items.
@@ -120,13 +120,13 @@ struct ServeArgs {
     faults: Vec<String>,
 }
 
-fn provider_value(s: &str) -> Result<(Provider, String), String> {
+fn provider_value(s: &str) -> Result<(ProviderId, String), String> {
     let (p, v) = s.split_once('=').ok_or_else(|| format!("expected PROVIDER=VALUE, got `{s}`"))?;
-    Ok((p.parse()?, v.to_string()))
+    Ok((p.parse().map_err(|e: tributary_provider_id::UnknownProvider| e.to_string())?, v.to_string()))
 }
 
 impl ServeArgs {
-    fn config(&self) -> Result<(SandboxConfig, Vec<(Provider, ArmedFault)>), String> {
+    fn config(&self) -> Result<(SandboxConfig, Vec<(ProviderId, ArmedFault)>), String> {
         let mut c = SandboxConfig {
             host: self.host,
             seed: self.seed,
@@ -141,9 +141,9 @@ impl ServeArgs {
             hubspot_ui_domain: self.hubspot_ui_domain.clone(),
             ..SandboxConfig::default()
         };
-        c.ports.hubspot = self.hubspot_port;
-        c.ports.airtable = self.airtable_port;
-        c.ports.notion = self.notion_port;
+        c.ports[ProviderId::Hubspot] = self.hubspot_port;
+        c.ports[ProviderId::Airtable] = self.airtable_port;
+        c.ports[ProviderId::Notion] = self.notion_port;
         c.rate_limit_rules.airtable_penalty = Duration::from_secs(self.airtable_penalty_secs);
         for s in &self.access_token_ttl {
             let (p, v) = provider_value(s)?;
@@ -165,7 +165,7 @@ impl ServeArgs {
         let mut faults = Vec::new();
         for s in &self.faults {
             let (p, spec) = s.split_once(':').ok_or_else(|| format!("expected PROVIDER:KIND..., got `{s}`"))?;
-            faults.push((p.parse()?, ArmedFault::parse_cli(spec)?));
+            faults.push((p.parse().map_err(|e: tributary_provider_id::UnknownProvider| e.to_string())?, ArmedFault::parse_cli(spec)?));
         }
         Ok((c, faults))
     }

@@ -8,28 +8,28 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tributary_sandbox::consent::{decide_consent, ConsentError, ConsentOutcome};
-use tributary_sandbox::Provider;
+use tributary_sandbox::ProviderId;
 
 #[tokio::test]
 async fn every_provider_completes_a_flow_and_the_token_works() {
     let sb = start(30).await;
-    for p in Provider::ALL {
+    for p in ProviderId::ALL {
         let tokens = connect(&sb, p).await;
         let access = tokens["access_token"].as_str().unwrap();
         assert_eq!(probe(&sb, p, access).await, StatusCode::OK, "{p}");
         assert!(tokens["refresh_token"].is_string(), "{p}");
         match p {
-            Provider::Hubspot => {
+            ProviderId::Hubspot => {
                 assert_eq!(tokens["expires_in"], 1800);
                 assert_eq!(tokens["hub_id"], sb.dataset().hubspot.portal_id);
                 assert!(tokens["scopes"].as_array().unwrap().iter().any(|s| s == "crm.objects.deals.read"));
             }
-            Provider::Airtable => {
+            ProviderId::Airtable => {
                 assert_eq!(tokens["expires_in"], 3600);
                 assert_eq!(tokens["scope"], "data.records:read schema.bases:read");
                 assert!(tokens["refresh_expires_in"].is_u64());
             }
-            Provider::Notion => {
+            ProviderId::Notion => {
                 assert!(tokens.get("expires_in").is_none());
                 assert_eq!(tokens["workspace_name"], sb.dataset().notion.workspace_name.as_str());
                 assert_eq!(tokens["owner"]["type"], "user");
@@ -42,7 +42,7 @@ async fn every_provider_completes_a_flow_and_the_token_works() {
 #[tokio::test]
 async fn a_wrong_verifier_is_refused() {
     let sb = start(10).await;
-    for p in [Provider::Hubspot, Provider::Airtable] {
+    for p in [ProviderId::Hubspot, ProviderId::Airtable] {
         let code = approve(&sb, p).await;
         let wrong = "x".repeat(43);
         let resp = token_call(
@@ -54,7 +54,7 @@ async fn a_wrong_verifier_is_refused() {
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{p}");
         let body: Value = resp.json().await.unwrap();
         match p {
-            Provider::Hubspot => assert_eq!(body["status"], "BAD_AUTH_CODE"),
+            ProviderId::Hubspot => assert_eq!(body["status"], "BAD_AUTH_CODE"),
             _ => assert_eq!(body["error"], "invalid_grant"),
         }
         // Without any verifier it is refused too.
@@ -66,7 +66,7 @@ async fn a_wrong_verifier_is_refused() {
 #[tokio::test]
 async fn airtable_requires_s256_pkce_at_authorize() {
     let sb = start(10).await;
-    let mut url = authorize_url(&sb, Provider::Airtable, "s");
+    let mut url = authorize_url(&sb, ProviderId::Airtable, "s");
     let kept: Vec<(String, String)> =
         url.query_pairs().filter(|(k, _)| !k.starts_with("code_challenge")).map(|(k, v)| (k.into(), v.into())).collect();
     url.query_pairs_mut().clear().extend_pairs(kept.iter());
@@ -74,14 +74,14 @@ async fn airtable_requires_s256_pkce_at_authorize() {
         Err(ConsentError::Refused { status: 400, message }) => assert!(message.contains("code_challenge"), "{message}"),
         other => panic!("expected refusal, got {other:?}"),
     }
-    let plain = authorize_url(&sb, Provider::Airtable, "s").as_str().replace("S256", "plain");
+    let plain = authorize_url(&sb, ProviderId::Airtable, "s").as_str().replace("S256", "plain");
     assert!(matches!(decide_consent(&plain, true).await, Err(ConsentError::Refused { .. })));
 }
 
 #[tokio::test]
 async fn a_code_works_once_and_a_replay_revokes_its_tokens() {
     let sb = start(10).await;
-    for p in Provider::ALL {
+    for p in ProviderId::ALL {
         let code = approve(&sb, p).await;
         let first: Value = exchange(&sb, p, &code).await.json().await.unwrap();
         let access = first["access_token"].as_str().unwrap().to_string();
@@ -95,9 +95,9 @@ async fn a_code_works_once_and_a_replay_revokes_its_tokens() {
 #[tokio::test]
 async fn codes_expire() {
     let sb = start_with(|c| c.code_ttl = Duration::from_millis(200)).await;
-    let code = approve(&sb, Provider::Notion).await;
+    let code = approve(&sb, ProviderId::Notion).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let resp = exchange(&sb, Provider::Notion, &code).await;
+    let resp = exchange(&sb, ProviderId::Notion, &code).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["code"], "invalid_grant");
@@ -106,7 +106,7 @@ async fn codes_expire() {
 #[tokio::test]
 async fn the_redirect_uri_must_match_exactly() {
     let sb = start(10).await;
-    for p in Provider::ALL {
+    for p in ProviderId::ALL {
         let code = approve(&sb, p).await;
         let other = format!("{REDIRECT}/");
         let resp = token_call(
@@ -118,7 +118,7 @@ async fn the_redirect_uri_must_match_exactly() {
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{p}");
     }
     // An unregistered, non-loopback redirect never gets a consent page.
-    let url = authorize_url(&sb, Provider::Notion, "s").as_str().replace("localhost", "evil.example");
+    let url = authorize_url(&sb, ProviderId::Notion, "s").as_str().replace("localhost", "evil.example");
     assert!(matches!(decide_consent(&url, true).await, Err(ConsentError::Refused { status: 400, .. })));
 }
 
@@ -127,9 +127,9 @@ async fn client_authentication_follows_each_provider() {
     let sb = start(10).await;
     let http = client();
     // HubSpot: a wrong secret in the body.
-    let code = approve(&sb, Provider::Hubspot).await;
+    let code = approve(&sb, ProviderId::Hubspot).await;
     let resp = http
-        .post(sb.endpoints(Provider::Hubspot).token_url.clone())
+        .post(sb.endpoints(ProviderId::Hubspot).token_url.clone())
         .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("client_id", "sandbox-hubspot-client"), ("client_secret", "nope")])
         .send()
         .await
@@ -137,9 +137,9 @@ async fn client_authentication_follows_each_provider() {
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(resp.json::<Value>().await.unwrap()["status"], "BAD_CLIENT_SECRET");
     // Notion: no Basic auth.
-    let code = approve(&sb, Provider::Notion).await;
+    let code = approve(&sb, ProviderId::Notion).await;
     let resp = http
-        .post(sb.endpoints(Provider::Notion).token_url.clone())
+        .post(sb.endpoints(ProviderId::Notion).token_url.clone())
         .json(&serde_json::json!({"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}))
         .send()
         .await
@@ -149,10 +149,10 @@ async fn client_authentication_follows_each_provider() {
 
 #[tokio::test]
 async fn airtable_with_a_secret_requires_basic_auth() {
-    let sb = start_with(|c| c.clients.airtable.client_secret = Some("shh".into())).await;
-    let code = approve(&sb, Provider::Airtable).await;
+    let sb = start_with(|c| c.clients[ProviderId::Airtable].client_secret = Some("shh".into())).await;
+    let code = approve(&sb, ProviderId::Airtable).await;
     let resp = client()
-        .post(sb.endpoints(Provider::Airtable).token_url.clone())
+        .post(sb.endpoints(ProviderId::Airtable).token_url.clone())
         .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT), ("code_verifier", VERIFIER), ("client_id", "sandbox-airtable-client")])
         .send()
         .await
@@ -160,21 +160,21 @@ async fn airtable_with_a_secret_requires_basic_auth() {
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(resp.json::<Value>().await.unwrap()["error"], "invalid_client");
     // The helper uses Basic when a secret is configured: the same code still works.
-    assert_eq!(exchange(&sb, Provider::Airtable, &code).await.status(), StatusCode::OK);
+    assert_eq!(exchange(&sb, ProviderId::Airtable, &code).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn hubspot_refresh_keeps_the_refresh_token() {
     let sb = start(10).await;
-    let first = connect(&sb, Provider::Hubspot).await;
+    let first = connect(&sb, ProviderId::Hubspot).await;
     let rt = first["refresh_token"].as_str().unwrap();
-    let second: Value = refresh(&sb, Provider::Hubspot, rt).await.json().await.unwrap();
+    let second: Value = refresh(&sb, ProviderId::Hubspot, rt).await.json().await.unwrap();
     assert_eq!(second["refresh_token"], rt);
     assert_ne!(second["access_token"], first["access_token"]);
-    assert_eq!(probe(&sb, Provider::Hubspot, second["access_token"].as_str().unwrap()).await, StatusCode::OK);
+    assert_eq!(probe(&sb, ProviderId::Hubspot, second["access_token"].as_str().unwrap()).await, StatusCode::OK);
     // The same refresh token works again.
-    assert_eq!(refresh(&sb, Provider::Hubspot, rt).await.status(), StatusCode::OK);
-    let bad = refresh(&sb, Provider::Hubspot, "not-a-token").await;
+    assert_eq!(refresh(&sb, ProviderId::Hubspot, rt).await.status(), StatusCode::OK);
+    let bad = refresh(&sb, ProviderId::Hubspot, "not-a-token").await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert_eq!(bad.json::<Value>().await.unwrap()["status"], "BAD_REFRESH_TOKEN");
 }
@@ -182,7 +182,7 @@ async fn hubspot_refresh_keeps_the_refresh_token() {
 #[tokio::test]
 async fn airtable_and_notion_rotate_and_the_old_pair_dies_at_once() {
     let sb = start(10).await;
-    for p in [Provider::Airtable, Provider::Notion] {
+    for p in [ProviderId::Airtable, ProviderId::Notion] {
         let first = connect(&sb, p).await;
         let (old_access, old_refresh) = (first["access_token"].as_str().unwrap(), first["refresh_token"].as_str().unwrap());
         let resp = refresh(&sb, p, old_refresh).await;
@@ -202,18 +202,18 @@ async fn airtable_and_notion_rotate_and_the_old_pair_dies_at_once() {
 #[tokio::test]
 async fn access_tokens_expire_and_refresh_recovers() {
     let sb = start_with(|c| {
-        c.access_token_ttl.hubspot = Some(Duration::from_millis(300));
-        c.access_token_ttl.airtable = Some(Duration::from_millis(300));
+        c.access_token_ttl[ProviderId::Hubspot] = Some(Duration::from_millis(300));
+        c.access_token_ttl[ProviderId::Airtable] = Some(Duration::from_millis(300));
     })
     .await;
-    for p in [Provider::Hubspot, Provider::Airtable] {
+    for p in [ProviderId::Hubspot, ProviderId::Airtable] {
         let tokens = connect(&sb, p).await;
         tokio::time::sleep(Duration::from_millis(400)).await;
-        let resp = get(&sb, p, if p == Provider::Hubspot { "crm/v3/objects/deals" } else { "v0/meta/bases" }, tokens["access_token"].as_str().unwrap()).await;
+        let resp = get(&sb, p, if p == ProviderId::Hubspot { "crm/v3/objects/deals" } else { "v0/meta/bases" }, tokens["access_token"].as_str().unwrap()).await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{p}");
         let body: Value = resp.json().await.unwrap();
         match p {
-            Provider::Hubspot => assert_eq!(body["category"], "EXPIRED_AUTHENTICATION"),
+            ProviderId::Hubspot => assert_eq!(body["category"], "EXPIRED_AUTHENTICATION"),
             _ => assert_eq!(body["error"]["type"], "AUTHENTICATION_REQUIRED"),
         }
         let fresh: Value = refresh(&sb, p, tokens["refresh_token"].as_str().unwrap()).await.json().await.unwrap();
@@ -224,11 +224,11 @@ async fn access_tokens_expire_and_refresh_recovers() {
 #[tokio::test]
 async fn a_denial_redirects_with_access_denied_except_on_hubspot() {
     let sb = start(10).await;
-    for p in Provider::ALL {
+    for p in ProviderId::ALL {
         let outcome = decide_consent(authorize_url(&sb, p, "st-9").as_str(), false).await.unwrap();
         match (p, outcome) {
-            (Provider::Hubspot, ConsentOutcome::NoCallback) => {}
-            (Provider::Airtable | Provider::Notion, ConsentOutcome::Redirect(cb)) => {
+            (ProviderId::Hubspot, ConsentOutcome::NoCallback) => {}
+            (ProviderId::Airtable | ProviderId::Notion, ConsentOutcome::Redirect(cb)) => {
                 assert_eq!(query(&cb, "error").as_deref(), Some("access_denied"));
                 assert_eq!(query(&cb, "state").as_deref(), Some("st-9"));
                 assert_eq!(query(&cb, "code"), None);
@@ -241,7 +241,7 @@ async fn a_denial_redirects_with_access_denied_except_on_hubspot() {
 #[tokio::test]
 async fn a_custom_scheme_redirect_is_accepted_for_deep_links() {
     let sb = start(10).await;
-    let url = authorize_url(&sb, Provider::Notion, "dl").as_str().replace(
+    let url = authorize_url(&sb, ProviderId::Notion, "dl").as_str().replace(
         &url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>(),
         "dev.tributary.app%3A%2Foauth%2Fnotion",
     );
@@ -257,16 +257,16 @@ async fn a_custom_scheme_redirect_is_accepted_for_deep_links() {
 #[tokio::test]
 async fn revocation_endpoints_work() {
     let sb = start(10).await;
-    let hs = connect(&sb, Provider::Hubspot).await;
+    let hs = connect(&sb, ProviderId::Hubspot).await;
     let rt = hs["refresh_token"].as_str().unwrap();
-    let url = sb.endpoints(Provider::Hubspot).api_base.join(&format!("oauth/v1/refresh-tokens/{rt}")).unwrap();
+    let url = sb.endpoints(ProviderId::Hubspot).api_base.join(&format!("oauth/v1/refresh-tokens/{rt}")).unwrap();
     assert_eq!(client().delete(url).send().await.unwrap().status(), StatusCode::NO_CONTENT);
-    assert_eq!(refresh(&sb, Provider::Hubspot, rt).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(refresh(&sb, ProviderId::Hubspot, rt).await.status(), StatusCode::BAD_REQUEST);
 
-    let nt = connect(&sb, Provider::Notion).await;
+    let nt = connect(&sb, ProviderId::Notion).await;
     let access = nt["access_token"].as_str().unwrap();
-    let c = &sb.config().clients.notion;
-    let base = sb.endpoints(Provider::Notion).api_base.clone();
+    let c = &sb.config().clients[ProviderId::Notion];
+    let base = sb.endpoints(ProviderId::Notion).api_base.clone();
     let introspect = |t: String| {
         let req = client().post(base.join("v1/oauth/introspect").unwrap()).basic_auth(&c.client_id, c.client_secret.as_deref());
         async move { req.json(&serde_json::json!({ "token": t })).send().await.unwrap().json::<Value>().await.unwrap() }
@@ -281,13 +281,13 @@ async fn revocation_endpoints_work() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(introspect(access.to_string()).await["active"], false);
-    assert_eq!(probe(&sb, Provider::Notion, access).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(probe(&sb, ProviderId::Notion, access).await, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn personal_tokens_work_without_oauth() {
     let sb = start(10).await;
-    for p in Provider::ALL {
+    for p in ProviderId::ALL {
         assert_eq!(probe(&sb, p, &personal_token(&sb, p)).await, StatusCode::OK, "{p}");
         assert_eq!(probe(&sb, p, "made-up").await, StatusCode::UNAUTHORIZED, "{p}");
     }

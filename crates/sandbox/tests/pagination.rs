@@ -10,12 +10,12 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tributary_sandbox::dataset::hubspot::ObjectType;
 use tributary_sandbox::dataset::notion::NotionKind;
-use tributary_sandbox::{Provider, NOTION_VERSION};
+use tributary_sandbox::{ProviderId, NOTION_VERSION};
 
 #[tokio::test]
 async fn hubspot_pages_with_after_and_the_last_page_has_no_paging() {
     let sb = start(2600).await;
-    let token = connect(&sb, Provider::Hubspot).await["access_token"].as_str().unwrap().to_string();
+    let token = connect(&sb, ProviderId::Hubspot).await["access_token"].as_str().unwrap().to_string();
     let data = &sb.dataset().hubspot;
     for t in ObjectType::ALL {
         let (mut after, mut seen, mut pages) = (None::<String>, Vec::new(), 0);
@@ -24,7 +24,7 @@ async fn hubspot_pages_with_after_and_the_last_page_has_no_paging() {
             if let Some(a) = &after {
                 path.push_str(&format!("&after={a}"));
             }
-            let resp = get(&sb, Provider::Hubspot, &path, &token).await;
+            let resp = get(&sb, ProviderId::Hubspot, &path, &token).await;
             assert_eq!(resp.status(), StatusCode::OK);
             assert_eq!(resp.headers()["X-HubSpot-RateLimit-Max"], "110");
             let body: Value = resp.json().await.unwrap();
@@ -59,18 +59,18 @@ async fn hubspot_pages_with_after_and_the_last_page_has_no_paging() {
 #[tokio::test]
 async fn hubspot_validates_limit_scope_and_cursor() {
     let sb = start(50).await;
-    let token = personal_token(&sb, Provider::Hubspot);
-    let resp = get(&sb, Provider::Hubspot, "crm/v3/objects/contacts?limit=101", &token).await;
+    let token = personal_token(&sb, ProviderId::Hubspot);
+    let resp = get(&sb, ProviderId::Hubspot, "crm/v3/objects/contacts?limit=101", &token).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(resp.json::<Value>().await.unwrap()["category"], "VALIDATION_ERROR");
-    let resp = get(&sb, Provider::Hubspot, "crm/v3/objects/contacts?after=999", &token).await;
+    let resp = get(&sb, ProviderId::Hubspot, "crm/v3/objects/contacts?after=999", &token).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     // The default page size is 10 and default properties are returned.
-    let body: Value = get(&sb, Provider::Hubspot, "crm/v3/objects/0-1", &token).await.json().await.unwrap();
+    let body: Value = get(&sb, ProviderId::Hubspot, "crm/v3/objects/0-1", &token).await.json().await.unwrap();
     assert_eq!(body["results"].as_array().unwrap().len(), 10);
     assert!(body["results"][0]["properties"].get("lastname").is_some());
     // Account info gives what record URLs need.
-    let info: Value = get(&sb, Provider::Hubspot, "account-info/v3/details", &token).await.json().await.unwrap();
+    let info: Value = get(&sb, ProviderId::Hubspot, "account-info/v3/details", &token).await.json().await.unwrap();
     assert_eq!(info["portalId"], sb.dataset().hubspot.portal_id);
     assert_eq!(info["uiDomain"], "app.hubspot.com");
 }
@@ -78,7 +78,7 @@ async fn hubspot_validates_limit_scope_and_cursor() {
 #[tokio::test]
 async fn hubspot_refuses_an_object_type_outside_the_granted_scopes() {
     let sb = start(20).await;
-    let mut url = authorize_url(&sb, Provider::Hubspot, "s");
+    let mut url = authorize_url(&sb, ProviderId::Hubspot, "s");
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(k, v)| (k.to_string(), if k == "scope" { "oauth crm.objects.contacts.read".to_string() } else { v.to_string() }))
@@ -89,10 +89,10 @@ async fn hubspot_refuses_an_object_type_outside_the_granted_scopes() {
         o => panic!("{o:?}"),
     };
     let code = query(&cb, "code").unwrap();
-    let tokens: Value = exchange(&sb, Provider::Hubspot, &code).await.json().await.unwrap();
+    let tokens: Value = exchange(&sb, ProviderId::Hubspot, &code).await.json().await.unwrap();
     let token = tokens["access_token"].as_str().unwrap();
-    assert_eq!(get(&sb, Provider::Hubspot, "crm/v3/objects/contacts", token).await.status(), StatusCode::OK);
-    let resp = get(&sb, Provider::Hubspot, "crm/v3/objects/deals", token).await;
+    assert_eq!(get(&sb, ProviderId::Hubspot, "crm/v3/objects/contacts", token).await.status(), StatusCode::OK);
+    let resp = get(&sb, ProviderId::Hubspot, "crm/v3/objects/deals", token).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(resp.json::<Value>().await.unwrap()["category"], "MISSING_SCOPES");
 }
@@ -100,9 +100,9 @@ async fn hubspot_refuses_an_object_type_outside_the_granted_scopes() {
 #[tokio::test]
 async fn airtable_lists_bases_tables_and_every_record_page() {
     let sb = start(2600).await;
-    let token = connect(&sb, Provider::Airtable).await["access_token"].as_str().unwrap().to_string();
+    let token = connect(&sb, ProviderId::Airtable).await["access_token"].as_str().unwrap().to_string();
     let data = &sb.dataset().airtable;
-    let bases: Value = get(&sb, Provider::Airtable, "v0/meta/bases", &token).await.json().await.unwrap();
+    let bases: Value = get(&sb, ProviderId::Airtable, "v0/meta/bases", &token).await.json().await.unwrap();
     assert!(bases.get("offset").is_none());
     let bases = bases["bases"].as_array().unwrap().clone();
     assert_eq!(bases.len(), data.base_count());
@@ -112,7 +112,7 @@ async fn airtable_lists_bases_tables_and_every_record_page() {
     for (b, base) in bases.iter().enumerate() {
         assert!(base["permissionLevel"].is_string());
         let base_id = base["id"].as_str().unwrap();
-        let tables: Value = get(&sb, Provider::Airtable, &format!("v0/meta/bases/{base_id}/tables"), &token).await.json().await.unwrap();
+        let tables: Value = get(&sb, ProviderId::Airtable, &format!("v0/meta/bases/{base_id}/tables"), &token).await.json().await.unwrap();
         for (t, table) in tables["tables"].as_array().unwrap().iter().enumerate() {
             total += 1;
             let primary = table["primaryFieldId"].as_str().unwrap();
@@ -125,7 +125,7 @@ async fn airtable_lists_bases_tables_and_every_record_page() {
                 if let Some(o) = &offset {
                     path.push_str(&format!("&offset={}", url::form_urlencoded::byte_serialize(o.as_bytes()).collect::<String>()));
                 }
-                let body: Value = get(&sb, Provider::Airtable, &path, &token).await.json().await.unwrap();
+                let body: Value = get(&sb, ProviderId::Airtable, &path, &token).await.json().await.unwrap();
                 pages += 1;
                 for rec in body["records"].as_array().unwrap() {
                     let expected = data.record(b, t, r);
@@ -152,7 +152,7 @@ async fn airtable_lists_bases_tables_and_every_record_page() {
     // A table can also be named by its name.
     let b0 = data.base(0);
     let t0 = data.table(0, 0);
-    let by_name = get(&sb, Provider::Airtable, &format!("v0/{}/{}?pageSize=3", b0.id, t0.name), &token).await;
+    let by_name = get(&sb, ProviderId::Airtable, &format!("v0/{}/{}?pageSize=3", b0.id, t0.name), &token).await;
     assert_eq!(by_name.json::<Value>().await.unwrap()["records"].as_array().unwrap().len(), 3);
 }
 
@@ -163,27 +163,27 @@ async fn airtable_validates_page_size_and_expires_offsets() {
         c.airtable_offset_ttl = Duration::from_millis(200);
     })
     .await;
-    let token = personal_token(&sb, Provider::Airtable);
+    let token = personal_token(&sb, ProviderId::Airtable);
     let (b, t) = (sb.dataset().airtable.base(0), sb.dataset().airtable.table(0, 0));
-    let resp = get(&sb, Provider::Airtable, &format!("v0/{}/{}?pageSize=101", b.id, t.id), &token).await;
+    let resp = get(&sb, ProviderId::Airtable, &format!("v0/{}/{}?pageSize=101", b.id, t.id), &token).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let first: Value = get(&sb, Provider::Airtable, &format!("v0/{}/{}?pageSize=10", b.id, t.id), &token).await.json().await.unwrap();
+    let first: Value = get(&sb, ProviderId::Airtable, &format!("v0/{}/{}?pageSize=10", b.id, t.id), &token).await.json().await.unwrap();
     let offset = first["offset"].as_str().unwrap().to_string();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let resp = get(&sb, Provider::Airtable, &format!("v0/{}/{}?offset={offset}", b.id, t.id), &token).await;
+    let resp = get(&sb, ProviderId::Airtable, &format!("v0/{}/{}?offset={offset}", b.id, t.id), &token).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(resp.json::<Value>().await.unwrap()["error"]["type"], "LIST_RECORDS_ITERATOR_NOT_AVAILABLE");
     // An unknown base is a 403 in Airtable's shape; an unknown table a 404.
-    let resp = get(&sb, Provider::Airtable, "v0/appXXXXXXXXXXXXXX/tblX", &token).await;
+    let resp = get(&sb, ProviderId::Airtable, "v0/appXXXXXXXXXXXXXX/tblX", &token).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(resp.json::<Value>().await.unwrap()["error"]["type"], "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND");
-    assert_eq!(get(&sb, Provider::Airtable, &format!("v0/{}/nope", b.id), &token).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(&sb, ProviderId::Airtable, &format!("v0/{}/nope", b.id), &token).await.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn notion_search_walks_every_result_with_next_cursor() {
     let sb = start(2600).await;
-    let token = connect(&sb, Provider::Notion).await["access_token"].as_str().unwrap().to_string();
+    let token = connect(&sb, ProviderId::Notion).await["access_token"].as_str().unwrap().to_string();
     let data = &sb.dataset().notion;
     let (mut cursor, mut k, mut pages) = (None::<String>, 0, 0);
     loop {
@@ -228,7 +228,7 @@ async fn notion_search_walks_every_result_with_next_cursor() {
 #[tokio::test]
 async fn notion_filters_sorts_and_validates() {
     let sb = start(300).await;
-    let token = personal_token(&sb, Provider::Notion);
+    let token = personal_token(&sb, ProviderId::Notion);
     let body: Value = notion_search(&sb, &token, json!({ "filter": { "property": "object", "value": "data_source" } })).await.json().await.unwrap();
     let results = body["results"].as_array().unwrap();
     assert_eq!(results.len(), 15);
@@ -243,7 +243,7 @@ async fn notion_filters_sorts_and_validates() {
     let asc: Value = notion_search(&sb, &token, json!({ "page_size": 2, "sort": { "direction": "ascending", "timestamp": "last_edited_time" } })).await.json().await.unwrap();
     assert_eq!(asc["results"][0]["id"], sb.dataset().notion.id(299).as_str());
     // The Notion-Version header is required.
-    let url = sb.endpoints(Provider::Notion).api_base.join("v1/search").unwrap();
+    let url = sb.endpoints(ProviderId::Notion).api_base.join("v1/search").unwrap();
     let resp = client().post(url.clone()).bearer_auth(&token).json(&json!({})).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(resp.json::<Value>().await.unwrap()["code"], "missing_version");

@@ -10,16 +10,9 @@ use std::time::{Duration, Instant};
 use tributary_core::store::Store;
 use tributary_core::{Core, FlowKey, ProviderId, Settings};
 use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
-use tributary_sandbox::{Provider, Sandbox, SandboxConfig};
+use tributary_sandbox::{Sandbox, SandboxConfig};
 use url::Url;
 
-pub fn sandbox_provider(p: ProviderId) -> Provider {
-    match p {
-        ProviderId::Hubspot => Provider::Hubspot,
-        ProviderId::Airtable => Provider::Airtable,
-        ProviderId::Notion => Provider::Notion,
-    }
-}
 
 pub async fn sandbox(edit: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
     let mut c = SandboxConfig::default();

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use super::names::*;
 use super::{mix, pick, rfc3339_millis};
 
-/// The API version whose shapes the sandbox serves.
-pub const NOTION_VERSION: &str = "2025-09-03";
+/// The API version whose shapes the sandbox serves: the one the app speaks, from the shared crate.
+pub use tributary_provider_id::NOTION_VERSION;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotionKind {

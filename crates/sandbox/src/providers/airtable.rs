@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde_json::{json, Value};
 
-use crate::config::Provider;
+use crate::config::ProviderId;
 use crate::dataset::airtable::TABLES_PER_BASE;
 use crate::dataset::base62;
 use crate::grants::{random_token, GrantError};
@@ -139,7 +139,7 @@ fn page_bounds(
 
 async fn whoami(State(state): Shared, headers: HeaderMap) -> Response {
     let token = http::bearer(&headers).unwrap_or_default().to_string();
-    let admitted = match admit(&state, Provider::Airtable, &headers, false, Some(&format!("meta:{token}"))).await {
+    let admitted = match admit(&state, ProviderId::Airtable, &headers, false, Some(&format!("meta:{token}"))).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -156,7 +156,7 @@ async fn list_bases(State(state): Shared, Query(q): Query<HashMap<String, String
     let offset = requested.map(|o| state.resolve_cursor(o));
     let offset = offset.as_ref();
     let token = http::bearer(&headers).unwrap_or_default().to_string();
-    let admitted = match admit(&state, Provider::Airtable, &headers, offset.is_some(), Some(&format!("meta:{token}"))).await {
+    let admitted = match admit(&state, ProviderId::Airtable, &headers, offset.is_some(), Some(&format!("meta:{token}"))).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -178,7 +178,7 @@ async fn list_bases(State(state): Shared, Query(q): Query<HashMap<String, String
 }
 
 async fn list_tables(State(state): Shared, Path(base_id): Path<String>, headers: HeaderMap) -> Response {
-    let admitted = match admit(&state, Provider::Airtable, &headers, false, Some(&base_id)).await {
+    let admitted = match admit(&state, ProviderId::Airtable, &headers, false, Some(&base_id)).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -199,7 +199,7 @@ async fn list_records(
     let requested = q.get("offset").filter(|o| !o.is_empty());
     let offset = requested.map(|o| state.resolve_cursor(o));
     let offset = offset.as_ref();
-    let admitted = match admit(&state, Provider::Airtable, &headers, offset.is_some(), Some(&base_id)).await {
+    let admitted = match admit(&state, ProviderId::Airtable, &headers, offset.is_some(), Some(&base_id)).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -236,11 +236,11 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 async fn token(State(state): Shared, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
-    state.counters.airtable.token_requests.fetch_add(1, Ordering::Relaxed);
-    if let Some(faulty) = crate::providers::token_fault(&state, Provider::Airtable).await {
+    state.counters[ProviderId::Airtable].token_requests.fetch_add(1, Ordering::Relaxed);
+    if let Some(faulty) = crate::providers::token_fault(&state, ProviderId::Airtable).await {
         return faulty;
     }
-    let client = &state.config.clients.airtable;
+    let client = &state.config.clients[ProviderId::Airtable];
     let get = |k: &str| form.get(k).map(String::as_str);
     // A client with a secret must use Basic; a public client names itself in the body.
     let authenticated = match (&client.client_secret, http::basic(&headers)) {
@@ -256,7 +256,7 @@ async fn token(State(state): Shared, headers: HeaderMap, Form(form): Form<HashMa
         Some("authorization_code") => {
             let Some(code) = get("code") else { return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "code is required") };
             state.grants.exchange_code(
-                Provider::Airtable,
+                ProviderId::Airtable,
                 code,
                 &client.client_id,
                 get("redirect_uri"),
@@ -268,7 +268,7 @@ async fn token(State(state): Shared, headers: HeaderMap, Form(form): Form<HashMa
             let Some(rt) = get("refresh_token") else {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "refresh_token is required");
             };
-            state.grants.refresh(Provider::Airtable, rt, &client.client_id)
+            state.grants.refresh(ProviderId::Airtable, rt, &client.client_id)
         }
         _ => return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant_type is not supported"),
     };

@@ -12,7 +12,7 @@ use axum::routing::{delete, get, post};
 use axum::{Form, Router};
 use serde_json::{json, Map, Value};
 
-use crate::config::Provider;
+use crate::config::ProviderId;
 use crate::dataset::hubspot::ObjectType;
 use crate::dataset::rfc3339_millis;
 use crate::grants::{GrantError, TokenRejection};
@@ -94,7 +94,7 @@ async fn list_objects(
     let requested_after = q.get("after").filter(|a| !a.is_empty());
     let after = requested_after.map(|a| state.resolve_cursor(a));
     let after = after.as_ref();
-    let admitted = match admit(&state, Provider::Hubspot, &headers, after.is_some(), Some(&portal_key(&state))).await {
+    let admitted = match admit(&state, ProviderId::Hubspot, &headers, after.is_some(), Some(&portal_key(&state))).await {
         Ok(a) => a,
         Err(resp) => return resp,
     };
@@ -150,7 +150,7 @@ async fn list_objects(
     let mut body = json!({ "results": results });
     let next_after = admitted.next_cursor(requested_after.map(String::as_str), || (end < count).then(|| data.object(t, end).id));
     if let Some(next) = next_after {
-        let base = state.base_urls.get().map(|b| b.hubspot.to_string()).unwrap_or_default();
+        let base = state.base_urls.get().map(|b| b[ProviderId::Hubspot].to_string()).unwrap_or_default();
         body["paging"] = json!({
             "next": { "after": next, "link": format!("{base}crm/v3/objects/{}?after={next}", t.as_str()) }
         });
@@ -159,7 +159,7 @@ async fn list_objects(
 }
 
 async fn account_details(State(state): Shared, headers: HeaderMap) -> Response {
-    let admitted = match admit(&state, Provider::Hubspot, &headers, false, Some(&portal_key(&state))).await {
+    let admitted = match admit(&state, ProviderId::Hubspot, &headers, false, Some(&portal_key(&state))).await {
         Ok(a) => a,
         Err(resp) => return resp,
     };
@@ -185,11 +185,11 @@ fn token_error(status: &str, message: &str) -> Response {
 }
 
 async fn token(State(state): Shared, Form(form): Form<HashMap<String, String>>) -> Response {
-    state.counters.hubspot.token_requests.fetch_add(1, Ordering::Relaxed);
-    if let Some(faulty) = crate::providers::token_fault(&state, Provider::Hubspot).await {
+    state.counters[ProviderId::Hubspot].token_requests.fetch_add(1, Ordering::Relaxed);
+    if let Some(faulty) = crate::providers::token_fault(&state, ProviderId::Hubspot).await {
         return faulty;
     }
-    let client = &state.config.clients.hubspot;
+    let client = &state.config.clients[ProviderId::Hubspot];
     let get = |k: &str| form.get(k).map(String::as_str);
     if get("client_id") != Some(client.client_id.as_str()) {
         return token_error("BAD_CLIENT_ID", "missing or invalid client_id");
@@ -201,7 +201,7 @@ async fn token(State(state): Shared, Form(form): Form<HashMap<String, String>>) 
         Some("authorization_code") => {
             let Some(code) = get("code") else { return token_error("BAD_AUTH_CODE", "missing auth code") };
             state.grants.exchange_code(
-                Provider::Hubspot,
+                ProviderId::Hubspot,
                 code,
                 &client.client_id,
                 get("redirect_uri"),
@@ -213,7 +213,7 @@ async fn token(State(state): Shared, Form(form): Form<HashMap<String, String>>) 
             let Some(rt) = get("refresh_token") else {
                 return token_error("BAD_REFRESH_TOKEN", "missing or invalid refresh token");
             };
-            state.grants.refresh(Provider::Hubspot, rt, &client.client_id)
+            state.grants.refresh(ProviderId::Hubspot, rt, &client.client_id)
         }
         _ => return token_error("BAD_GRANT_TYPE", "grant_type must be authorization_code or refresh_token"),
     };
@@ -243,7 +243,7 @@ async fn token(State(state): Shared, Form(form): Form<HashMap<String, String>>) 
 }
 
 async fn token_metadata(State(state): Shared, Path(token): Path<String>) -> Response {
-    match state.grants.authenticate(Provider::Hubspot, Some(&token)) {
+    match state.grants.authenticate(ProviderId::Hubspot, Some(&token)) {
         Ok(scopes) => http::json(
             StatusCode::OK,
             json!({
@@ -263,7 +263,7 @@ async fn token_metadata(State(state): Shared, Path(token): Path<String>) -> Resp
 }
 
 async fn revoke_refresh_token(State(state): Shared, Path(token): Path<String>) -> Response {
-    if state.grants.revoke(Provider::Hubspot, &token) {
+    if state.grants.revoke(ProviderId::Hubspot, &token) {
         StatusCode::NO_CONTENT.into_response()
     } else {
         error(StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND", "Refresh token not found")

@@ -14,18 +14,18 @@ use axum::response::Response;
 use axum::Router;
 use serde_json::Value;
 
-use crate::config::Provider;
+use crate::config::ProviderId;
 use crate::faults::{slow_delay, Fault};
 use crate::grants::TokenRejection;
 use crate::http;
 use crate::ratelimit::Verdict;
 use crate::SandboxState;
 
-pub(crate) fn router(provider: Provider, state: Arc<SandboxState>) -> Router {
+pub(crate) fn router(provider: ProviderId, state: Arc<SandboxState>) -> Router {
     let routes = match provider {
-        Provider::Hubspot => hubspot::routes(),
-        Provider::Airtable => airtable::routes(),
-        Provider::Notion => notion::routes(),
+        ProviderId::Hubspot => hubspot::routes(),
+        ProviderId::Airtable => airtable::routes(),
+        ProviderId::Notion => notion::routes(),
     };
     routes.merge(crate::consent::routes(provider)).layer(axum::middleware::from_fn(remember_path)).with_state(state)
 }
@@ -41,16 +41,16 @@ async fn remember_path(request: axum::extract::Request, next: axum::middleware::
 }
 
 /// Every scope the fake provider knows; a personal token holds all of them.
-pub fn all_scopes(provider: Provider) -> &'static [&'static str] {
+pub fn all_scopes(provider: ProviderId) -> &'static [&'static str] {
     match provider {
-        Provider::Hubspot => &[
+        ProviderId::Hubspot => &[
             "oauth",
             "crm.objects.contacts.read",
             "crm.objects.companies.read",
             "crm.objects.deals.read",
             "crm.objects.contacts.write",
         ],
-        Provider::Airtable => &[
+        ProviderId::Airtable => &[
             "data.records:read",
             "data.records:write",
             "data.recordComments:read",
@@ -59,14 +59,14 @@ pub fn all_scopes(provider: Provider) -> &'static [&'static str] {
             "user.email:read",
             "webhook:manage",
         ],
-        Provider::Notion => &[],
+        ProviderId::Notion => &[],
     }
 }
 
 /// A request that passed the pipeline, carrying what the handler still has to honour.
 pub(crate) struct Admitted {
     pub state: Arc<SandboxState>,
-    pub provider: Provider,
+    pub provider: ProviderId,
     pub scopes: Vec<String>,
     /// A fault that changes the body: malformed, truncated, repeated cursor.
     body_fault: Option<Fault>,
@@ -104,7 +104,7 @@ impl Admitted {
         if let Some(Fault::RetryAfter { value, .. }) = &self.body_fault {
             http::set_retry_after(&mut resp, value);
         }
-        if self.provider == Provider::Hubspot {
+        if self.provider == ProviderId::Hubspot {
             hubspot::rate_headers(resp.headers_mut(), &self.state, self.rate_remaining);
         }
         resp
@@ -138,7 +138,7 @@ fn make_hostile(value: &mut Value) {
 /// `rate_key` is what the provider counts by (portal, base, connection).
 pub(crate) async fn admit(
     state: &Arc<SandboxState>,
-    provider: Provider,
+    provider: ProviderId,
     headers: &HeaderMap,
     has_cursor: bool,
     rate_key: Option<&str>,
@@ -171,9 +171,9 @@ pub(crate) async fn admit(
     if state.config.rate_limits {
         let key = rate_key.or(token).unwrap_or_default();
         let verdict = match provider {
-            Provider::Hubspot => state.limiter.hubspot(key),
-            Provider::Airtable => state.limiter.airtable(key),
-            Provider::Notion => state.limiter.notion(key),
+            ProviderId::Hubspot => state.limiter.hubspot(key),
+            ProviderId::Airtable => state.limiter.airtable(key),
+            ProviderId::Notion => state.limiter.notion(key),
         };
         match verdict {
             Verdict::Allowed { remaining } => rate_remaining = Some(remaining),
@@ -195,7 +195,7 @@ pub(crate) async fn admit(
             http::set_retry_after(&mut resp, &value);
             Err(resp)
         }
-        Some(Fault::ExpiredOffset) if provider == Provider::Airtable => Err(airtable::iterator_expired()),
+        Some(Fault::ExpiredOffset) if provider == ProviderId::Airtable => Err(airtable::iterator_expired()),
         body_fault => Ok(Admitted {
             state: state.clone(),
             provider,
@@ -219,7 +219,7 @@ pub(crate) async fn admit(
 
 /// A token-endpoint fault, if one is due: the response to send instead of the real answer
 /// (`None` to answer normally, after any delay the fault asks for).
-pub(crate) async fn token_fault(state: &SandboxState, provider: Provider) -> Option<Response> {
+pub(crate) async fn token_fault(state: &SandboxState, provider: ProviderId) -> Option<Response> {
     let fault = state.faults.take_token(provider)?;
     state.counters.get(provider).faults_fired.fetch_add(1, Ordering::Relaxed);
     let fake = serde_json::json!({ "access_token": "sandbox-fault-token", "token_type": "bearer", "expires_in": 1800 });
@@ -238,29 +238,29 @@ pub(crate) async fn token_fault(state: &SandboxState, provider: Provider) -> Opt
     }
 }
 
-fn unauthorized(provider: Provider, rejection: &TokenRejection) -> Response {
+fn unauthorized(provider: ProviderId, rejection: &TokenRejection) -> Response {
     match provider {
-        Provider::Hubspot => hubspot::unauthorized(rejection),
-        Provider::Airtable => airtable::unauthorized(),
-        Provider::Notion => notion::error(StatusCode::UNAUTHORIZED, "unauthorized", "API token is invalid."),
+        ProviderId::Hubspot => hubspot::unauthorized(rejection),
+        ProviderId::Airtable => airtable::unauthorized(),
+        ProviderId::Notion => notion::error(StatusCode::UNAUTHORIZED, "unauthorized", "API token is invalid."),
     }
 }
 
-fn rate_limited(state: &SandboxState, provider: Provider, retry_after: Duration) -> Response {
+fn rate_limited(state: &SandboxState, provider: ProviderId, retry_after: Duration) -> Response {
     state.counters.get(provider).rate_limited.fetch_add(1, Ordering::Relaxed);
     match provider {
-        Provider::Hubspot => hubspot::rate_limited(state),
-        Provider::Airtable => airtable::rate_limited(),
-        Provider::Notion => notion::rate_limited(retry_after),
+        ProviderId::Hubspot => hubspot::rate_limited(state),
+        ProviderId::Airtable => airtable::rate_limited(),
+        ProviderId::Notion => notion::rate_limited(retry_after),
     }
 }
 
-fn server_error(provider: Provider, status: u16) -> Response {
+fn server_error(provider: ProviderId, status: u16) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     match provider {
-        Provider::Hubspot => hubspot::error(status, "INTERNAL_ERROR", "Internal error"),
-        Provider::Airtable => airtable::error(status, "SERVER_ERROR", "Try again. If the problem persists, contact support."),
-        Provider::Notion => {
+        ProviderId::Hubspot => hubspot::error(status, "INTERNAL_ERROR", "Internal error"),
+        ProviderId::Airtable => airtable::error(status, "SERVER_ERROR", "Try again. If the problem persists, contact support."),
+        ProviderId::Notion => {
             let code = match status.as_u16() {
                 502 => "bad_gateway",
                 503 => "service_unavailable",

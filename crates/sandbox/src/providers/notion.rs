@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-use crate::config::Provider;
+use crate::config::ProviderId;
 use crate::dataset::notion::{NotionKind, NOTION_VERSION};
 use crate::grants::GrantError;
 use crate::http::{self, request_id};
@@ -85,7 +85,7 @@ async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
     let requested = request.get("start_cursor").and_then(Value::as_str).map(String::from);
     let cursor = requested.as_deref().map(|c| state.resolve_cursor(c));
     let token = http::bearer(&headers).map(String::from);
-    let admitted = match admit(&state, Provider::Notion, &headers, cursor.is_some(), token.as_deref()).await {
+    let admitted = match admit(&state, ProviderId::Notion, &headers, cursor.is_some(), token.as_deref()).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -149,7 +149,7 @@ async fn me(State(state): Shared, headers: HeaderMap) -> Response {
         return r;
     }
     let token = http::bearer(&headers).map(String::from);
-    let admitted = match admit(&state, Provider::Notion, &headers, false, token.as_deref()).await {
+    let admitted = match admit(&state, ProviderId::Notion, &headers, false, token.as_deref()).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -170,7 +170,7 @@ async fn me(State(state): Shared, headers: HeaderMap) -> Response {
 
 /// Token calls authenticate the client with HTTP Basic.
 fn client_ok(state: &SandboxState, headers: &HeaderMap) -> bool {
-    let client = &state.config.clients.notion;
+    let client = &state.config.clients[ProviderId::Notion];
     matches!(http::basic(headers), Some((id, secret)) if id == client.client_id && Some(&secret) == client.client_secret.as_ref())
 }
 
@@ -179,8 +179,8 @@ fn json_body(body: &Bytes) -> Option<Value> {
 }
 
 async fn token(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
-    state.counters.notion.token_requests.fetch_add(1, Ordering::Relaxed);
-    if let Some(faulty) = crate::providers::token_fault(&state, Provider::Notion).await {
+    state.counters[ProviderId::Notion].token_requests.fetch_add(1, Ordering::Relaxed);
+    if let Some(faulty) = crate::providers::token_fault(&state, ProviderId::Notion).await {
         return faulty;
     }
     if !client_ok(&state, &headers) {
@@ -190,14 +190,14 @@ async fn token(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respons
         return error(StatusCode::BAD_REQUEST, "invalid_json", "Error parsing JSON body.");
     };
     let get = |k: &str| req.get(k).and_then(Value::as_str);
-    let client_id = state.config.clients.notion.client_id.clone();
+    let client_id = state.config.clients[ProviderId::Notion].client_id.clone();
     let result = match get("grant_type") {
         Some("authorization_code") => match get("code") {
-            Some(code) => state.grants.exchange_code(Provider::Notion, code, &client_id, get("redirect_uri"), None, false),
+            Some(code) => state.grants.exchange_code(ProviderId::Notion, code, &client_id, get("redirect_uri"), None, false),
             None => return validation("body failed validation: body.code should be defined."),
         },
         Some("refresh_token") => match get("refresh_token") {
-            Some(rt) => state.grants.refresh(Provider::Notion, rt, &client_id),
+            Some(rt) => state.grants.refresh(ProviderId::Notion, rt, &client_id),
             None => return validation("body failed validation: body.refresh_token should be defined."),
         },
         _ => return validation("body failed validation: body.grant_type should be `authorization_code` or `refresh_token`."),
@@ -236,7 +236,7 @@ async fn revoke(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
     }
     match json_body(&body).as_ref().and_then(|b| b.get("token")).and_then(Value::as_str) {
         Some(t) => {
-            state.grants.revoke(Provider::Notion, t);
+            state.grants.revoke(ProviderId::Notion, t);
             http::json(StatusCode::OK, json!({ "request_id": request_id() }))
         }
         None => validation("body failed validation: body.token should be defined."),
@@ -250,7 +250,7 @@ async fn introspect(State(state): Shared, headers: HeaderMap, body: Bytes) -> Re
     let Some(t) = json_body(&body).and_then(|b| b.get("token").and_then(Value::as_str).map(String::from)) else {
         return validation("body failed validation: body.token should be defined.");
     };
-    let active = state.grants.authenticate(Provider::Notion, Some(&t)).is_ok();
+    let active = state.grants.authenticate(ProviderId::Notion, Some(&t)).is_ok();
     http::json(
         StatusCode::OK,
         json!({ "active": active, "scope": if active { "read_content" } else { "" }, "iat": chrono::Utc::now().timestamp(), "request_id": request_id() }),

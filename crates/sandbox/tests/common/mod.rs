@@ -4,7 +4,7 @@
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
 use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
-use tributary_sandbox::{s256_challenge, Provider, Sandbox, SandboxConfig, NOTION_VERSION};
+use tributary_sandbox::{s256_challenge, ProviderId, Sandbox, SandboxConfig, NOTION_VERSION};
 use url::Url;
 
 pub const REDIRECT: &str = "http://localhost:53682/callback";
@@ -25,22 +25,22 @@ pub fn client() -> Client {
 }
 
 /// The authorize URL an app would open, with PKCE where the provider takes it.
-pub fn authorize_url(sb: &Sandbox, p: Provider, state: &str) -> Url {
+pub fn authorize_url(sb: &Sandbox, p: ProviderId, state: &str) -> Url {
     let mut url = sb.endpoints(p).authorize_url.clone();
     let client_id = sb.config().clients.get(p).client_id.clone();
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("client_id", &client_id).append_pair("redirect_uri", REDIRECT).append_pair("state", state);
         match p {
-            Provider::Hubspot => {
+            ProviderId::Hubspot => {
                 q.append_pair("scope", "oauth crm.objects.contacts.read crm.objects.companies.read crm.objects.deals.read");
                 q.append_pair("code_challenge", &s256_challenge(VERIFIER)).append_pair("code_challenge_method", "S256");
             }
-            Provider::Airtable => {
+            ProviderId::Airtable => {
                 q.append_pair("response_type", "code").append_pair("scope", "data.records:read schema.bases:read");
                 q.append_pair("code_challenge", &s256_challenge(VERIFIER)).append_pair("code_challenge_method", "S256");
             }
-            Provider::Notion => {
+            ProviderId::Notion => {
                 q.append_pair("response_type", "code").append_pair("owner", "user");
             }
         }
@@ -53,7 +53,7 @@ pub fn query(url: &Url, key: &str) -> Option<String> {
 }
 
 /// Approves the consent page and returns the code from the callback.
-pub async fn approve(sb: &Sandbox, p: Provider) -> String {
+pub async fn approve(sb: &Sandbox, p: ProviderId) -> String {
     match decide_consent(authorize_url(sb, p, "st-123").as_str(), true).await.unwrap() {
         ConsentOutcome::Redirect(cb) => {
             assert!(cb.as_str().starts_with(REDIRECT), "{cb}");
@@ -65,18 +65,18 @@ pub async fn approve(sb: &Sandbox, p: Provider) -> String {
 }
 
 /// The token call in the provider's own style.
-pub async fn token_call(sb: &Sandbox, p: Provider, params: &[(&str, &str)]) -> Response {
+pub async fn token_call(sb: &Sandbox, p: ProviderId, params: &[(&str, &str)]) -> Response {
     let e = sb.endpoints(p);
     let c = &sb.config().clients.get(p);
     let http = client();
     match p {
-        Provider::Hubspot => {
+        ProviderId::Hubspot => {
             let mut form: Vec<(&str, &str)> = params.to_vec();
             form.push(("client_id", &c.client_id));
             form.push(("client_secret", c.client_secret.as_deref().unwrap()));
             http.post(e.token_url.clone()).form(&form).send().await.unwrap()
         }
-        Provider::Airtable => {
+        ProviderId::Airtable => {
             let mut form: Vec<(&str, &str)> = params.to_vec();
             let req = http.post(e.token_url.clone());
             let req = match &c.client_secret {
@@ -88,7 +88,7 @@ pub async fn token_call(sb: &Sandbox, p: Provider, params: &[(&str, &str)]) -> R
             };
             req.form(&form).send().await.unwrap()
         }
-        Provider::Notion => {
+        ProviderId::Notion => {
             let body: serde_json::Map<String, Value> = params.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
             http.post(e.token_url.clone())
                 .basic_auth(&c.client_id, c.client_secret.as_deref())
@@ -100,7 +100,7 @@ pub async fn token_call(sb: &Sandbox, p: Provider, params: &[(&str, &str)]) -> R
     }
 }
 
-pub async fn exchange(sb: &Sandbox, p: Provider, code: &str) -> Response {
+pub async fn exchange(sb: &Sandbox, p: ProviderId, code: &str) -> Response {
     token_call(
         sb,
         p,
@@ -109,12 +109,12 @@ pub async fn exchange(sb: &Sandbox, p: Provider, code: &str) -> Response {
     .await
 }
 
-pub async fn refresh(sb: &Sandbox, p: Provider, refresh_token: &str) -> Response {
+pub async fn refresh(sb: &Sandbox, p: ProviderId, refresh_token: &str) -> Response {
     token_call(sb, p, &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)]).await
 }
 
 /// Full consent and exchange; returns the token response.
-pub async fn connect(sb: &Sandbox, p: Provider) -> Value {
+pub async fn connect(sb: &Sandbox, p: ProviderId) -> Value {
     let code = approve(sb, p).await;
     let resp = exchange(sb, p, &code).await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -122,28 +122,28 @@ pub async fn connect(sb: &Sandbox, p: Provider) -> Value {
 }
 
 /// A cheap authenticated call on each provider, to see whether a token works.
-pub async fn probe(sb: &Sandbox, p: Provider, token: &str) -> StatusCode {
+pub async fn probe(sb: &Sandbox, p: ProviderId, token: &str) -> StatusCode {
     let base = sb.endpoints(p).api_base.clone();
     let http = client();
     let req = match p {
-        Provider::Hubspot => http.get(base.join("crm/v3/objects/contacts?limit=1").unwrap()),
-        Provider::Airtable => http.get(base.join("v0/meta/bases").unwrap()),
-        Provider::Notion => http.post(base.join("v1/search").unwrap()).header("Notion-Version", NOTION_VERSION).json(&json!({"page_size": 1})),
+        ProviderId::Hubspot => http.get(base.join("crm/v3/objects/contacts?limit=1").unwrap()),
+        ProviderId::Airtable => http.get(base.join("v0/meta/bases").unwrap()),
+        ProviderId::Notion => http.post(base.join("v1/search").unwrap()).header("Notion-Version", NOTION_VERSION).json(&json!({"page_size": 1})),
     };
     req.bearer_auth(token).send().await.unwrap().status()
 }
 
 /// GET an API path with a bearer token.
-pub async fn get(sb: &Sandbox, p: Provider, path_and_query: &str, token: &str) -> Response {
+pub async fn get(sb: &Sandbox, p: ProviderId, path_and_query: &str, token: &str) -> Response {
     let url = sb.endpoints(p).api_base.join(path_and_query).unwrap();
     client().get(url).bearer_auth(token).send().await.unwrap()
 }
 
 pub async fn notion_search(sb: &Sandbox, token: &str, body: Value) -> Response {
-    let url = sb.endpoints(Provider::Notion).api_base.join("v1/search").unwrap();
+    let url = sb.endpoints(ProviderId::Notion).api_base.join("v1/search").unwrap();
     client().post(url).bearer_auth(token).header("Notion-Version", NOTION_VERSION).json(&body).send().await.unwrap()
 }
 
-pub fn personal_token(sb: &Sandbox, p: Provider) -> String {
+pub fn personal_token(sb: &Sandbox, p: ProviderId) -> String {
     sb.config().personal_tokens.get(p).clone()
 }
