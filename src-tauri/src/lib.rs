@@ -10,8 +10,11 @@
 pub mod commands;
 pub mod error;
 mod logging;
+pub mod models;
 pub mod sign_in;
 mod startup_failure;
+
+use std::sync::Arc;
 
 use tauri::Manager;
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -37,7 +40,7 @@ fn launch<R: tauri::Runtime>(builder: tauri::Builder<R>, settings: Result<Settin
     let context = tauri::generate_context!("tauri.conf.json");
     let started = settings.and_then(|settings| {
         check_deep_link_scheme(&settings, context.config())?;
-        tauri::async_runtime::block_on(start_core(settings))
+        tauri::async_runtime::block_on(Core::start(settings))
     });
     let builder = match started {
         Ok(state) => ready(builder, state),
@@ -46,30 +49,27 @@ fn launch<R: tauri::Runtime>(builder: tauri::Builder<R>, settings: Result<Settin
             startup_failure::builder(builder, e)
         }
     };
-    builder.build(context).map_err(|e| format!("the window could not be created: {e}"))
+    let app = builder.build(context).map_err(|e| format!("the window could not be created: {e}"))?;
+    // Sign-in outcomes reach the window from the moment the app exists (before any setup hook
+    // or deep link can start one).
+    if let Some(core) = app.try_state::<Arc<Core>>() {
+        sign_in::forward_to_window(&core, app.handle().clone());
+        // Launched by a deep link with no instance running: handle it now that it can be told.
+        if let Ok(Some(urls)) = app.deep_link().get_current() {
+            sign_in::complete_deep_links(&core, urls);
+        }
+    }
+    Ok(app)
 }
 
-async fn start_core(mut settings: Settings) -> Result<commands::AppState, Error> {
-    let sandbox = tributary_core::sandbox_mode::serve_unconfigured(&mut settings)
-        .await
-        .map_err(|e| Error::Config(format!("the built-in sandbox could not start: {e}")))?;
-    let core = Core::new(settings).await?;
-    Ok(commands::AppState::new(core, sandbox))
-}
-
-fn ready<R: tauri::Runtime>(builder: tauri::Builder<R>, state: commands::AppState) -> tauri::Builder<R> {
+fn ready<R: tauri::Runtime>(builder: tauri::Builder<R>, core: Arc<Core>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
-        .manage(state)
-        .setup(|app| {
+        .manage(core.clone())
+        .setup(move |app| {
             logging::init(app.handle());
-            let handle = app.handle().clone();
-            app.deep_link().on_open_url(move |event| sign_in::complete_deep_links(&handle, event.urls()));
-            // Launched by a deep link with no instance running: handle it now.
-            if let Ok(Some(urls)) = app.deep_link().get_current() {
-                sign_in::complete_deep_links(app.handle(), urls);
-            }
+            app.deep_link().on_open_url(move |event| sign_in::complete_deep_links(&core, event.urls()));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -70,7 +70,7 @@ fn settings_the_app_cannot_start_with_open_a_window_that_says_what_is_wrong() {
     let message = err["message"].as_str().unwrap();
     assert!(message.contains("com.example.other") && message.contains("dev.tributary.app"), "{message}");
     // Nothing else runs on a configuration the app refused.
-    let authorize = invoke(&app, "authorize", json!({ "provider": "notion", "userId": "u", "orgId": "o" })).unwrap_err();
+    let authorize = invoke(&app, "authorize", json!({ "connection": { "provider": "notion", "userId": "u", "orgId": "o" } })).unwrap_err();
     assert!(authorize.to_string().contains("not found"), "{authorize}");
 }
 
@@ -92,16 +92,16 @@ fn list_providers_reports_each_providers_state() {
 #[test]
 fn errors_reach_the_web_view_as_kind_and_message() {
     let app = app(NO_SANDBOX);
-    let err = invoke(&app, "authorize", json!({ "provider": "salesforce", "userId": "u", "orgId": "o" })).unwrap_err();
+    let err = invoke(&app, "authorize", json!({ "connection": { "provider": "salesforce", "userId": "u", "orgId": "o" } })).unwrap_err();
     assert_eq!(err, json!({ "kind": "InvalidInput", "message": "unknown provider `salesforce` (expected one of: hubspot, airtable, notion)" }));
-    let err = invoke(&app, "authorize", json!({ "provider": "hubspot", "userId": "u", "orgId": "o" })).unwrap_err();
+    let err = invoke(&app, "authorize", json!({ "connection": { "provider": "hubspot", "userId": "u", "orgId": "o" } })).unwrap_err();
     assert_eq!(err["kind"], "NotConfigured");
     assert!(err["message"].as_str().unwrap().contains("HUBSPOT_CLIENT_ID"), "{err}");
-    let err = invoke(&app, "credentials", json!({ "provider": "notion", "userId": "u", "orgId": "o" })).unwrap_err();
+    let err = invoke(&app, "credentials", json!({ "connection": { "provider": "notion", "userId": "u", "orgId": "o" } })).unwrap_err();
     assert_eq!(err["kind"], "NotConnected", "no completed sign-in to take: {err}");
-    let err = invoke(&app, "export_items", json!({ "provider": "notion", "userId": "u", "orgId": "o", "format": "csv" })).unwrap_err();
+    let err = invoke(&app, "export_items", json!({ "request": { "connection": { "provider": "notion", "userId": "u", "orgId": "o" }, "format": "csv" } })).unwrap_err();
     assert_eq!(err["kind"], "InvalidInput");
-    let err = invoke(&app, "authorize", json!({ "provider": "hubspot", "userId": "a:b", "orgId": "o" })).unwrap_err();
+    let err = invoke(&app, "authorize", json!({ "connection": { "provider": "hubspot", "userId": "a:b", "orgId": "o" } })).unwrap_err();
     assert_eq!(err["kind"], "InvalidInput");
     assert_eq!(err.as_object().unwrap().len(), 2, "exactly kind and message: {err}");
 }
@@ -109,7 +109,7 @@ fn errors_reach_the_web_view_as_kind_and_message() {
 #[test]
 fn the_web_view_may_call_the_apps_commands_and_nothing_else() {
     let app = app(NO_SANDBOX);
-    assert!(invoke(&app, "cancel_load", json!({ "provider": "notion", "userId": "u", "orgId": "o" })).is_ok());
+    assert!(invoke(&app, "cancel_load", json!({ "connection": { "provider": "notion", "userId": "u", "orgId": "o" } })).is_ok());
     // The opener is the shell's, not the web view's: links open only through `open_item`.
     let err = invoke(&app, "plugin:opener|open_url", json!({ "url": "https://example.com" })).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
@@ -146,9 +146,9 @@ fn stray_and_forged_deep_links_are_refused_and_the_sign_in_goes_on() {
     // Sandbox mode: Airtable is served in-process, no browser involved.
     let app = app(&[("TRIBUTARY_CALLBACK", "deep-link")]);
     let events = sign_in_events(&app);
-    let state = app.state::<tributary_desktop::commands::AppState>();
+    let core = app.state::<std::sync::Arc<tributary_core::Core>>();
     let key = FlowKey::new(ProviderId::Airtable, "Org", "User").unwrap();
-    let request = tauri::async_runtime::block_on(state.core.begin_deep_link(&key)).unwrap();
+    let request = tauri::async_runtime::block_on(core.begin_deep_link(&key)).unwrap();
 
     let forged = StatePayload::new(ProviderId::Airtable, "Org", "User").encode();
     let stray = [
@@ -158,7 +158,7 @@ fn stray_and_forged_deep_links_are_refused_and_the_sign_in_goes_on() {
         "dev.tributary.app:/somewhere-else?x=1".to_string(),
     ];
     let urls = stray.iter().map(|u| u.parse().unwrap()).collect();
-    tributary_desktop::sign_in::complete_deep_links(app.handle(), urls);
+    tributary_desktop::sign_in::complete_deep_links(&core, urls);
     let seen = wait_for_events(&events, stray.len());
     assert_eq!(seen.len(), stray.len(), "{seen:?}");
     assert!(seen.iter().all(|e| e["outcome"] == "refused"), "{seen:?}");
@@ -170,7 +170,7 @@ fn stray_and_forged_deep_links_are_refused_and_the_sign_in_goes_on() {
     let ConsentOutcome::Redirect(genuine) = tauri::async_runtime::block_on(decide_consent(request.url.as_str(), true)).unwrap() else {
         panic!("the sandbox redirects")
     };
-    tributary_desktop::sign_in::complete_deep_links(app.handle(), vec![genuine]);
+    tributary_desktop::sign_in::complete_deep_links(&core, vec![genuine]);
     let seen = wait_for_events(&events, stray.len() + 1);
     assert_eq!(seen.last().unwrap()["outcome"], "completed", "{seen:?}");
 }
@@ -181,10 +181,10 @@ fn in_loopback_mode_deep_links_are_not_sign_in_callbacks() {
     use tributary_core::{FlowKey, ProviderId};
     let app = app(&[]);
     let events = sign_in_events(&app);
-    let state = app.state::<tributary_desktop::commands::AppState>();
+    let core = app.state::<std::sync::Arc<tributary_core::Core>>();
     let key = FlowKey::new(ProviderId::Airtable, "Org", "User").unwrap();
-    let request = tauri::async_runtime::block_on(state.core.begin_deep_link(&key)).unwrap();
+    let request = tauri::async_runtime::block_on(core.begin_deep_link(&key)).unwrap();
     let url = format!("{}?code=x&state=y", request.redirect_uri).parse().unwrap();
-    tributary_desktop::sign_in::complete_deep_links(app.handle(), vec![url]);
+    tributary_desktop::sign_in::complete_deep_links(&core, vec![url]);
     assert!(wait_for_events(&events, 1).is_empty());
 }

@@ -110,8 +110,8 @@ describe('IntegrationForm', () => {
     render(<App />);
     await connect('airtable', 'Airtable');
     expect(calls.filter((c) => c.cmd !== 'list_providers' && !c.cmd.startsWith('plugin:event'))).toEqual([
-      { cmd: 'authorize', args: { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg' } },
-      { cmd: 'credentials', args: { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg' } },
+      { cmd: 'authorize', args: { connection: { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg' } } },
+      { cmd: 'credentials', args: { connection: { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg' } } },
     ]);
     expect(screen.getByTestId('connection-account').textContent).toBe('Sandbox workspace');
     expect(screen.queryByTestId('sandbox-badge')).toBeNull();
@@ -257,7 +257,7 @@ describe('DataForm', () => {
       credentials: () => ({ provider: 'hubspot', scopes: [] }),
       load: () => ({ items: ITEMS, notes: {} }),
       open_item: () => null,
-      export_items: (args) => `/home/me/Downloads/tributary-hubspot.${args.format}`,
+      export_items: (args) => `/home/me/Downloads/tributary-hubspot.${args.request.format}`,
     });
     render(<App />);
     await connect('hubspot', 'HubSpot');
@@ -270,7 +270,7 @@ describe('DataForm', () => {
     fireEvent.click(screen.getByLabelText('Open Ada Okafor'));
     fireEvent.click(screen.getByTestId('export-csv-button'));
     expect((await screen.findByTestId('notice')).textContent).toContain('Saved 3 items to /home/me/Downloads/tributary-hubspot.csv');
-    expect(calls.find((c) => c.cmd === 'open_item').args).toEqual({ provider: 'hubspot', userId: 'TestUser', orgId: 'TestOrg', itemId: '1' });
+    expect(calls.find((c) => c.cmd === 'open_item').args).toEqual({ request: { connection: { provider: 'hubspot', userId: 'TestUser', orgId: 'TestOrg' }, itemId: '1' } });
   });
 
   it('shows the raw JSON line for line as JSON.stringify would', async () => {

@@ -9,26 +9,29 @@ export function errorMessage(err) {
   return String(err);
 }
 
+// Every command about a connection names it the same way: the seed's (provider, user, org).
+const connection = (provider, userId, orgId) => ({ provider, userId, orgId });
+
 export function listProviders() {
   return invoke('list_providers');
 }
 
 // Opens the system browser; the outcome arrives later through `onSignIn`.
 export function authorize(provider, userId, orgId) {
-  return invoke('authorize', { provider, userId, orgId });
+  return invoke('authorize', { connection: connection(provider, userId, orgId) });
 }
 
 export function cancelAuthorize(provider, userId, orgId) {
-  return invoke('cancel_authorize', { provider, userId, orgId });
+  return invoke('cancel_authorize', { connection: connection(provider, userId, orgId) });
 }
 
 // Takes a completed sign-in's credentials into the app; returns the connection's summary.
 export function credentials(provider, userId, orgId) {
-  return invoke('credentials', { provider, userId, orgId });
+  return invoke('credentials', { connection: connection(provider, userId, orgId) });
 }
 
 export function disconnect(provider, userId, orgId) {
-  return invoke('disconnect', { provider, userId, orgId });
+  return invoke('disconnect', { connection: connection(provider, userId, orgId) });
 }
 
 // `onProgress` receives `{ items, pages, listing }` while the load runs. Resolves to
@@ -36,20 +39,20 @@ export function disconnect(provider, userId, orgId) {
 export function loadItems(provider, userId, orgId, onProgress) {
   const channel = new Channel();
   channel.onmessage = onProgress;
-  return invoke('load', { provider, userId, orgId, onProgress: channel });
+  return invoke('load', { connection: connection(provider, userId, orgId), onProgress: channel });
 }
 
 export function cancelLoad(provider, userId, orgId) {
-  return invoke('cancel_load', { provider, userId, orgId });
+  return invoke('cancel_load', { connection: connection(provider, userId, orgId) });
 }
 
 // Writes the last load to the download folder; resolves to the file's path.
 export function exportItems(provider, userId, orgId, format) {
-  return invoke('export_items', { provider, userId, orgId, format });
+  return invoke('export_items', { request: { connection: connection(provider, userId, orgId), format } });
 }
 
 export function openItem(provider, userId, orgId, itemId) {
-  return invoke('open_item', { provider, userId, orgId, itemId });
+  return invoke('open_item', { request: { connection: connection(provider, userId, orgId), itemId } });
 }
 
 // `handler({ provider, userId, orgId, outcome: 'completed' | 'failed' | 'refused', error })`;

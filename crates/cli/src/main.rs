@@ -8,14 +8,14 @@
 //! interrupted.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use tributary_core::export::{write_items, Format};
+use tributary_core::export::{write_items, AtomicFile, Format};
 use tributary_core::load::{Cancel, LoadOptions, Progress};
 use tributary_core::{ConnectionSummary, Core, Error, FlowKey, ProviderId, Secret, Settings};
 use tributary_sandbox::{DatasetSize, Sandbox, SandboxConfig, DEFAULT_PORTS};
@@ -197,7 +197,7 @@ fn key(who: &Who) -> Result<FlowKey, Failure> {
 }
 
 /// The loopback sign-in: prints the authorize URL, opens the browser unless told not to, waits.
-async fn sign_in(core: &Core, key: &FlowKey, args: &SignInArgs) -> Outcome {
+async fn sign_in(core: &Core, key: &FlowKey, args: &SignInArgs) -> Result<(), Error> {
     let open = |url: &url::Url| {
         eprintln!("Sign in to {} at:\n  {url}", key.provider.display_name());
         if !args.no_browser {
@@ -239,25 +239,17 @@ async fn load(args: LoadArgs) -> Outcome {
     let core = core(&args.sign_in).await?;
     let key = key(&args.who)?;
     // The destination first: a file that cannot be written is said before a long load, not after.
-    let output = args.output.as_deref().map(PartialFile::create).transpose()?;
+    let output = match args.output.as_deref().map(AtomicFile::create).transpose() {
+        Ok(file) => file,
+        Err(e) => return Err(Failure { code: 2, message: e.to_string() }),
+    };
     let token = match &args.token_file {
         Some(path) => Some(Secret::new(
             std::fs::read_to_string(path).map_err(|e| Failure { code: 4, message: format!("cannot read {}: {e}", path.display()) })?.trim(),
         )),
         None => core.settings().provider(key.provider).token.clone(),
     };
-    let from_store = token.is_none();
-    let summary = match token {
-        Some(token) => core.connect_with_token(&key, token).await?,
-        None => match core.take_credentials(&key).await {
-            Ok(summary) => summary,
-            Err(Error::NotConnected { .. }) => {
-                sign_in(&core, &key, &args.sign_in).await?;
-                core.take_credentials(&key).await?
-            }
-            Err(e) => return Err(e.into()),
-        },
-    };
+    let (summary, _) = core.connect_for_load(&key, token, || async { sign_in(&core, &key, &args.sign_in).await }).await?;
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = show_progress.then(|| {
         let bar = ProgressBar::new_spinner();
@@ -281,20 +273,11 @@ async fn load(args: LoadArgs) -> Outcome {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let loaded = match result {
-        Ok(loaded) => loaded,
-        Err(e) => {
-            // The sign-in's credentials go back for the next attempt (unless the grant is gone).
-            if from_store && !matches!(e, Error::ReconnectNeeded { .. }) {
-                if let Err(store) = core.return_credentials(&key).await {
-                    eprintln!("(the credentials could not be kept for another attempt: {store})");
-                }
-            }
-            let mut f = Failure::from(e);
-            f.message = format!("{}; nothing was written", f.message);
-            return Err(f);
-        }
-    };
+    let loaded = result.map_err(|e| {
+        let mut f = Failure::from(e);
+        f.message = format!("{}; nothing was written", f.message);
+        f
+    })?;
     match output {
         Some(file) => file.write(|out| write_items(&loaded.items, args.format, out))?,
         None => write_items(&loaded.items, args.format, std::io::stdout().lock())?,
@@ -307,42 +290,6 @@ async fn load(args: LoadArgs) -> Outcome {
         }
     }
     Ok(())
-}
-
-/// The output file, written beside its destination and renamed into place once complete, so a
-/// reader never sees half a file. Created before the load, so a destination that cannot be
-/// written is known at once; removed again if the load does not complete.
-struct PartialFile {
-    partial: PathBuf,
-    path: PathBuf,
-    file: Option<std::fs::File>,
-}
-
-impl PartialFile {
-    fn create(path: &Path) -> Result<PartialFile, Failure> {
-        let partial = path.with_extension(format!("{}.partial", path.extension().and_then(|e| e.to_str()).unwrap_or("out")));
-        let cannot = |e: std::io::Error| Failure { code: 2, message: format!("cannot write {}: {e}", path.display()) };
-        if path.is_dir() {
-            return Err(Failure { code: 2, message: format!("cannot write {}: it is a folder", path.display()) });
-        }
-        let file = std::fs::File::create(&partial).map_err(cannot)?;
-        Ok(PartialFile { partial, path: path.to_path_buf(), file: Some(file) })
-    }
-
-    fn write(mut self, write: impl FnOnce(&std::fs::File) -> std::io::Result<()>) -> Result<(), Failure> {
-        let file = self.file.take().expect("written once");
-        write(&file)
-            .and_then(|()| file.sync_all())
-            .and_then(|()| std::fs::rename(&self.partial, &self.path))
-            .map_err(|e| Failure { code: 1, message: format!("cannot write {}: {e}", self.path.display()) })
-    }
-}
-
-impl Drop for PartialFile {
-    fn drop(&mut self) {
-        // Still here: the rename did not happen, so nothing half-written is left behind.
-        let _ = std::fs::remove_file(&self.partial);
-    }
 }
 
 async fn sandbox(args: SandboxArgs) -> Outcome {

@@ -94,6 +94,18 @@ pub enum Error {
 
     #[error("configuration error: {0}")]
     Config(String),
+
+    /// A file of ours that could not be read or written (an export, the CLI's output).
+    #[error("could not write {}: {message}", path.display())]
+    Io { path: std::path::PathBuf, message: String },
+
+    /// The system browser (or file opener) could not be started.
+    #[error("could not open the system browser: {0}")]
+    Browser(String),
+
+    /// A fault of this app, not of the user's input or a provider (a mapping job that died).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl Error {
@@ -126,6 +138,9 @@ impl Error {
             Error::Store(StoreError::Unavailable(_)) => "StoreUnavailable",
             Error::Store(StoreError::Corrupt(_)) => "StoreCorrupt",
             Error::Config(_) => "Config",
+            Error::Io { .. } => "Io",
+            Error::Browser(_) => "Browser",
+            Error::Internal(_) => "Internal",
         }
     }
 }

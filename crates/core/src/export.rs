@@ -2,6 +2,7 @@
 //! 14 fields as columns, `children` joined with spaces, times in RFC 3339).
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::item::IntegrationItem;
@@ -97,6 +98,45 @@ pub fn write_items(items: &[IntegrationItem], format: Format, out: impl Write) -
     out.flush()
 }
 
+/// A file written beside its destination and renamed into place once complete, so a reader
+/// never sees half a file. Created first, so a destination that cannot be written is known
+/// before the work that fills it; removed again if that work does not complete. The app's
+/// export and the CLI's `--output` both write through it.
+pub struct AtomicFile {
+    partial: PathBuf,
+    path: PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        let io = |message: String| Error::Io { path: path.to_path_buf(), message };
+        if path.is_dir() {
+            return Err(io("it is a folder".into()));
+        }
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("out");
+        let partial = path.with_extension(format!("{extension}.partial"));
+        let file = std::fs::File::create(&partial).map_err(|e| io(e.to_string()))?;
+        Ok(AtomicFile { partial, path: path.to_path_buf(), file: Some(file) })
+    }
+
+    /// Fills the file, flushes it to disk and moves it into place.
+    pub fn write(mut self, write: impl FnOnce(&std::fs::File) -> std::io::Result<()>) -> Result<()> {
+        let file = self.file.take().expect("written once");
+        write(&file)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| std::fs::rename(&self.partial, &self.path))
+            .map_err(|e| Error::Io { path: self.path.clone(), message: e.to_string() })
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        // Still here: the rename did not happen, so nothing half-written is left behind.
+        let _ = std::fs::remove_file(&self.partial);
+    }
+}
+
 /// A CSV cell a spreadsheet will not run: text from a provider that starts like a formula
 /// (`=`, `+`, `-`, `@`, a tab, a carriage return, OWASP's list, and NUL) gets a leading `'`,
 /// which spreadsheets show as text. Quoting is the csv crate's.
@@ -154,6 +194,23 @@ mod tests {
         assert_eq!(&rows[0][9], "t1 t2");
         assert_eq!(&rows[1][4], "b1");
         assert!("tsv".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn an_atomic_file_appears_whole_or_not_at_all() {
+        let dir = std::env::temp_dir().join(format!("tributary-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("items.json");
+        AtomicFile::create(&path).unwrap().write(|f| write_items(&items(), Format::Json, f)).unwrap();
+        assert!(path.exists() && !dir.join("items.json.partial").exists());
+        let failed = AtomicFile::create(&dir.join("broken.json")).unwrap().write(|_| Err(std::io::Error::other("disk full")));
+        assert!(matches!(&failed, Err(Error::Io { message, .. }) if message.contains("disk full")), "{failed:?}");
+        assert!(!dir.join("broken.json").exists() && !dir.join("broken.json.partial").exists());
+        drop(AtomicFile::create(&dir.join("abandoned.json")).unwrap());
+        assert!(!dir.join("abandoned.json.partial").exists(), "an abandoned file leaves nothing");
+        assert!(matches!(AtomicFile::create(&dir), Err(Error::Io { .. })), "a folder is not a file");
+        assert!(matches!(AtomicFile::create(&dir.join("missing/x.json")), Err(Error::Io { .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub mod sandbox_mode;
 pub mod secret;
 pub mod store;
 
-pub use crate::core::{http_client, Core, ProviderInfo};
+pub use crate::core::{http_client, CredentialSource, Core, OpenBrowser, ProviderInfo, SignInEvent, SignInListener, SignInOutcome};
 pub use config::{CallbackRoute, ProviderSettings, ProviderStatus, Settings};
 pub use connection::{Connection, ConnectionSummary};
 pub use error::{Error, Result};

@@ -39,7 +39,7 @@ pub(crate) fn run<T: Send + 'static>(
 ) -> impl std::future::Future<Output = Result<T>> + Send {
     use futures::FutureExt;
     // The job's sender was dropped (it panicked) or the blocking task failed.
-    let lost = || Error::Config("a page-mapping job failed".into());
+    let lost = || Error::Internal("a page-mapping job failed".into());
     match pool() {
         Some(pool) => {
             let (tx, rx) = tokio::sync::oneshot::channel();
@@ -60,6 +60,6 @@ mod tests {
     async fn runs_jobs_and_reports_a_panic_as_an_error() {
         assert_eq!(run(|| Ok(21 * 2)).await.unwrap(), 42);
         let failed = run::<()>(|| panic!("mapper bug")).await;
-        assert!(matches!(failed, Err(Error::Config(_))), "{failed:?}");
+        assert!(matches!(failed, Err(Error::Internal(_))), "{failed:?}");
     }
 }

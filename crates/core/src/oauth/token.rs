@@ -128,8 +128,17 @@ pub(crate) async fn token_request(
         let code = field("error").or(field("code")).or(field("status")).unwrap_or_default();
         let message = field("error_description").or(field("message")).unwrap_or_else(|| code.clone());
         let message = if message.is_empty() { format!("HTTP {}", status.as_u16()) } else { message };
+        if code == "invalid_client" {
+            // The app's own client id or secret is wrong: no reconnect can fix that, a setting can.
+            return Err(TokenFailure::Other(Error::Config(format!(
+                "{provider} does not accept this app's client ({}): check {} and {}",
+                scrub(&message, &all_secrets),
+                provider.setting("CLIENT_ID"),
+                provider.setting("CLIENT_SECRET")
+            ))));
+        }
         let error = Error::TokenRequest { provider, status: Some(status.as_u16()), message: scrub(&message, &all_secrets) };
-        let rejected = matches!(code.as_str(), "invalid_grant" | "BAD_REFRESH_TOKEN" | "unauthorized" | "invalid_client")
+        let rejected = matches!(code.as_str(), "invalid_grant" | "BAD_REFRESH_TOKEN" | "unauthorized")
             || status == reqwest::StatusCode::UNAUTHORIZED;
         return Err(if rejected { TokenFailure::GrantRejected(error) } else { TokenFailure::Other(error) });
     }

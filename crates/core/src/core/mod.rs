@@ -1,9 +1,17 @@
-//! `Core`: the one object the desktop shell and the CLI hold. Every user action is one method.
+//! `Core`: the one object the desktop shell and the CLI hold. Every user action is one method:
+//! connections and sign-ins here, the sign-in lifecycle in [`sign_in`], loads and what is done
+//! with them in [`loads`].
+
+mod in_flight;
+mod loads;
+mod sign_in;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
+
+pub use sign_in::{OpenBrowser, SignInEvent, SignInListener, SignInOutcome};
 
 use serde::Serialize;
 use url::Url;
@@ -32,7 +40,32 @@ pub struct Core {
     store: Arc<Store>,
     http: reqwest::Client,
     flows: OAuthFlows,
-    connections: Mutex<HashMap<FlowKey, Arc<Connection>>>,
+    connections: Mutex<HashMap<FlowKey, Held>>,
+    sign_ins: in_flight::InFlight,
+    loads: in_flight::InFlight,
+    last_loads: Mutex<HashMap<FlowKey, Arc<Loaded>>>,
+    sign_in_listener: OnceLock<SignInListener>,
+    /// Serves unconfigured providers while the core lives (sandbox mode).
+    #[cfg(feature = "sandbox")]
+    _sandbox: Option<tributary_sandbox::Sandbox>,
+}
+
+/// A live connection, and whether its credentials were borrowed from the store: those go back
+/// when a load fails, so a failed attempt never costs the sign-in.
+struct Held {
+    connection: Arc<Connection>,
+    borrowed: bool,
+}
+
+/// Where [`Core::connect_for_load`] found its connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// A long-lived token made in the provider.
+    Token,
+    /// Credentials a sign-in (in this process or another, through Redis) left in the store.
+    Stored,
+    /// A sign-in run just now.
+    SignedIn,
 }
 
 /// The one HTTP client: no redirects on token or API calls (a redirected token request invites
@@ -54,12 +87,36 @@ impl Core {
         Ok(Core::with_store(settings, store))
     }
 
+    /// The desktop app's core: unconfigured providers are served by the built-in sandbox
+    /// (unless `TRIBUTARY_SANDBOX=off`), which lives as long as the core.
+    #[cfg(feature = "sandbox")]
+    pub async fn start(mut settings: Settings) -> Result<Arc<Core>> {
+        let sandbox = crate::sandbox_mode::serve_unconfigured(&mut settings)
+            .await
+            .map_err(|e| Error::Config(format!("the built-in sandbox could not start: {e}")))?;
+        let mut core = Core::new(settings).await?;
+        core._sandbox = sandbox;
+        Ok(Arc::new(core))
+    }
+
     pub fn with_store(settings: Settings, store: Store) -> Core {
         let settings = Arc::new(settings);
         let store = Arc::new(store);
         let http = http_client(settings.http_timeout);
         let flows = OAuthFlows::new(settings.clone(), store.clone(), http.clone());
-        Core { settings, store, http, flows, connections: Mutex::new(HashMap::new()) }
+        Core {
+            settings,
+            store,
+            http,
+            flows,
+            connections: Mutex::default(),
+            sign_ins: Default::default(),
+            loads: Default::default(),
+            last_loads: Mutex::default(),
+            sign_in_listener: OnceLock::new(),
+            #[cfg(feature = "sandbox")]
+            _sandbox: None,
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -121,7 +178,9 @@ impl Core {
                 "sign-ins come back through the loopback port, so a deep link is not a sign-in callback".into(),
             )));
         }
-        let expected = Url::parse(&self.settings.deep_link_redirect_uri()).expect("valid scheme");
+        let Ok(expected) = Url::parse(&self.settings.deep_link_redirect_uri()) else {
+            return Err(CallbackError::Refused(Error::Config(format!("the deep-link scheme `{}` does not form a URL", self.settings.deep_link_scheme))));
+        };
         if url.scheme() != expected.scheme() || url.path() != expected.path() {
             return Err(CallbackError::Refused(Error::BadCallback(format!("not a sign-in callback: {}:{}", url.scheme(), url.path()))));
         }
@@ -140,17 +199,38 @@ impl Core {
     /// Takes the freshly stored credentials (once) into a live connection and returns its summary.
     pub async fn take_credentials(&self, key: &FlowKey) -> Result<ConnectionSummary> {
         let tokens = self.flows.take_credentials(key).await?;
-        Ok(self.adopt(key, tokens).await)
+        Ok(self.adopt(key, tokens, false).await)
     }
 
-    /// Puts a connection's credentials as they are now (rotated tokens included) back in the
-    /// store, where `take_credentials` finds them: a load that took a sign-in's credentials and
-    /// then failed must not cost the user that sign-in.
-    pub async fn return_credentials(&self, key: &FlowKey) -> Result<()> {
-        let tokens = self.connection(key)?.tokens().await;
-        self.flows.put_credentials(key, &tokens).await?;
-        tracing::info!(provider = key.provider.as_str(), "credentials returned to the store");
-        Ok(())
+    /// A connection for a one-off load (the CLI's order): a long-lived `token` if there is
+    /// one; else the credentials a sign-in left in the store (in this process, or another one
+    /// through Redis); else a sign-in now, run by `sign_in`. Credentials that came from the
+    /// store go back to it if the load fails (see [`Core::load`]).
+    pub async fn connect_for_load<F, Fut>(&self, key: &FlowKey, token: Option<Secret>, sign_in: F) -> Result<(ConnectionSummary, CredentialSource)>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<()>>,
+    {
+        if let Some(token) = token {
+            return Ok((self.connect_with_token(key, token).await?, CredentialSource::Token));
+        }
+        let source = match self.flows.take_credentials(key).await {
+            Ok(tokens) => return Ok((self.adopt(key, tokens, true).await, CredentialSource::Stored)),
+            Err(Error::NotConnected { .. }) => CredentialSource::SignedIn,
+            Err(e) => return Err(e),
+        };
+        sign_in().await?;
+        let tokens = self.flows.take_credentials(key).await?;
+        Ok((self.adopt(key, tokens, true).await, source))
+    }
+
+    /// Puts a borrowed connection's credentials as they are now (rotated tokens included) back
+    /// in the store, where the next attempt finds them.
+    async fn give_back_credentials(&self, key: &FlowKey, connection: &Connection) {
+        match self.flows.put_credentials(key, &connection.tokens().await).await {
+            Ok(()) => tracing::info!(provider = key.provider.as_str(), "credentials returned to the store after a failed load"),
+            Err(e) => tracing::warn!(provider = key.provider.as_str(), error = %e, "could not return the credentials to the store"),
+        }
     }
 
     /// The summary of credentials a completed sign-in stored, leaving them for `take_credentials`
@@ -167,22 +247,24 @@ impl Core {
             return Err(Error::InvalidInput(format!("the {} token is empty or contains spaces", key.provider.display_name())));
         }
         let tokens = TokenSet { access_token: token, refresh_token: None, expires_at: None, refresh_at: None, scopes: Vec::new(), account: None };
-        Ok(self.adopt(key, tokens).await)
+        Ok(self.adopt(key, tokens, false).await)
     }
 
-    async fn adopt(&self, key: &FlowKey, tokens: TokenSet) -> ConnectionSummary {
+    async fn adopt(&self, key: &FlowKey, tokens: TokenSet, borrowed: bool) -> ConnectionSummary {
         let settings = self.settings.provider(key.provider).clone();
         let connection = Arc::new(Connection::new(key.clone(), settings, self.http.clone(), tokens));
         let summary = connection.summary().await;
-        self.lock().insert(key.clone(), connection);
+        self.lock().insert(key.clone(), Held { connection, borrowed });
         summary
     }
 
     pub fn connection(&self, key: &FlowKey) -> Result<Arc<Connection>> {
-        self.lock().get(key).cloned().ok_or(Error::NotConnected { provider: key.provider })
+        self.lock().get(key).map(|h| h.connection.clone()).ok_or(Error::NotConnected { provider: key.provider })
     }
 
-    /// Loads every item of a connection (see [`crate::load`]).
+    /// Loads every item of a connection (see [`crate::load`]). When the connection's
+    /// credentials were borrowed from the store and the load does not complete, they go back
+    /// (unless the grant is gone), so the next attempt needs no new sign-in.
     pub async fn load(
         &self,
         key: &FlowKey,
@@ -190,14 +272,23 @@ impl Core {
         progress: Option<ProgressFn>,
         cancel: Cancel,
     ) -> Result<Loaded> {
-        let connection = self.connection(key)?;
-        crate::load::load(connection, self.http.clone(), options, progress, cancel).await
+        let (connection, borrowed) = self
+            .lock()
+            .get(key)
+            .map(|h| (h.connection.clone(), h.borrowed))
+            .ok_or(Error::NotConnected { provider: key.provider })?;
+        let result = crate::load::load(connection.clone(), self.http.clone(), options, progress, cancel).await;
+        if borrowed && result.as_ref().is_err_and(|e| !matches!(e, Error::ReconnectNeeded { .. })) {
+            self.give_back_credentials(key, &connection).await;
+        }
+        result
     }
 
-    /// Forgets the connection and revokes its grant where the provider offers revocation.
-    /// Returns whether the provider confirmed a revocation.
+    /// Forgets the connection (and its last load) and revokes its grant where the provider
+    /// offers revocation. Returns whether the provider confirmed a revocation.
     pub async fn disconnect(&self, key: &FlowKey) -> Result<bool> {
-        let connection = self.lock().remove(key).ok_or(Error::NotConnected { provider: key.provider })?;
+        self.last_loads().remove(key);
+        let connection = self.lock().remove(key).ok_or(Error::NotConnected { provider: key.provider })?.connection;
         match connection.revoke().await {
             Ok(revoked) => Ok(revoked),
             Err(e) => {
@@ -207,7 +298,11 @@ impl Core {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<FlowKey, Arc<Connection>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<FlowKey, Held>> {
         self.connections.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn last_loads(&self) -> MutexGuard<'_, HashMap<FlowKey, Arc<Loaded>>> {
+        self.last_loads.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

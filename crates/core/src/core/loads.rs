@@ -1,0 +1,70 @@
+//! Loading as the user lives it: one load per connection at a time (a new one replaces the
+//! old), cancellable, and the last complete load kept for export and for opening an item in its
+//! provider. A load that fails or is cancelled leaves the last good one in place.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::Core;
+use crate::error::{Error, Result};
+use crate::export::{write_items, AtomicFile, Format};
+use crate::links::LinkPolicy;
+use crate::load::{LoadOptions, Loaded, ProgressFn};
+use crate::oauth::FlowKey;
+
+impl Core {
+    /// Loads every item of a connection (see [`crate::load`]), cancellable with
+    /// [`Core::cancel_load`], and keeps the result as the connection's last load.
+    pub async fn load_items(&self, key: &FlowKey, progress: ProgressFn) -> Result<Arc<Loaded>> {
+        let cancel = self.loads.start(key);
+        let result = self.load(key, LoadOptions::default(), Some(progress), cancel.clone()).await;
+        self.loads.finish(key, &cancel);
+        let loaded = Arc::new(result?);
+        self.last_loads().insert(key.clone(), loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Cancels the connection's load in progress, if any.
+    pub fn cancel_load(&self, key: &FlowKey) {
+        self.loads.cancel(key);
+    }
+
+    /// The connection's last complete load.
+    pub fn last_load(&self, key: &FlowKey) -> Result<Arc<Loaded>> {
+        self.last_loads().get(key).cloned().ok_or_else(|| Error::InvalidInput("nothing is loaded for this connection; load first".into()))
+    }
+
+    /// Writes the last load into `folder` as `tributary-{provider}-{org}-{user}-{time}.{ext}`,
+    /// atomically (never half a file); returns the file's path.
+    pub fn export_last_load(&self, key: &FlowKey, format: Format, folder: &Path) -> Result<PathBuf> {
+        let loaded = self.last_load(key)?;
+        let safe = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect::<String>();
+        let name = format!(
+            "tributary-{}-{}-{}-{}.{}",
+            key.provider.as_str(),
+            safe(&key.org_id),
+            safe(&key.user_id),
+            chrono::Utc::now().format("%Y%m%d-%H%M%S"),
+            format.extension()
+        );
+        let path = folder.join(name);
+        std::fs::create_dir_all(folder).map_err(|e| Error::Io { path: folder.to_path_buf(), message: e.to_string() })?;
+        AtomicFile::create(&path)?.write(|file| write_items(&loaded.items, format, file))?;
+        Ok(path)
+    }
+
+    /// The link of an item of the last load, checked again before anything opens it: only
+    /// https addresses on the provider's own site (or the configured API base's origin).
+    pub fn item_link(&self, key: &FlowKey, item_id: &str) -> Result<String> {
+        let loaded = self.last_load(key)?;
+        let url = loaded
+            .items
+            .iter()
+            .find(|i| i.id == item_id)
+            .and_then(|i| i.url.clone())
+            .ok_or_else(|| Error::InvalidInput(format!("no loaded item `{item_id}` with a link")))?;
+        LinkPolicy::for_provider(self.settings.provider(key.provider))
+            .check(&url)
+            .ok_or(Error::UnsafeLink { provider: key.provider, item: item_id.to_string() })
+    }
+}

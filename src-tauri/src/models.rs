@@ -1,0 +1,80 @@
+//! What crosses the bridge between the web view and the Rust side, in one place: the
+//! arguments commands take and the shapes events carry. camelCase on the wire, as the UI
+//! writes it; never a token, code or verifier.
+
+use serde::{Deserialize, Serialize};
+use tributary_core::export::Format;
+use tributary_core::{Error, FlowKey, SignInEvent, SignInOutcome};
+
+use crate::error::CommandError;
+
+/// Which connection a command is about: the seed's (provider, user, organisation).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionRef {
+    pub provider: String,
+    pub user_id: String,
+    pub org_id: String,
+}
+
+impl ConnectionRef {
+    /// The validated key (a known provider, ids the store can hold).
+    pub fn key(&self) -> Result<FlowKey, Error> {
+        FlowKey::new(self.provider.parse()?, &self.org_id, &self.user_id)
+    }
+}
+
+/// Export the connection's last load.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportRequest {
+    pub connection: ConnectionRef,
+    pub format: Format,
+}
+
+/// Open one item of the connection's last load in its provider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenItemRequest {
+    pub connection: ConnectionRef,
+    pub item_id: String,
+}
+
+/// The `sign-in` event: which sign-in (or none) and how it ended.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInNotice {
+    pub provider: Option<String>,
+    pub user_id: Option<String>,
+    pub org_id: Option<String>,
+    pub outcome: Outcome,
+    pub error: Option<CommandError>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    Failed,
+    /// A callback was refused (forged, meant for someone else, unreadable, or the store could
+    /// not be asked): every sign-in goes on.
+    Refused,
+}
+
+impl From<SignInEvent> for SignInNotice {
+    fn from(event: SignInEvent) -> Self {
+        let (outcome, error) = match event.outcome {
+            SignInOutcome::Completed => (Outcome::Completed, None),
+            SignInOutcome::Failed(e) => (Outcome::Failed, Some(CommandError::from(e))),
+            SignInOutcome::Refused(e) => (Outcome::Refused, Some(CommandError::from(e))),
+        };
+        let key = event.key.as_ref();
+        SignInNotice {
+            provider: key.map(|k| k.provider.as_str().to_string()),
+            user_id: key.map(|k| k.user_id.clone()),
+            org_id: key.map(|k| k.org_id.clone()),
+            outcome,
+            error,
+        }
+    }
+}
