@@ -1,16 +1,8 @@
-/// Every command the web view may call; each gets `allow-<name>` and `deny-<name>` permissions,
-/// granted one by one in `capabilities/default.json` (nothing is allowed by default).
-const COMMANDS: &[&str] = &[
-    "list_providers",
-    "authorize",
-    "cancel_authorize",
-    "credentials",
-    "disconnect",
-    "load",
-    "cancel_load",
-    "export_items",
-    "open_item",
-];
+// Every command the web view may call (listed once, in src/command_list.rs); each gets
+// `allow-<name>` and `deny-<name>` permissions, granted one by one in
+// `capabilities/default.json` (nothing is allowed by default).
+include!("src/command_list.rs");
+const COMMANDS: &[&str] = with_commands!(command_names);
 
 fn main() {
     // The configuration lives at the repository root; `src-tauri/tauri.conf.json` links to it,

@@ -7,6 +7,18 @@
 //!    +---- "sign-in" event (completed | failed) <-- loopback task or deep-link handler
 //! ```
 
+include!("command_list.rs");
+
+/// Every command the web view may call.
+pub const COMMANDS: &[&str] = with_commands!(command_names);
+
+// The handler for exactly those commands.
+macro_rules! command_handler {
+    ($($command:ident),*) => {
+        tauri::generate_handler![$(commands::$command),*]
+    };
+}
+
 pub mod commands;
 pub mod error;
 mod logging;
@@ -72,17 +84,7 @@ fn ready<R: tauri::Runtime>(builder: tauri::Builder<R>, core: Arc<Core>) -> taur
             app.deep_link().on_open_url(move |event| sign_in::complete_deep_links(&core, event.urls()));
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::list_providers,
-            commands::authorize,
-            commands::cancel_authorize,
-            commands::credentials,
-            commands::disconnect,
-            commands::load,
-            commands::cancel_load,
-            commands::export_items,
-            commands::open_item,
-        ])
+        .invoke_handler(with_commands!(command_handler))
 }
 
 /// The desktop hands the app only the schemes its bundle registers (`plugins.deep-link` in
