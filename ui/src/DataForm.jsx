@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Alert, Box, Button, LinearProgress, Stack, Typography } from '@mui/material';
 import { cancelLoad, errorMessage, exportItems, loadItems } from './api.js';
+import { ErrorKind } from './errorKinds.js';
 import { ItemsView } from './items/ItemsView.jsx';
 
 // What a complete load had to leave out, in one sentence, or null.
@@ -34,7 +35,7 @@ export function DataForm({ provider, providerName, user, org, sandbox }) {
     } catch (err) {
       // A failed load shows nothing as loaded: partial results are never presented.
       setItems(null);
-      if (err?.kind === 'Cancelled') setNotice('Load cancelled; nothing was loaded.');
+      if (err?.kind === ErrorKind.Cancelled) setNotice('Load cancelled; nothing was loaded.');
       else setError(errorMessage(err));
     } finally {
       setProgress(null);

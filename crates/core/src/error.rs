@@ -13,7 +13,7 @@ pub enum Operation {
     Load,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
 pub enum Error {
     #[error("{provider} is not configured: set {missing} in {}", crate::config::where_settings_go())]
     NotConfigured { provider: ProviderId, missing: String },
@@ -109,39 +109,21 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable name for the variant, used by the desktop shell's `{kind, message}` JSON.
+    /// A stable name for the variant, used by the desktop shell's `{kind, message}` JSON:
+    /// the variant's own name (derived, so a new variant cannot be forgotten), except that a
+    /// store error says which (`StoreUnavailable`, `StoreCorrupt`).
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::NotConfigured { .. } => "NotConfigured",
-            Error::InvalidInput(_) => "InvalidInput",
-            Error::AccessDenied { .. } => "AccessDenied",
-            Error::StateMismatch => "StateMismatch",
-            Error::StateExpired => "StateExpired",
-            Error::MissingCode => "MissingCode",
-            Error::BadCallback(_) => "BadCallback",
-            Error::Cancelled(_) => "Cancelled",
-            Error::TimedOut(_) => "TimedOut",
-            Error::NotConnected { .. } => "NotConnected",
-            Error::ReconnectNeeded { .. } => "ReconnectNeeded",
-            Error::TokenRequest { .. } => "TokenRequest",
-            Error::Network { .. } => "Network",
-            Error::BadResponse { .. } => "BadResponse",
-            Error::Listener { .. } => "Listener",
-            Error::Provider { .. } => "Provider",
-            Error::RateLimited { .. } => "RateLimited",
-            Error::RetryAfterTooLong { .. } => "RetryAfterTooLong",
-            Error::ResponseTooLarge { .. } => "ResponseTooLarge",
-            Error::UnsafeLink { .. } => "UnsafeLink",
-            Error::RepeatedCursor { .. } => "RepeatedCursor",
-            Error::PageCapReached { .. } => "PageCapReached",
-            Error::LoadIncomplete { .. } => "LoadIncomplete",
             Error::Store(StoreError::Unavailable(_)) => "StoreUnavailable",
             Error::Store(StoreError::Corrupt(_)) => "StoreCorrupt",
-            Error::Config(_) => "Config",
-            Error::Io { .. } => "Io",
-            Error::Browser(_) => "Browser",
-            Error::Internal(_) => "Internal",
+            other => other.into(),
         }
+    }
+
+    /// Every kind [`Error::kind`] can answer.
+    pub fn kinds() -> Vec<&'static str> {
+        use strum::VariantNames;
+        Error::VARIANTS.iter().copied().filter(|v| *v != "Store").chain(["StoreUnavailable", "StoreCorrupt"]).collect()
     }
 }
 
@@ -213,5 +195,8 @@ mod tests {
         assert_eq!(e.kind(), "AccessDenied");
         let e = Error::NotConfigured { provider: ProviderId::Hubspot, missing: "HUBSPOT_CLIENT_ID".into() };
         assert!(e.to_string().contains("HUBSPOT_CLIENT_ID"));
+        assert_eq!(e.kind(), "NotConfigured");
+        assert_eq!(Error::Store(StoreError::Unavailable("down".into())).kind(), "StoreUnavailable");
+        assert!(Error::kinds().contains(&"LoadIncomplete") && !Error::kinds().contains(&"Store"));
     }
 }

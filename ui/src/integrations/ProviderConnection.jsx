@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Alert, Button, Chip, Stack, Typography } from '@mui/material';
 import { authorize, cancelAuthorize, credentials, disconnect, errorMessage, onSignIn } from '../api.js';
+import { ErrorKind } from '../errorKinds.js';
 
 // Connect / Connecting... / Connected, with Cancel and Disconnect, for one provider. The browser
 // work happens in Rust: this component starts the sign-in, waits for the `sign-in` event that
@@ -35,7 +36,7 @@ export function ProviderConnection({ provider, name, user, org, status, connecti
         } catch (err) {
           setError(errorMessage(err));
         }
-      } else if (event.error?.kind !== 'Cancelled') {
+      } else if (event.error?.kind !== ErrorKind.Cancelled) {
         setError(errorMessage(event.error));
       }
       setConnecting(false);
