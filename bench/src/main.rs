@@ -172,7 +172,7 @@ fn quoted_after(body: &str, key: &str) -> Option<String> {
 /// The same pages the loader reads, with the same concurrency, by a bare client: no JSON
 /// parsing (cursors are cut out of the text), no mapping. Returns (pages, bytes).
 async fn raw_fetch(api: &url::Url, p: ProviderId, token: &str) -> (usize, usize) {
-    let http = tributary_core::http_client(std::time::Duration::from_secs(60));
+    let http = tributary_core::http_client(std::time::Duration::from_secs(60)).unwrap();
     let get = |url: url::Url| {
         let http = http.clone();
         async move { http.get(url).bearer_auth(token).send().await.unwrap().text().await.unwrap() }
@@ -284,7 +284,7 @@ fn status_kib(field: &str) -> usize {
 
 async fn rss_probe(provider: ProviderId) {
     let settings = Settings::from_env().unwrap();
-    let core = Core::with_store(settings, Store::open(None).await.unwrap());
+    let core = Core::with_store(settings, Store::open(None).await.unwrap()).unwrap();
     let key = connect(&core, provider).await;
     let before = status_kib("VmRSS:");
     let items = core.load(&key, unpaced(), None, Cancel::new()).await.unwrap().items;
@@ -330,7 +330,7 @@ async fn bench_unlimited(items: usize, providers: &[ProviderId]) {
     println!("| provider | items | pages | raw fetch items/s (median) | loader items/s (median) | ratio: median (quartiles, pairs) | client CPU ms per page, raw / loader |");
     println!("|---|---|---|---|---|---|---|");
     let sandbox = SandboxProcess::start(&[items; 3], false);
-    let core = Core::with_store(sandbox.settings(), Store::open(None).await.unwrap());
+    let core = Core::with_store(sandbox.settings(), Store::open(None).await.unwrap()).unwrap();
     for &p in providers {
         let key = connect(&core, p).await;
         let token = core.connection(&key).unwrap().access_token().await.unwrap();
@@ -394,7 +394,7 @@ async fn bench_limited(limited: [usize; 3], providers: &[ProviderId]) {
     println!("| provider | items | requests | seconds | requests/s | documented limit | fastest the limit allows (s) | ratio | 429s | failed loads |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let sandbox = SandboxProcess::start(&limited, true);
-    let core = Arc::new(Core::with_store(sandbox.settings(), Store::open(None).await.unwrap()));
+    let core = Arc::new(Core::with_store(sandbox.settings(), Store::open(None).await.unwrap()).unwrap());
     for &p in providers {
         let key = connect(&core, p).await;
         let before: u64 = sandbox.stats(p).await["api_requests"].as_u64().unwrap();

@@ -138,11 +138,12 @@ impl Connection {
             Revocation::None => return Ok(false),
             Revocation::DeleteRefreshToken => {
                 let Some(rt) = &tokens.refresh_token else { return Ok(false) };
-                let url = base.join("oauth/v1/refresh-tokens/").and_then(|u| u.join(rt.expose())).map_err(|e| Error::Config(e.to_string()))?;
+                // The token is one path segment, percent-encoded: never parsed as a relative URL.
+                let url = crate::links::with_segments(base, &["oauth", "v1", "refresh-tokens", rt.expose()]);
                 self.http.delete(url).send().await.map_err(net)?
             }
             Revocation::PostRevoke => {
-                let url = base.join("v1/oauth/revoke").map_err(|e| Error::Config(e.to_string()))?;
+                let url = crate::links::with_segments(base, &["v1", "oauth", "revoke"]);
                 let mut req = self
                     .http
                     .post(url)

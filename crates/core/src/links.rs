@@ -10,6 +10,16 @@ use url::{Host, Url};
 
 use crate::config::ProviderSettings;
 
+/// `base` (an API root ending in `/`) with `segments` appended, each percent-encoded as one path
+/// segment, so no id can climb out of its place in the path or add a query.
+pub fn with_segments(base: &Url, segments: &[&str]) -> Url {
+    let mut url = base.clone();
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    url
+}
+
 /// The links one provider's items may carry.
 #[derive(Debug, Clone)]
 pub struct LinkPolicy(Arc<Policy>);
@@ -57,6 +67,15 @@ impl LinkPolicy {
 mod tests {
     use super::*;
     use crate::provider::ProviderId;
+
+    #[test]
+    fn ids_are_path_segments_never_paths() {
+        let base = Url::parse("https://api.airtable.com/proxy/").unwrap();
+        assert_eq!(with_segments(&base, &["v0", "appA", "tblB"]).as_str(), "https://api.airtable.com/proxy/v0/appA/tblB");
+        let hostile = with_segments(&base, &["v0", "../../admin", "a?b#c"]);
+        assert_eq!(hostile.as_str(), "https://api.airtable.com/proxy/v0/..%2F..%2Fadmin/a%3Fb%23c");
+        assert_eq!(hostile.query(), None);
+    }
 
     #[test]
     fn only_https_links_on_the_providers_own_site() {

@@ -294,7 +294,7 @@ async fn expired_states_and_missing_codes_are_refused() {
     for kind in STORES {
         let mut settings = settings_for(&sb);
         settings.flow_ttl = Duration::from_millis(300);
-        let core = Core::with_store(settings, open_store(kind).await);
+        let core = Core::with_store(settings, open_store(kind).await).unwrap();
         for p in ProviderId::ALL {
             let key = new_key(p);
             let callback = approved_deep_link(&core, &key).await;
@@ -316,7 +316,7 @@ async fn a_denied_consent_is_a_typed_error() {
     let sb = sandbox(|_| {}).await;
     let mut settings = settings_for(&sb);
     settings.callback_timeout = Duration::from_secs(2);
-    let core = Core::with_store(settings, open_store(StoreKind::Redis).await);
+    let core = Core::with_store(settings, open_store(StoreKind::Redis).await).unwrap();
     for p in ProviderId::ALL {
         let key = new_key(p);
         let (result, delivered) = loopback(&core, &key, Browser::Deny).await;
@@ -342,7 +342,7 @@ async fn a_callback_after_cancel_or_timeout_is_refused() {
     let sb = sandbox(|_| {}).await;
     let mut settings = settings_for(&sb);
     settings.callback_timeout = Duration::from_millis(700);
-    let core = Core::with_store(settings, open_store(StoreKind::Redis).await);
+    let core = Core::with_store(settings, open_store(StoreKind::Redis).await).unwrap();
     for p in ProviderId::ALL {
         for cancel in [true, false] {
             let key = new_key(p);
@@ -383,7 +383,7 @@ async fn an_unconfigured_provider_says_what_to_set() {
     let sb = sandbox(|_| {}).await;
     let mut settings = settings_for(&sb);
     settings.provider_mut(ProviderId::Notion).client_id = None;
-    let core = Core::with_store(settings, open_store(StoreKind::Embedded).await);
+    let core = Core::with_store(settings, open_store(StoreKind::Embedded).await).unwrap();
     let err = core.begin_deep_link(&new_key(ProviderId::Notion)).await.unwrap_err();
     assert!(matches!(err, Error::NotConfigured { .. }));
     assert!(err.to_string().contains("NOTION_CLIENT_ID"), "{err}");
@@ -430,7 +430,7 @@ async fn redis_going_away_mid_flow_is_a_clear_error_and_a_retry_works() {
     let sb = sandbox(|_| {}).await;
     let mut redis = RedisServer::start();
     let store = tributary_core::store::Store::open(Some(&redis.url())).await.unwrap();
-    let core = Core::with_store(settings_for(&sb), store);
+    let core = Core::with_store(settings_for(&sb), store).unwrap();
     let key = new_key(ProviderId::Airtable);
     let callback = approved_deep_link(&core, &key).await;
 
@@ -502,7 +502,7 @@ async fn no_forged_callback_of_any_shape_nor_a_store_outage_ends_a_loopback_sign
     let redis = RedisServer::start();
     let mut settings = settings_for(&sb);
     settings.callback_timeout = Duration::from_secs(60);
-    let core = Core::with_store(settings, tributary_core::store::Store::open(Some(&redis.url())).await.unwrap());
+    let core = Core::with_store(settings, tributary_core::store::Store::open(Some(&redis.url())).await.unwrap()).unwrap();
     let redis = std::sync::Arc::new(redis);
     for p in ProviderId::ALL {
         let key = new_key(p);
@@ -556,7 +556,7 @@ async fn no_forged_callback_of_any_shape_nor_a_store_outage_ends_a_loopback_sign
 async fn a_sign_in_that_ends_any_way_leaves_nothing_in_the_store() {
     let sb = sandbox(|_| {}).await;
     let redis = std::sync::Arc::new(RedisServer::start());
-    let core = Core::with_store(settings_for(&sb), tributary_core::store::Store::open(Some(&redis.url())).await.unwrap());
+    let core = Core::with_store(settings_for(&sb), tributary_core::store::Store::open(Some(&redis.url())).await.unwrap()).unwrap();
     let key = new_key(ProviderId::Airtable);
     // The genuine callback meets a frozen store (refused), then the user cancels.
     let reached = std::sync::Arc::new(tokio::sync::Notify::new());

@@ -240,7 +240,7 @@ async fn token_answers_that_are_not_tokens_are_sign_in_failures() {
         for fault in [Fault::MalformedJson, Fault::TruncatedBody, Fault::NoAccessToken, Fault::Slow { millis: 2500 }, Fault::OversizedBody { bytes: 4 << 20, content_length: false }] {
             let mut settings = settings_for(&sb);
             settings.http_timeout = Duration::from_secs(1);
-            let core = Core::with_store(settings, Store::open(None).await.unwrap());
+            let core = Core::with_store(settings, Store::open(None).await.unwrap()).unwrap();
             let key = new_key(p);
             let callback = approved_deep_link(&core, &key).await;
             sb.arm_fault(sp, ArmedFault::new(fault.clone()).on_token());

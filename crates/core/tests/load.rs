@@ -212,10 +212,31 @@ async fn token_expiry_mid_load_is_refreshed_and_the_load_continues() {
 async fn an_expired_airtable_offset_restarts_the_table() {
     let sb = sandbox(|c| c.dataset.airtable_items = 1000).await;
     let (core, key) = connected(&sb, ProviderId::Airtable).await;
+    let pages = |sb: &tributary_sandbox::Sandbox| sb.stats(ProviderId::Airtable).pages_served;
+    let before = pages(&sb);
+    load(&core, &key, fast_options()).await.unwrap();
+    let plain = pages(&sb) - before;
     sb.arm_fault(ProviderId::Airtable, ArmedFault::new(Fault::ExpiredOffset).after(4));
+    let before = (pages(&sb), sb.stats(ProviderId::Airtable).faults_fired);
     let items = load(&core, &key, fast_options()).await.unwrap();
     assert_eq!(items.len(), 1000);
     assert_consistent(&items);
+    // The offset did expire, and the table was read again from its first page.
+    assert_eq!(sb.stats(ProviderId::Airtable).faults_fired, before.1 + 1, "the expired offset was served");
+    assert!(pages(&sb) - before.0 > plain, "the restarted table's pages were fetched again ({} vs {plain})", pages(&sb) - before.0);
+}
+
+#[tokio::test]
+async fn a_failed_load_says_how_many_items_it_had() {
+    let sb = sandbox(|c| c.dataset.notion_items = 1500).await;
+    let (core, key) = connected(&sb, ProviderId::Notion).await;
+    // Ten pages arrive, the eleventh cannot be read. Pages are delivered once mapped, two
+    // behind the requests, so eight pages (800 items) were loaded when it stopped.
+    sb.arm_fault(ProviderId::Notion, ArmedFault::new(Fault::MalformedJson).after(10));
+    match load(&core, &key, fast_options()).await {
+        Err(e @ Error::LoadIncomplete { loaded: 800, .. }) => assert!(e.to_string().contains("after 800 items"), "{e}"),
+        other => panic!("{other:?}"),
+    }
 }
 
 /// A failed load is one typed error naming what it could not load.

@@ -70,21 +70,21 @@ pub enum CredentialSource {
 
 /// The one HTTP client: no redirects on token or API calls (a redirected token request invites
 /// SSRF), bounded waits (`timeout` for a whole request, `TRIBUTARY_HTTP_TIMEOUT`).
-pub fn http_client(timeout: Duration) -> reqwest::Client {
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .timeout(timeout)
         .user_agent(concat!("Tributary/", env!("CARGO_PKG_VERSION")))
         .build()
-        .expect("the HTTP client builds")
+        .map_err(|e| Error::Internal(format!("the HTTP client could not be set up: {e}")))
 }
 
 impl Core {
     /// Opens the configured store (Redis or embedded) and builds the core.
     pub async fn new(settings: Settings) -> Result<Core> {
         let store = Store::open(settings.redis_url.as_deref()).await?;
-        Ok(Core::with_store(settings, store))
+        Core::with_store(settings, store)
     }
 
     /// The desktop app's core: unconfigured providers are served by the built-in sandbox
@@ -99,12 +99,12 @@ impl Core {
         Ok(Arc::new(core))
     }
 
-    pub fn with_store(settings: Settings, store: Store) -> Core {
+    pub fn with_store(settings: Settings, store: Store) -> Result<Core> {
         let settings = Arc::new(settings);
         let store = Arc::new(store);
-        let http = http_client(settings.http_timeout);
+        let http = http_client(settings.http_timeout)?;
         let flows = OAuthFlows::new(settings.clone(), store.clone(), http.clone());
-        Core {
+        Ok(Core {
             settings,
             store,
             http,
@@ -116,7 +116,7 @@ impl Core {
             sign_in_listener: OnceLock::new(),
             #[cfg(feature = "sandbox")]
             _sandbox: None,
-        }
+        })
     }
 
     pub fn settings(&self) -> &Settings {

@@ -151,7 +151,7 @@ async fn list_bases(ctx: &LoadContext) -> Result<Vec<Base>> {
     let mut bases = Vec::new();
     let spec = PageSpec { provider: ProviderId::Airtable, listing: "bases".into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |offset: Option<String>| async move {
-        let mut url = ctx.api.url("v0/meta/bases");
+        let mut url = ctx.api.url(&["v0", "meta", "bases"]);
         if let Some(o) = &offset {
             url.query_pairs_mut().append_pair("offset", o);
         }
@@ -194,7 +194,7 @@ async fn load_base(ctx: &LoadContext, base: &Base) -> Result<()> {
     let tables_listing = format!("{} / tables", base.name);
     let page: TablesPage = ctx
         .listing(&tables_listing, async {
-            let url = ctx.api.url(&format!("v0/meta/bases/{}/tables", base.id));
+            let url = ctx.api.url(&["v0", "meta", "bases", &base.id, "tables"]);
             let body = ctx.api.call_raw(Method::GET, url, None, &base.id).await.map_err(|f| fatal(f.into(), "tables"))?;
             ctx.api.parse(&body)
         })
@@ -250,7 +250,7 @@ async fn load_records(ctx: &LoadContext, base: &Base, table: &Table, listing: &s
         let mut records = Vec::new();
         let spec = PageSpec { provider: ProviderId::Airtable, listing: listing.to_string(), max_pages: ctx.options.max_pages_per_listing };
         let stream = pages(spec, |offset: Option<String>| async move {
-            let mut url = ctx.api.url(&format!("v0/{}/{}", base.id, table.id));
+            let mut url = ctx.api.url(&["v0", &base.id, &table.id]);
             url.query_pairs_mut().append_pair("pageSize", "100");
             if let Some(o) = &offset {
                 url.query_pairs_mut().append_pair("offset", o);

@@ -145,8 +145,10 @@ impl Api {
         self.connection.provider()
     }
 
-    pub fn url(&self, path: &str) -> Url {
-        self.connection.settings().api_base.join(path).expect("API paths are relative and valid")
+    /// The API base with `segments` appended, each percent-encoded as one path segment: an
+    /// id from a provider (`appX/../tbl`, `a?b`) can never change the path or add a query.
+    pub fn url(&self, segments: &[&str]) -> Url {
+        crate::links::with_segments(&self.connection.settings().api_base, segments)
     }
 
     /// Sends a request and parses the answer as a JSON value (for small, one-off answers).

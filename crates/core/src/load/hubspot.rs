@@ -110,7 +110,7 @@ pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
 }
 
 async fn account(ctx: &LoadContext) -> Result<Account> {
-    let url = ctx.api.url("account-info/v3/details");
+    let url = ctx.api.url(&["account-info", "v3", "details"]);
     let request = crate::error::request_name(&Method::GET, &url);
     let v = ctx.api.call(Method::GET, url, None, RATE_KEY).await.map_err(fatal)?;
     let portal_id = match v.get("portalId") {
@@ -152,7 +152,7 @@ async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) 
     }]);
     let spec = PageSpec { provider: ProviderId::Hubspot, listing: t.path.into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |after: Option<String>| async move {
-        let mut url = ctx.api.url(&format!("crm/v3/objects/{}", t.path));
+        let mut url = ctx.api.url(&["crm", "v3", "objects", t.path]);
         url.query_pairs_mut().append_pair("limit", "100").append_pair("properties", t.properties).append_pair("archived", "false");
         if let Some(a) = &after {
             url.query_pairs_mut().append_pair("after", a);

@@ -175,7 +175,7 @@ async fn search(ctx: &LoadContext) -> Result<()> {
         if let Some(c) = cursor {
             body["start_cursor"] = json!(c);
         }
-        let raw = ctx.api.call_raw(Method::POST, ctx.api.url("v1/search"), Some(&body), "search").await.map_err(fatal)?;
+        let raw = ctx.api.call_raw(Method::POST, ctx.api.url(&["v1", "search"]), Some(&body), "search").await.map_err(fatal)?;
         // Notion's pages come one cursor after another: read the cursor alone so the next
         // request goes out while this page is mapped.
         let page: CursorOnly = ctx.api.parse(&raw)?;

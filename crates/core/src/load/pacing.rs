@@ -15,8 +15,10 @@ pub struct Pacer {
 }
 
 impl Pacer {
+    /// At most `max` requests in any `window`; a `max` of zero counts as one (zero would let
+    /// nothing through, ever).
     pub fn new(max: usize, window: Duration) -> Self {
-        Pacer { max, window, sent: Mutex::new(HashMap::new()) }
+        Pacer { max: max.max(1), window, sent: Mutex::new(HashMap::new()) }
     }
 
     /// The limits this app keeps to, a little under each provider's own so that network jitter
@@ -79,5 +81,13 @@ mod tests {
         let other = Instant::now();
         p.acquire("other").await;
         assert!(other.elapsed() < Duration::from_millis(50), "keys are independent");
+    }
+
+    #[tokio::test]
+    async fn a_limit_of_zero_lets_one_through_instead_of_panicking() {
+        let p = Pacer::new(0, Duration::from_millis(20));
+        for _ in 0..3 {
+            p.acquire("k").await;
+        }
     }
 }

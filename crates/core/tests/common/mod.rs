@@ -53,7 +53,7 @@ pub fn fast_options() -> tributary_core::load::LoadOptions {
 pub async fn connected_with(sb: &Sandbox, p: ProviderId, edit: impl FnOnce(&mut Settings)) -> (Core, FlowKey) {
     let mut settings = settings_for(sb);
     edit(&mut settings);
-    let core = Core::with_store(settings, Store::open(None).await.unwrap());
+    let core = Core::with_store(settings, Store::open(None).await.unwrap()).unwrap();
     let key = new_key(p);
     let callback = approved_deep_link(&core, &key).await;
     core.complete_deep_link(&callback).await.map_err(tributary_core::oauth::CallbackError::into_error).unwrap();
@@ -114,7 +114,7 @@ pub async fn open_store(kind: StoreKind) -> Store {
 }
 
 pub async fn core(sb: &Sandbox, kind: StoreKind) -> Core {
-    Core::with_store(settings_for(sb), open_store(kind).await)
+    Core::with_store(settings_for(sb), open_store(kind).await).unwrap()
 }
 
 /// A redis-server child process on a loopback port, stoppable and restartable (for outages).
