@@ -118,43 +118,35 @@ impl Connection {
         }
     }
 
-    /// Revokes the grant where the provider offers it. Errors are returned for logging; the
-    /// caller forgets the connection either way.
+    /// Revokes the grant where the provider offers it (its spec says how). Errors are returned
+    /// for logging; the caller forgets the connection either way.
     pub async fn revoke(&self) -> Result<bool> {
         let tokens = self.tokens.lock().await;
         let provider = self.key.provider;
-        // The request is named by hand: HubSpot's revocation path holds the refresh token.
-        let (request, secret) = match self.settings.spec().revocation {
-            Revocation::DeleteRefreshToken => ("DELETE /oauth/v1/refresh-tokens/{refresh token}", tokens.refresh_token.as_ref()),
-            _ => ("POST /v1/oauth/revoke", Some(&tokens.access_token)),
-        };
-        let net = |e: reqwest::Error| Error::Network {
-            provider,
-            request: request.into(),
-            message: crate::error::transport_message(e, &secret.map(Secret::expose).into_iter().collect::<Vec<_>>()),
-        };
         let base = &self.settings.api_base;
-        let response = match self.settings.spec().revocation {
+        // Requests are named without the token, even where the path carries it.
+        let named = |method: &str, path: &[&str], tail: &str| format!("{method} /{}{tail}", path.join("/"));
+        let (request, secret, sent) = match self.settings.spec().revocation {
             Revocation::None => return Ok(false),
-            Revocation::DeleteRefreshToken => {
+            Revocation::DeleteRefreshToken { path } => {
                 let Some(rt) = &tokens.refresh_token else { return Ok(false) };
                 // The token is one path segment, percent-encoded: never parsed as a relative URL.
-                let url = crate::links::with_segments(base, &["oauth", "v1", "refresh-tokens", rt.expose()]);
-                self.http.delete(url).send().await.map_err(net)?
+                let url = crate::links::with_segments(base, &[path, &[rt.expose()]].concat());
+                (named("DELETE", path, "/{refresh token}"), rt, self.http.delete(url).send().await)
             }
-            Revocation::PostRevoke => {
-                let url = crate::links::with_segments(base, &["v1", "oauth", "revoke"]);
+            Revocation::PostToken { path } => {
                 let mut req = self
                     .http
-                    .post(url)
+                    .post(crate::links::with_segments(base, path))
                     .basic_auth(self.settings.require_client_id()?, self.settings.client_secret.as_ref().map(Secret::expose))
                     .json(&serde_json::json!({ "token": tokens.access_token.expose() }));
                 for (k, v) in self.settings.spec().headers {
                     req = req.header(*k, *v);
                 }
-                req.send().await.map_err(net)?
+                (named("POST", path, ""), &tokens.access_token, req.send().await)
             }
         };
+        let response = sent.map_err(|e| Error::Network { provider, request, message: crate::error::transport_message(e, &[secret.expose()]) })?;
         let status = response.status();
         if status.is_success() {
             Ok(true)

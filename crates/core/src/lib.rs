@@ -10,7 +10,9 @@ pub mod item;
 pub mod links;
 pub mod load;
 pub mod oauth;
-pub mod provider;
+pub mod providers;
+/// The providers' specs (the older name of [`providers`]).
+pub use providers as provider;
 #[cfg(feature = "sandbox")]
 pub mod sandbox_mode;
 pub mod secret;

@@ -15,7 +15,7 @@ use super::pacing::Pacer;
 use super::Cancel;
 use crate::connection::Connection;
 use crate::error::{request_name, scrub, transport_message, Error, Operation, Result};
-use crate::provider::ProviderId;
+use crate::provider::{ProviderId, Quirk, Spec};
 
 /// How hard to try before giving up. Defaults follow the providers' documentation.
 #[derive(Debug, Clone)]
@@ -26,12 +26,9 @@ pub struct RetryPolicy {
     pub transient_backoff: Duration,
     /// Retries of a 429.
     pub max_rate_limit_retries: u32,
-    /// HubSpot sends no Retry-After; its SDK waits 10 s per attempt on the 10-second policy.
-    pub hubspot_rate_wait: Duration,
-    /// Airtable locks a client out for 30 s after a 429.
-    pub airtable_rate_wait: Duration,
-    /// Fallback when Notion's Retry-After is missing.
-    pub notion_rate_wait: Duration,
+    /// The wait after a 429 without a usable Retry-After; `None` takes the provider's
+    /// documented one (its spec's `rate_limit_wait`). Tests shorten it.
+    pub rate_limit_wait: Option<Duration>,
     /// The longest Retry-After a load waits out; a provider asking for more (a daily limit, a
     /// broken header) ends the load with `RetryAfterTooLong` instead of a wait that looks hung.
     pub max_retry_after: Duration,
@@ -46,9 +43,7 @@ impl Default for RetryPolicy {
             max_transient_retries: 4,
             transient_backoff: Duration::from_millis(500),
             max_rate_limit_retries: 8,
-            hubspot_rate_wait: Duration::from_secs(10),
-            airtable_rate_wait: Duration::from_secs(30),
-            notion_rate_wait: Duration::from_secs(1),
+            rate_limit_wait: None,
             max_retry_after: Duration::from_secs(120),
             max_body_bytes: 32 * 1024 * 1024,
         }
@@ -57,17 +52,13 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     fn rate_wait(&self, provider: ProviderId) -> Duration {
-        match provider {
-            ProviderId::Hubspot => self.hubspot_rate_wait,
-            ProviderId::Airtable => self.airtable_rate_wait,
-            ProviderId::Notion => self.notion_rate_wait,
-        }
+        self.rate_limit_wait.unwrap_or(provider.spec().rate_limit_wait)
     }
 }
 
 /// What a request failed with that a listing may want to handle itself.
 pub(crate) enum ApiFailure {
-    /// Airtable's list iterator expired (422 LIST_RECORDS_ITERATOR_NOT_AVAILABLE): restart the listing.
+    /// The listing's cursor expired server-side (the provider's `classify` says so): restart it.
     IteratorExpired,
     Fatal(Error),
 }
@@ -243,11 +234,7 @@ impl Api {
                     tracing::debug!(provider = provider.as_str(), wait_ms = wait.as_millis() as u64, "rate limited; waiting");
                     self.sleep(wait).await?;
                 }
-                StatusCode::UNPROCESSABLE_ENTITY
-                    if provider == ProviderId::Airtable
-                        && body.as_ref().and_then(|b| b.pointer("/error/type")).and_then(Value::as_str)
-                            == Some("LIST_RECORDS_ITERATOR_NOT_AVAILABLE") =>
-                {
+                s if (provider.spec().classify)(s.as_u16(), body.as_ref()) == Some(Quirk::ListingExpired) => {
                     return Err(ApiFailure::IteratorExpired);
                 }
                 s if s.is_server_error() || s.as_u16() == 529 => {

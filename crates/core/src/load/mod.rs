@@ -8,13 +8,10 @@
 //! ```
 //! A load returns every item, or an error naming the listing it could not finish.
 
-mod airtable;
 pub mod api;
-mod hubspot;
 mod mapping;
-mod notion;
 pub mod pacing;
-mod pages;
+pub(crate) mod pages;
 mod retry_after;
 
 use std::collections::HashMap;
@@ -27,7 +24,7 @@ pub use tokio_util::sync::CancellationToken;
 use crate::connection::Connection;
 use crate::error::{Error, Operation, Result};
 use crate::item::IntegrationItem;
-use crate::provider::ProviderId;
+use crate::provider::{ProviderId, Spec};
 pub use api::RetryPolicy;
 use pacing::Pacer;
 
@@ -262,7 +259,7 @@ pub async fn load(
     cancel: Cancel,
 ) -> Result<Loaded> {
     let provider = connection.provider();
-    let pacer = Arc::new(if options.pace { Pacer::for_provider(provider) } else { Pacer::unlimited() });
+    let pacer = Arc::new(if options.pace { Pacer::for_provider(provider.spec().pacing) } else { Pacer::unlimited() });
     let ctx = LoadContext {
         api: api::Api { connection, http, pacer, retry: options.retry.clone(), cancel },
         options,
@@ -272,11 +269,7 @@ pub async fn load(
         unsafe_links: AtomicUsize::new(0),
     };
     tracing::info!(provider = provider.as_str(), "load started");
-    let result = match provider {
-        ProviderId::Hubspot => hubspot::load(&ctx).await,
-        ProviderId::Airtable => airtable::load(&ctx).await,
-        ProviderId::Notion => notion::load(&ctx).await,
-    };
+    let result = (provider.spec().load)(&ctx).await;
     match result {
         Ok(()) => {
             let (items, repeated_ids) = link(ctx.sink.into_inner().unwrap_or_else(|e| e.into_inner()));

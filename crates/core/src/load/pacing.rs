@@ -1,11 +1,11 @@
 //! Client-side pacing, so a load runs just under each provider's documented limit instead of
-//! into it: HubSpot 110 per 10 s per account, Airtable 5/s per base, Notion about 3/s.
+//! into it (each provider's spec says how much: its `pacing`).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::provider::ProviderId;
+use crate::provider::Pacing;
 
 /// At most `max` requests in any `window` per key.
 pub struct Pacer {
@@ -21,14 +21,9 @@ impl Pacer {
         Pacer { max: max.max(1), window, sent: Mutex::new(HashMap::new()) }
     }
 
-    /// The limits this app keeps to, a little under each provider's own so that network jitter
-    /// never pushes a burst over the server's count.
-    pub fn for_provider(provider: ProviderId) -> Self {
-        match provider {
-            ProviderId::Hubspot => Pacer::new(107, Duration::from_millis(10_050)),
-            ProviderId::Airtable => Pacer::new(5, Duration::from_millis(1_030)),
-            ProviderId::Notion => Pacer::new(3, Duration::from_millis(1_020)),
-        }
+    /// The limit a provider's spec keeps to.
+    pub fn for_provider(pacing: Pacing) -> Self {
+        Pacer::new(pacing.requests, pacing.window)
     }
 
     /// A pacer that never waits (rate limits off, as in the raw-throughput benchmark).

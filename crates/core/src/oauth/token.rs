@@ -41,11 +41,7 @@ impl TokenSet {
             (_, Some(Value::Array(a))) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
             _ => Vec::new(),
         };
-        let account = match (body.get("workspace_name").and_then(Value::as_str), body.get("hub_id").and_then(Value::as_u64)) {
-            (Some(ws), _) => Some(ws.to_string()),
-            (None, Some(hub)) => Some(format!("HubSpot account {hub}")),
-            _ => None,
-        };
+        let account = (settings.spec().token_account)(body);
         Ok(TokenSet {
             access_token: Secret::new(access),
             refresh_token: refresh.map(Secret::new),
@@ -138,8 +134,7 @@ pub(crate) async fn token_request(
             ))));
         }
         let error = Error::TokenRequest { provider, status: Some(status.as_u16()), message: scrub(&message, &all_secrets) };
-        let rejected = matches!(code.as_str(), "invalid_grant" | "BAD_REFRESH_TOKEN" | "unauthorized")
-            || status == reqwest::StatusCode::UNAUTHORIZED;
+        let rejected = spec.grant_rejected_codes.contains(&code.as_str()) || status == reqwest::StatusCode::UNAUTHORIZED;
         return Err(if rejected { TokenFailure::GrantRejected(error) } else { TokenFailure::Other(error) });
     }
     let Some(body) = body else {

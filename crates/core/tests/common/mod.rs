@@ -39,9 +39,7 @@ pub fn fast_options() -> tributary_core::load::LoadOptions {
         pace: false,
         retry: RetryPolicy {
             transient_backoff: Duration::from_millis(10),
-            hubspot_rate_wait: Duration::from_millis(50),
-            airtable_rate_wait: Duration::from_millis(50),
-            notion_rate_wait: Duration::from_millis(50),
+            rate_limit_wait: Some(Duration::from_millis(50)),
             ..RetryPolicy::default()
         },
         ..LoadOptions::default()

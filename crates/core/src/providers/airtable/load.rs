@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::api::ApiFailure;
-use super::pages::{pages, PageSpec};
-use super::{LoadContext, MappedPage, PageNotes};
+use crate::load::api::ApiFailure;
+use crate::load::pages::{pages, PageSpec};
+use crate::load::{LoadContext, MappedPage, PageNotes};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
 use crate::provider::ProviderId;
@@ -141,7 +141,11 @@ fn fatal(e: ListError, what: &str) -> Error {
     }
 }
 
-pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
+pub(super) fn load(ctx: &LoadContext) -> futures::future::BoxFuture<'_, Result<()>> {
+    Box::pin(load_all(ctx))
+}
+
+async fn load_all(ctx: &LoadContext) -> Result<()> {
     let bases = ctx.listing("bases", list_bases(ctx)).await?;
     futures::future::try_join_all(bases.iter().map(|b| load_base(ctx, b))).await?;
     Ok(())
@@ -161,7 +165,7 @@ async fn list_bases(ctx: &LoadContext) -> Result<Vec<Base>> {
         Ok::<_, ListError>((page.bases, next))
     });
     futures::pin_mut!(stream);
-    let mut seen = super::pages::SeenItems::default();
+    let mut seen = crate::load::pages::SeenItems::default();
     while let Some(page) = stream.try_next().await.map_err(|e| fatal(e, "bases"))? {
         if seen.only_repeats(page.iter().map(|b| b.id.as_str())) {
             return Err(Error::RepeatedCursor { provider: ProviderId::Airtable, listing: "bases".into() });
@@ -262,7 +266,7 @@ async fn load_records(ctx: &LoadContext, base: &Base, table: &Table, listing: &s
         });
         let rc = rc.clone();
         let map = move |body: &[u8]| map_records(&rc, body);
-        let outcome = super::map_pages(ctx, listing, stream, map, |page| {
+        let outcome = crate::load::map_pages(ctx, listing, stream, map, |page| {
             ctx.tracker.page(listing, page.len());
             records.extend(page);
         })
@@ -289,7 +293,7 @@ async fn load_records(ctx: &LoadContext, base: &Base, table: &Table, listing: &s
 }
 
 fn map_records(rc: &RecordContext, body: &[u8]) -> Result<MappedPage> {
-    let page: RecordsPage = super::parse_page(ProviderId::Airtable, body)?;
+    let page: RecordsPage = crate::load::parse_page(ProviderId::Airtable, body)?;
     Ok((page.records.iter().map(|r| record(rc, r)).collect(), PageNotes::default()))
 }
 

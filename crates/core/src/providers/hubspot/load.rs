@@ -9,9 +9,9 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::api::ApiFailure;
-use super::pages::{pages, PageSpec};
-use super::{LoadContext, PageNotes};
+use crate::load::api::ApiFailure;
+use crate::load::pages::{pages, PageSpec};
+use crate::load::{LoadContext, PageNotes};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
 use crate::links::LinkPolicy;
@@ -103,7 +103,11 @@ impl Account {
     }
 }
 
-pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
+pub(super) fn load(ctx: &LoadContext) -> futures::future::BoxFuture<'_, Result<()>> {
+    Box::pin(load_all(ctx))
+}
+
+async fn load_all(ctx: &LoadContext) -> Result<()> {
     let account = Arc::new(ctx.listing("account details", account(ctx)).await?);
     futures::future::try_join_all(OBJECT_TYPES.iter().map(|t| ctx.listing(t.path, list(ctx, account.clone(), t)))).await?;
     Ok(())
@@ -164,12 +168,12 @@ async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) 
         Ok::<_, Error>((body, next))
     });
     let map = move |body: &[u8]| {
-        let page: Page = super::parse_page(ProviderId::Hubspot, body)?;
+        let page: Page = crate::load::parse_page(ProviderId::Hubspot, body)?;
         let items: Vec<IntegrationItem> = page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect();
         let unsafe_links = if account.ui_domain.is_none() { items.len() } else { 0 };
         Ok((items, PageNotes { unsafe_links, ..Default::default() }))
     };
-    super::map_pages(ctx, t.path, stream, map, |records| ctx.emit(t.path, records)).await
+    crate::load::map_pages(ctx, t.path, stream, map, |records| ctx.emit(t.path, records)).await
 }
 
 fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> IntegrationItem {

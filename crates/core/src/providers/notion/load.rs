@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
-use super::api::ApiFailure;
-use super::pages::{pages, PageSpec};
-use super::{LoadContext, MappedPage, PageNotes};
+use crate::load::api::ApiFailure;
+use crate::load::pages::{pages, PageSpec};
+use crate::load::{LoadContext, MappedPage, PageNotes};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
 use crate::links::LinkPolicy;
@@ -164,7 +164,11 @@ struct CursorOnly<'a> {
     has_more: bool,
 }
 
-pub(crate) async fn load(ctx: &LoadContext) -> Result<()> {
+pub(super) fn load(ctx: &LoadContext) -> futures::future::BoxFuture<'_, Result<()>> {
+    Box::pin(load_all(ctx))
+}
+
+async fn load_all(ctx: &LoadContext) -> Result<()> {
     ctx.listing("search", search(ctx)).await
 }
 
@@ -188,11 +192,11 @@ async fn search(ctx: &LoadContext) -> Result<()> {
     });
     let links = LinkPolicy::for_provider(ctx.api.connection.settings());
     let map = move |body: &[u8]| map_page(&links, body);
-    super::map_pages(ctx, "search", stream, map, |items| ctx.emit("search", items)).await
+    crate::load::map_pages(ctx, "search", stream, map, |items| ctx.emit("search", items)).await
 }
 
 fn map_page(links: &LinkPolicy, body: &[u8]) -> Result<MappedPage> {
-    let page: SearchPage = super::parse_page(ProviderId::Notion, body)?;
+    let page: SearchPage = crate::load::parse_page(ProviderId::Notion, body)?;
     let mut notes = PageNotes::default();
     let items = page.results.iter().filter_map(|r| item(r, links, &mut notes)).collect();
     Ok((items, notes))

@@ -1,0 +1,40 @@
+//! Airtable: OAuth as a public client (Basic only with a secret), PKCE required, both tokens
+//! rotate, no revocation endpoint; bases, tables and records, with list offsets that expire.
+
+mod load;
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{ClientAuth, Pacing, Pkce, ProviderId, ProviderSpec, Quirk, Revocation, TokenBody};
+
+pub(super) static SPEC: ProviderSpec = ProviderSpec {
+    id: ProviderId::Airtable,
+    authorize_url: "https://airtable.com/oauth2/v1/authorize",
+    token_url: "https://airtable.com/oauth2/v1/token",
+    api_base: "https://api.airtable.com/",
+    default_scopes: &["data.records:read", "schema.bases:read"],
+    client_auth: ClientAuth::BasicIfSecret,
+    token_body: TokenBody::Form,
+    pkce: Pkce::Required,
+    extra_authorize_params: &[],
+    headers: &[],
+    rotates_refresh_token: true,
+    default_expires_in: Some(3600),
+    revocation: Revocation::None,
+    web_domains: &["airtable.com"],
+    // 5 requests per second per base (the key bases use); past it, a 30 s lock-out.
+    pacing: Pacing { requests: 5, window: Duration::from_millis(1_030) },
+    rate_limit_wait: Duration::from_secs(30),
+    grant_rejected_codes: &["invalid_grant"],
+    token_account: |_| None,
+    classify,
+    load: load::load,
+};
+
+/// A 422 `LIST_RECORDS_ITERATOR_NOT_AVAILABLE` is an offset that expired: the table restarts.
+fn classify(status: u16, body: Option<&Value>) -> Option<Quirk> {
+    let kind = body?.pointer("/error/type")?.as_str()?;
+    (status == 422 && kind == "LIST_RECORDS_ITERATOR_NOT_AVAILABLE").then_some(Quirk::ListingExpired)
+}

@@ -1,0 +1,150 @@
+//! The providers, one folder each (`hubspot/`, `airtable/`, `notion/`: the spec as data, the
+//! listings and their mapping, the quirks as hooks), registered in [`Spec::spec`]. Everything the
+//! generic machinery (sign-in, token calls, the request path, pacing, loading) needs from a
+//! provider is a field of its [`ProviderSpec`]; nothing outside these folders matches on a
+//! provider. Who the providers are (ids, names) is the shared `tributary-provider-id` crate.
+
+mod airtable;
+mod hubspot;
+mod notion;
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::load::LoadContext;
+
+pub use tributary_provider_id::{PerProvider, ProviderId, UnknownProvider, NOTION_VERSION};
+
+/// A provider's spec, as a method on its id (the id lives in the shared leaf crate).
+pub trait Spec {
+    fn spec(self) -> &'static ProviderSpec;
+}
+
+impl Spec for ProviderId {
+    /// The registry: one line per provider.
+    fn spec(self) -> &'static ProviderSpec {
+        match self {
+            ProviderId::Hubspot => &hubspot::SPEC,
+            ProviderId::Airtable => &airtable::SPEC,
+            ProviderId::Notion => &notion::SPEC,
+        }
+    }
+}
+
+impl From<UnknownProvider> for crate::Error {
+    fn from(e: UnknownProvider) -> Self {
+        crate::Error::InvalidInput(e.to_string())
+    }
+}
+
+/// How the client proves who it is on the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `client_id` and `client_secret` in the body.
+    RequestBody,
+    /// HTTP Basic when a secret is configured, otherwise `client_id` in the body (a public
+    /// client, as a desktop app may be).
+    BasicIfSecret,
+    /// Always HTTP Basic.
+    Basic,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenBody {
+    Form,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pkce {
+    /// The provider requires S256.
+    Required,
+    /// The provider verifies S256 when a challenge was sent; we always send one.
+    Supported,
+    /// Not documented by the provider: sending it would be ignored at best.
+    Unsupported,
+}
+
+/// How a grant is revoked on disconnect (paths under the API base).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    /// No documented revocation endpoint: disconnecting forgets the tokens.
+    None,
+    /// `DELETE {api_base}{path}/{refresh_token}`.
+    DeleteRefreshToken { path: &'static [&'static str] },
+    /// `POST {api_base}{path} {"token": access_token}` with Basic client authentication.
+    PostToken { path: &'static [&'static str] },
+}
+
+/// The most requests this app sends in any window of time, a little under the provider's own
+/// limit so that network jitter never pushes a burst over the server's count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pacing {
+    pub requests: usize,
+    pub window: Duration,
+}
+
+/// What an unsuccessful answer means beyond its status, where a provider says more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quirk {
+    /// The listing's cursor has expired server-side: restart that listing.
+    ListingExpired,
+}
+
+#[derive(Debug)]
+pub struct ProviderSpec {
+    pub id: ProviderId,
+    pub authorize_url: &'static str,
+    pub token_url: &'static str,
+    pub api_base: &'static str,
+    pub default_scopes: &'static [&'static str],
+    pub client_auth: ClientAuth,
+    pub token_body: TokenBody,
+    pub pkce: Pkce,
+    /// Beyond what every authorize URL carries (client_id, redirect_uri, response_type=code,
+    /// scope, state and the PKCE challenge).
+    pub extra_authorize_params: &'static [(&'static str, &'static str)],
+    /// Headers every API and token call carries.
+    pub headers: &'static [(&'static str, &'static str)],
+    /// Refresh replaces both tokens and kills the old pair.
+    pub rotates_refresh_token: bool,
+    /// Lifetime to assume when the token response has no `expires_in` (None: does not expire).
+    pub default_expires_in: Option<u64>,
+    pub revocation: Revocation,
+    /// The domains of the provider's own web app: an item's link is opened only when it is an
+    /// https address on one of these (or a subdomain), or on the configured API base's origin.
+    pub web_domains: &'static [&'static str],
+    /// Client-side pacing of every request of one load.
+    pub pacing: Pacing,
+    /// How long to wait after a 429 that carries no usable `Retry-After`.
+    pub rate_limit_wait: Duration,
+    /// Token-endpoint error codes that mean the grant is gone (reconnect), besides a 401.
+    pub grant_rejected_codes: &'static [&'static str],
+    /// The account or workspace a token response names, for the connection's summary.
+    pub token_account: fn(&Value) -> Option<String>,
+    /// What an unsuccessful API answer means beyond its status.
+    pub classify: fn(status: u16, body: Option<&Value>) -> Option<Quirk>,
+    /// Reads every item the connection can see into the load's sink.
+    pub(crate) load: for<'a> fn(&'a LoadContext) -> BoxFuture<'a, Result<()>>,
+}
+
+/// For providers whose errors say nothing beyond their status.
+pub(crate) fn no_quirks(_status: u16, _body: Option<&Value>) -> Option<Quirk> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_provider_is_registered_under_its_own_id() {
+        for p in ProviderId::ALL {
+            assert_eq!(p.spec().id, p);
+            assert!(p.spec().pacing.requests > 0 && !p.spec().web_domains.is_empty());
+        }
+    }
+}

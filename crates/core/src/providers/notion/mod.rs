@@ -1,0 +1,40 @@
+//! Notion: OAuth with Basic client authentication and a JSON body, no PKCE, both tokens
+//! rotate, revocation by POSTing the token; pages and data sources through search.
+
+mod load;
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{no_quirks, ClientAuth, Pacing, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody, NOTION_VERSION};
+
+pub(super) static SPEC: ProviderSpec = ProviderSpec {
+    id: ProviderId::Notion,
+    authorize_url: "https://api.notion.com/v1/oauth/authorize",
+    token_url: "https://api.notion.com/v1/oauth/token",
+    api_base: "https://api.notion.com/",
+    default_scopes: &[],
+    client_auth: ClientAuth::Basic,
+    token_body: TokenBody::Json,
+    pkce: Pkce::Unsupported,
+    extra_authorize_params: &[("owner", "user")],
+    headers: &[("Notion-Version", NOTION_VERSION)],
+    rotates_refresh_token: true,
+    default_expires_in: None,
+    revocation: Revocation::PostToken { path: &["v1", "oauth", "revoke"] },
+    web_domains: &["notion.so", "notion.site", "notion.com"],
+    // About 3 requests per second on average.
+    pacing: Pacing { requests: 3, window: Duration::from_millis(1_020) },
+    // Notion sends Retry-After; this is for when it does not.
+    rate_limit_wait: Duration::from_secs(1),
+    grant_rejected_codes: &["invalid_grant", "unauthorized"],
+    token_account,
+    classify: no_quirks,
+    load: load::load,
+};
+
+/// The token response names the workspace.
+fn token_account(body: &Value) -> Option<String> {
+    body.get("workspace_name").and_then(Value::as_str).map(String::from)
+}
