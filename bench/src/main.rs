@@ -243,7 +243,7 @@ async fn raw_fetch(api: &url::Url, p: ProviderId, token: &str) -> (usize, usize)
                 let text = http
                     .post(api.join("v1/search").unwrap())
                     .bearer_auth(token)
-                    .header("Notion-Version", tributary_core::NOTION_VERSION)
+                    .header("Notion-Version", tributary_sandbox::NOTION_VERSION)
                     .json(&body)
                     .send()
                     .await

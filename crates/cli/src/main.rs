@@ -29,10 +29,9 @@ const EXIT_CODES: &str = "Exit codes: 0 done; 1 the load failed or is incomplete
 #[command(
     name = "tributary-cli",
     version,
-    about = "Connect HubSpot, Airtable and Notion and load every item, without a window",
-    long_about = "Connect HubSpot, Airtable and Notion and load every item, without a window.\n\n\
-Settings (client ids and secrets, provider URLs, the loopback port, REDIS_URL) come from the \
-environment and .env, as for the desktop app; see .env.example.",
+    about = about(),
+    long_about = format!("{}.\n\nSettings (client ids and secrets, provider URLs, the loopback port, REDIS_URL) come \
+from the environment and .env, as for the desktop app; see .env.example.", about()),
     after_help = EXIT_CODES
 )]
 struct Cli {
@@ -51,7 +50,7 @@ enum Command {
     /// left in the store; otherwise it signs in first, as `connect` does.
     #[command(after_help = EXIT_CODES)]
     Load(LoadArgs),
-    /// Runs the provider sandbox (made-up HubSpot, Airtable and Notion) and prints the .env lines
+    /// Runs the provider sandbox (made-up versions of every provider) and prints the .env lines
     /// that point `connect` and `load` at it.
     #[command(after_help = EXIT_CODES)]
     Sandbox(SandboxArgs),
@@ -59,7 +58,7 @@ enum Command {
 
 #[derive(Args)]
 struct Who {
-    /// hubspot, airtable or notion.
+    #[arg(help = provider_names().join(", "))]
     provider: String,
     #[arg(long, default_value = "TestUser")]
     user: String,
@@ -95,11 +94,11 @@ struct LoadArgs {
     /// Write here instead of stdout (only once every item is loaded).
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Read a long-lived token from this file (HubSpot private-app token, Airtable personal
-    /// access token, Notion internal-integration token) instead of signing in.
+    /// Read a long-lived token made in the provider from this file (a private-app token, a
+    /// personal access token, an internal-integration token) instead of signing in.
     #[arg(long)]
     token_file: Option<PathBuf>,
-    /// Airtable: stop at bases and tables.
+    /// Stop at containers (a base's tables, not their records): the seed's depth.
     #[arg(long)]
     no_records: bool,
     /// No progress bar or summary on stderr.
@@ -122,6 +121,20 @@ struct SandboxArgs {
     /// Listen on free ports instead of 7401-7403.
     #[arg(long)]
     any_port: bool,
+}
+
+fn provider_names() -> Vec<&'static str> {
+    ProviderId::ALL.iter().map(|p| p.as_str()).collect()
+}
+
+/// "Connect A, B and C and load every item, without a window", from the providers there are.
+fn about() -> String {
+    let names: Vec<&str> = ProviderId::ALL.iter().map(|p| p.display_name()).collect();
+    let listed = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    };
+    format!("Connect {listed} and load every item, without a window")
 }
 
 /// A failure and the exit code it maps to.
@@ -268,7 +281,7 @@ async fn load(args: LoadArgs) -> Outcome {
             on_interrupt.cancel();
         }
     });
-    let options = LoadOptions { airtable_records: !args.no_records, ..LoadOptions::default() };
+    let options = LoadOptions { containers_only: args.no_records, ..LoadOptions::default() };
     let result = core.load(&key, options, progress, cancel).await;
     if let Some(bar) = bar {
         bar.finish_and_clear();

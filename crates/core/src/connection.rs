@@ -59,7 +59,7 @@ impl Connection {
         ConnectionSummary::of(self.key.provider, &*self.tokens.lock().await)
     }
 
-    /// A usable access token, refreshed first if it is due (HubSpot asks clients to refresh
+    /// A usable access token, refreshed first if it is due (providers ask clients to refresh
     /// from `expires_in` rather than wait for a 401).
     pub async fn access_token(&self) -> Result<Secret> {
         let mut tokens = self.tokens.lock().await;
@@ -96,7 +96,7 @@ impl Connection {
         let fields = [("grant_type", "refresh_token"), ("refresh_token", refresh.expose())];
         match token_request(&self.http, &self.settings, &fields, &[refresh.expose()]).await {
             Ok(mut fresh) => {
-                // HubSpot keeps its refresh token (and may omit it); rotating providers send a new one.
+                // A provider that keeps its refresh token may omit it; rotating providers send a new one.
                 if fresh.refresh_token.is_none() {
                     fresh.refresh_token = Some(refresh);
                 }

@@ -24,5 +24,5 @@ pub use connection::{Connection, ConnectionSummary};
 pub use error::{Error, Result};
 pub use item::IntegrationItem;
 pub use oauth::FlowKey;
-pub use provider::{PerProvider, ProviderId, Spec, NOTION_VERSION};
+pub use provider::{PerProvider, ProviderId, Spec};
 pub use secret::Secret;

@@ -134,7 +134,7 @@ async fn airtable_loads_bases_tables_and_every_record() {
 async fn airtable_can_stop_at_bases_and_tables() {
     let sb = sandbox(|c| c.dataset.airtable_items = 500).await;
     let (core, key) = connected(&sb, ProviderId::Airtable).await;
-    let items = load(&core, &key, LoadOptions { airtable_records: false, ..fast_options() }).await.unwrap();
+    let items = load(&core, &key, LoadOptions { containers_only: true, ..fast_options() }).await.unwrap();
     assert_eq!(items.len(), 4, "one base and its three tables");
     assert!(items.iter().all(|i| i.directory));
 }

@@ -239,8 +239,8 @@ impl Core {
         Ok(ConnectionSummary::of(key.provider, &self.flows.peek_credentials(key).await?))
     }
 
-    /// A connection from a long-lived token made in the provider (a HubSpot private-app token,
-    /// an Airtable personal access token, a Notion internal-integration token), for machines
+    /// A connection from a long-lived token made in the provider (a private-app token, a
+    /// personal access token, an internal-integration token), for machines
     /// with no browser. It is never refreshed: when the provider refuses it, a load says so.
     pub async fn connect_with_token(&self, key: &FlowKey, token: Secret) -> Result<ConnectionSummary> {
         if token.expose().trim().is_empty() || token.expose().chars().any(char::is_whitespace) {

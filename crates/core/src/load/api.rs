@@ -64,7 +64,7 @@ pub(crate) enum ApiFailure {
 }
 
 impl ApiFailure {
-    /// For listings that never page through an Airtable iterator: the failure as an error.
+    /// For listings whose cursors never expire: the failure as an error.
     pub fn into_error(self, provider: ProviderId) -> Error {
         match self {
             ApiFailure::Fatal(e) => e,
@@ -206,7 +206,7 @@ impl Api {
             let body: Option<Value> = serde_json::from_slice(&bytes).ok();
             let message = error_message(body.as_ref()).unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
             let message = scrub(&message, &[token.expose()]);
-            // Retry-After only means something on a 429 or a 503 (and Notion's 529).
+            // Retry-After only means something on a 429, a 503 or a 529 (overloaded).
             let retry_after = || {
                 let value = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
                 let asked = super::retry_after::parse(value, SystemTime::now());

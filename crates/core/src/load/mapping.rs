@@ -7,7 +7,7 @@
 //! mapping ends. On an ordinary blocking thread the scheduler still lets a millisecond of
 //! mapping delay the thread that reads the next response. So mapping runs on its own threads,
 //! at the lowest priority: they get every idle cycle, and the I/O (and the app's UI) comes
-//! first. Notion's raw-throughput ratio in `tributary-bench load` (one cursor chain, so the
+//! first. The single-cursor-chain provider's raw-throughput ratio in `tributary-bench load` (the
 //! most sensitive): 0.77x with runtime tasks, about 0.85x on the blocking pool, 0.9-1.0x here.
 
 use std::sync::OnceLock;

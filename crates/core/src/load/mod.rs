@@ -31,8 +31,8 @@ use pacing::Pacer;
 /// How much to load and how carefully.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
-    /// Airtable: load records too (false stops at bases and tables, the seed's depth).
-    pub airtable_records: bool,
+    /// Stop at containers (a base's tables, not the records in them): the seed's depth.
+    pub containers_only: bool,
     /// Most pages one listing may take before the load fails (never a silent truncation).
     pub max_pages_per_listing: usize,
     /// Keep under the providers' documented rate limits (off only for raw-speed benchmarks).
@@ -42,7 +42,7 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { airtable_records: true, max_pages_per_listing: 20_000, pace: true, retry: RetryPolicy::default() }
+        LoadOptions { containers_only: false, max_pages_per_listing: 20_000, pace: true, retry: RetryPolicy::default() }
     }
 }
 
@@ -338,7 +338,7 @@ fn link(mut items: Vec<IntegrationItem>) -> (Vec<IntegrationItem>, usize) {
         };
         if keep[i] {
             let id = items[i].id.clone();
-            // Whatever holds items is a directory (a Notion page with sub-pages, for one).
+            // Whatever holds items is a directory (a page with sub-pages, for one).
             items[p].directory = true;
             items[p].children.push(id);
         }

@@ -273,14 +273,4 @@ fn parse_credentials(key: &FlowKey, raw: Option<String>) -> Result<TokenSet> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flow_keys_refuse_ambiguous_ids() {
-        assert!(FlowKey::new(ProviderId::Notion, "org", "user").is_ok());
-        assert!(FlowKey::new(ProviderId::Notion, "a:b", "user").is_err());
-        assert!(FlowKey::new(ProviderId::Notion, "org", " ").is_err());
-        assert!(FlowKey::new(ProviderId::Notion, "org", &"u".repeat(129)).is_err());
-    }
-}
+mod tests;

@@ -21,7 +21,7 @@ pub struct TokenSet {
     /// When to refresh ahead of expiry: a tenth of the lifetime early, at most five minutes.
     pub refresh_at: Option<DateTime<Utc>>,
     pub scopes: Vec<String>,
-    /// The account or workspace, as the token response names it (HubSpot portal, Notion workspace).
+    /// The account or workspace, as the token response names it (the spec's `token_account`).
     pub account: Option<String>,
 }
 
@@ -151,26 +151,4 @@ pub(crate) async fn token_request(
 const MAX_TOKEN_RESPONSE: usize = 256 * 1024;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::provider::ProviderId;
-    use serde_json::json;
-
-    #[test]
-    fn reads_each_providers_token_response() {
-        let hs = ProviderSettings::defaults(ProviderId::Hubspot);
-        let t = TokenSet::from_response(&hs, &json!({"access_token": "a", "refresh_token": "r", "expires_in": 1800, "hub_id": 42, "scopes": ["oauth"]})).unwrap();
-        assert_eq!(t.account.as_deref(), Some("HubSpot account 42"));
-        assert_eq!(t.scopes, vec!["oauth"]);
-        let lifetime = t.expires_at.unwrap() - t.refresh_at.unwrap();
-        assert_eq!(lifetime.num_seconds(), 180, "refresh a tenth of the lifetime early");
-
-        let nt = ProviderSettings::defaults(ProviderId::Notion);
-        let t = TokenSet::from_response(&nt, &json!({"access_token": "a", "refresh_token": null, "workspace_name": "Acme"})).unwrap();
-        assert_eq!((t.expires_at, t.refresh_token.is_none()), (None, true));
-        assert_eq!(t.account.as_deref(), Some("Acme"));
-        assert!(!t.needs_refresh(Utc::now()));
-
-        assert!(TokenSet::from_response(&nt, &json!({"token": "x"})).is_err());
-    }
-}
+mod tests;

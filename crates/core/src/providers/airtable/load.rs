@@ -222,7 +222,7 @@ async fn load_base(ctx: &LoadContext, base: &Base) -> Result<()> {
         tables.push(Table { id: t.id, name: t.name, primary_field });
     }
     ctx.emit(&base.name, items);
-    if ctx.options.airtable_records {
+    if !ctx.options.containers_only {
         for table in &tables {
             let listing = format!("{} / {}", base.name, table.name);
             let records = ctx.listing(&listing, load_records(ctx, base, table, &listing)).await?;
