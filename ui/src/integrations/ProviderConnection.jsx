@@ -1,83 +1,14 @@
-import { useEffect, useRef, useState } from 'react';
 import { Alert, Button, Chip, Stack, Typography } from '@mui/material';
-import { authorize, cancelAuthorize, credentials, disconnect, errorMessage, onSignIn } from '../api.js';
-import { ErrorKind } from '../errorKinds.js';
+import { useSignIn } from '../hooks/useSignIn.js';
 
-// Connect / Connecting... / Connected, with Cancel and Disconnect, for one provider. The browser
-// work happens in Rust: this component starts the sign-in, waits for the `sign-in` event that
-// says how it ended, then takes the credentials into the app and shows the summary.
+// Connect / Connecting... / Connected, with Cancel and Disconnect, for one provider. The
+// sign-in's state lives in `useSignIn`; this renders it.
 export function ProviderConnection({ provider, name, user, org, status, connection, onConnectionChange }) {
-  const [connecting, setConnecting] = useState(false);
-  const [error, setError] = useState(null);
-  // A callback refused while the sign-in goes on (a forged or stray link): worth saying, not fatal.
-  const [refused, setRefused] = useState(null);
-  // The sign-in in flight, as the Rust side names it (ids trimmed).
-  const pending = useRef(null);
-
-  useEffect(() => {
-    let unlisten = null;
-    let mounted = true;
-    onSignIn(async (event) => {
-      const p = pending.current;
-      if (!p) return;
-      const mine = event.provider === provider && event.userId === p.user && event.orgId === p.org;
-      // A refused callback ends nothing; one that names no sign-in is worth a warning in
-      // every sign-in that is waiting. Only an outcome that names this sign-in ends it.
-      if (event.outcome === 'refused') {
-        if (mine || !event.provider) setRefused(errorMessage(event.error));
-        return;
-      }
-      if (!mine) return;
-      pending.current = null;
-      setRefused(null);
-      if (event.outcome === 'completed') {
-        try {
-          onConnectionChange(await credentials(provider, p.user, p.org));
-        } catch (err) {
-          setError(errorMessage(err));
-        }
-      } else if (event.error?.kind !== ErrorKind.Cancelled) {
-        setError(errorMessage(event.error));
-      }
-      setConnecting(false);
-    }).then((stop) => (mounted ? (unlisten = stop) : stop()));
-    return () => {
-      mounted = false;
-      unlisten?.();
-    };
-  }, [provider, onConnectionChange]);
-
-  async function connect() {
-    setError(null);
-    setRefused(null);
-    setConnecting(true);
-    pending.current = { user: user.trim(), org: org.trim() };
-    try {
-      await authorize(provider, user, org);
-    } catch (err) {
-      pending.current = null;
-      setConnecting(false);
-      setError(errorMessage(err));
-    }
-  }
-
-  async function cancel() {
-    try {
-      await cancelAuthorize(provider, user, org);
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  }
-
-  async function disconnectNow() {
-    setError(null);
-    try {
-      await disconnect(provider, user, org);
-      onConnectionChange(null);
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  }
+  const signIn = useSignIn(provider, onConnectionChange);
+  const { connecting, error, refused } = signIn;
+  const connect = () => signIn.connect(user, org);
+  const cancel = () => signIn.cancel(user, org);
+  const disconnectNow = () => signIn.disconnect(user, org);
 
   const connected = Boolean(connection);
   const notConfigured = status?.state === 'not_configured';
@@ -134,7 +65,7 @@ export function ProviderConnection({ provider, name, user, org, status, connecti
         </Alert>
       )}
       {error && (
-        <Alert severity="error" data-testid="error-alert" onClose={() => setError(null)}>
+        <Alert severity="error" data-testid="error-alert" onClose={signIn.clearError}>
           {error}
         </Alert>
       )}

@@ -1,6 +1,7 @@
 import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import { Box } from '@mui/material';
 import { FRAME_SX, OpenButton, PANEL_HEIGHT, ROW_STYLES, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
+import { childrenByParent, treeRows, visibleWithAncestors } from './treeRows.js';
 
 const ROW_HEIGHT = 30;
 const INDENT = 20;
@@ -43,40 +44,10 @@ export function ItemTree({ items, shown, byId, onOpen }) {
   const [expanded, setExpanded] = useState(() => new Set());
   const scroller = useRef(null);
 
-  const children = useMemo(() => {
-    const map = new Map();
-    for (const item of items) {
-      const parent = item.parent_id && byId.has(item.parent_id) ? item.parent_id : null;
-      if (!map.has(parent)) map.set(parent, []);
-      map.get(parent).push(item);
-    }
-    return map;
-  }, [items, byId]);
-
+  const children = useMemo(() => childrenByParent(items, byId), [items, byId]);
   // With a filter: the matches and their ancestors, all open.
-  const visible = useMemo(() => {
-    if (shown === items) return null;
-    const ids = new Set();
-    for (const item of shown) {
-      for (let i = item; i && !ids.has(i.id); i = i.parent_id ? byId.get(i.parent_id) : null) ids.add(i.id);
-    }
-    return ids;
-  }, [items, shown, byId]);
-
-  const rows = useMemo(() => {
-    const out = [];
-    const walk = (parent, depth) => {
-      for (const item of children.get(parent) ?? []) {
-        if (visible && !visible.has(item.id)) continue;
-        const hasChildren = children.has(item.id);
-        const open = hasChildren && (visible !== null || expanded.has(item.id));
-        out.push({ item, depth, hasChildren, open });
-        if (open) walk(item.id, depth + 1);
-      }
-    };
-    walk(null, 0);
-    return out;
-  }, [children, expanded, visible]);
+  const visible = useMemo(() => visibleWithAncestors(items, shown, byId), [items, shown, byId]);
+  const rows = useMemo(() => treeRows(children, expanded, visible), [children, expanded, visible]);
 
   const virtual = useVirtualRows(rows.length, scroller, ROW_HEIGHT);
 
