@@ -103,10 +103,10 @@ impl SandboxProcess {
         } else {
             Command::new(&bin)
         };
-        cmd.args(["--hubspot-port", "0", "--airtable-port", "0", "--notion-port", "0"])
-            .args(["--hubspot-items", &items[0].to_string(), "--airtable-items", &items[1].to_string()])
-            .args(["--notion-items", &items[2].to_string()])
-            .stdout(Stdio::piped())
+        for (i, p) in ProviderId::ALL.iter().enumerate() {
+            cmd.args(["--port", &format!("{}=0", p.as_str()), "--items-for", &format!("{}={}", p.as_str(), items[i])]);
+        }
+        cmd.stdout(Stdio::piped())
             .stderr(Stdio::null());
         if rate_limits {
             cmd.arg("--rate-limits");
@@ -243,7 +243,7 @@ async fn raw_fetch(api: &url::Url, p: ProviderId, token: &str) -> (usize, usize)
                 let text = http
                     .post(api.join("v1/search").unwrap())
                     .bearer_auth(token)
-                    .header("Notion-Version", tributary_sandbox::NOTION_VERSION)
+                    .header("Notion-Version", tributary_sandbox::dataset::notion::NOTION_VERSION)
                     .json(&body)
                     .send()
                     .await

@@ -7,14 +7,14 @@ use std::net::TcpListener;
 
 use tributary_e2e::fantoccini::Locator;
 use tributary_e2e::{browser_program, expected_items, AppSession, Browser, TempFile};
-use tributary_sandbox::{DatasetSize, ProviderId, Sandbox, SandboxConfig};
+use tributary_sandbox::{PerProvider, ProviderId, Sandbox, SandboxConfig};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 async fn sandbox(items: usize) -> Sandbox {
-    Sandbox::start(SandboxConfig { dataset: DatasetSize::uniform(items), ..Default::default() }).await.unwrap()
+    Sandbox::start(SandboxConfig { dataset: PerProvider::all(items), ..Default::default() }).await.unwrap()
 }
 
 /// Launches the app against `sandbox` with `browser` as the system browser and its logs in a

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use tributary_e2e::fantoccini::Locator;
 use tributary_e2e::{browser_program, expected_items, AppSession, Browser, TempFile};
-use tributary_sandbox::{DatasetSize, ProviderId, Sandbox, SandboxConfig};
+use tributary_sandbox::{PerProvider, ProviderId, Sandbox, SandboxConfig};
 
 const DESKTOP_ENTRY: &str = "/usr/share/applications/Tributary.desktop";
 const INSTALLED_APP: &str = "/usr/bin/tributary";
@@ -53,7 +53,7 @@ async fn the_deb_installs_opens_connects_through_its_deep_link_and_uninstalls() 
     // approves and hands the callback URL to xdg-open, which starts `tributary %u`; that second
     // instance passes the URL to the first and exits.
     std::env::set_var("TRIBUTARY_APP", INSTALLED_APP);
-    let sandbox = Sandbox::start(SandboxConfig { dataset: DatasetSize::uniform(40), ..Default::default() }).await.unwrap();
+    let sandbox = Sandbox::start(SandboxConfig { dataset: PerProvider::all(40), ..Default::default() }).await.unwrap();
     let browser = browser_program(Browser::Approve);
     let data_home = TempFile(std::env::temp_dir().join(format!("tributary-package-{}", std::process::id())));
     let config_home = TempFile(std::env::temp_dir().join(format!("tributary-package-config-{}", std::process::id())));

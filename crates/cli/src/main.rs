@@ -18,7 +18,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tributary_core::export::{write_items, AtomicFile, Format};
 use tributary_core::load::{Cancel, LoadOptions, Progress};
 use tributary_core::{ConnectionSummary, Core, Error, FlowKey, ProviderId, Secret, Settings};
-use tributary_sandbox::{DatasetSize, Sandbox, SandboxConfig, DEFAULT_PORTS};
+use tributary_sandbox::{PerProvider, Sandbox, SandboxConfig, DEFAULT_PORTS};
 
 const EXIT_CODES: &str = "Exit codes: 0 done; 1 the load failed or is incomplete (nothing written); 2 bad usage \
 (an unknown provider, a bad id, an output file that cannot be written); \
@@ -309,7 +309,7 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     let config = SandboxConfig {
         ports: if args.any_port { tributary_sandbox::PerProvider::all(0) } else { DEFAULT_PORTS },
         seed: args.seed,
-        dataset: DatasetSize::uniform(args.items),
+        dataset: PerProvider::all(args.items),
         rate_limits: args.rate_limits,
         ..SandboxConfig::default()
     };

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
-use tributary_sandbox::{ArmedFault, DatasetSize, Fault, ProviderId, Sandbox, SandboxConfig};
+use tributary_sandbox::{PerProvider, ArmedFault, Fault, ProviderId, Sandbox, SandboxConfig};
 
 const ITEMS: usize = 250;
 
@@ -18,7 +18,7 @@ fn free_port() -> u16 {
 }
 
 async fn sandbox() -> Sandbox {
-    Sandbox::start(SandboxConfig { dataset: DatasetSize::uniform(ITEMS), ..Default::default() }).await.unwrap()
+    Sandbox::start(SandboxConfig { dataset: PerProvider::all(ITEMS), ..Default::default() }).await.unwrap()
 }
 
 /// Items the app makes of a sandbox of `ITEMS` per provider (HubSpot adds one folder per type).
@@ -366,7 +366,7 @@ fn notion_search(api_base: &str, token: &str) -> serde_json::Value {
         reqwest::Client::new()
             .post(format!("{api_base}v1/search"))
             .bearer_auth(token)
-            .header("Notion-Version", tributary_sandbox::NOTION_VERSION)
+            .header("Notion-Version", tributary_sandbox::dataset::notion::NOTION_VERSION)
             .json(&serde_json::json!({ "page_size": 100 }))
             .send()
             .await

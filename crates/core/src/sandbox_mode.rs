@@ -1,7 +1,7 @@
 //! Trying the app with no accounts: every provider that has no client configured is served by
 //! the built-in sandbox, in this process, with made-up data the UI labels as such.
 
-use tributary_sandbox::{DatasetSize, Sandbox, SandboxConfig};
+use tributary_sandbox::{PerProvider, Sandbox, SandboxConfig};
 
 use crate::config::{ProviderSettings, Settings};
 use crate::provider::ProviderId;
@@ -14,7 +14,7 @@ pub async fn serve_unconfigured(settings: &mut Settings) -> std::io::Result<Opti
     if unconfigured.is_empty() || !settings.sandbox_when_unconfigured {
         return Ok(None);
     }
-    let config = SandboxConfig { dataset: DatasetSize::uniform(settings.sandbox_items), ..SandboxConfig::default() };
+    let config = SandboxConfig { dataset: PerProvider::all(settings.sandbox_items), ..SandboxConfig::default() };
     let sandbox = Sandbox::start(config).await?;
     for id in unconfigured {
         point_at_sandbox(settings.provider_mut(id), &sandbox);

@@ -55,7 +55,7 @@ async fn token_works(sb: &tributary_sandbox::Sandbox, p: ProviderId, token: &str
         ProviderId::Airtable => http.get(base.join("v0/meta/bases").unwrap()),
         ProviderId::Notion => http
             .post(base.join("v1/search").unwrap())
-            .header("Notion-Version", tributary_sandbox::NOTION_VERSION)
+            .header("Notion-Version", tributary_sandbox::dataset::notion::NOTION_VERSION)
             .json(&serde_json::json!({"page_size": 1})),
     };
     req.bearer_auth(token).send().await.unwrap().status().is_success()

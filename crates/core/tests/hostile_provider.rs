@@ -37,7 +37,7 @@ fn expected(p: ProviderId) -> usize {
 }
 
 async fn small_sandbox() -> Sandbox {
-    sandbox(|c| c.dataset = tributary_sandbox::DatasetSize::uniform(ITEMS)).await
+    sandbox(|c| c.dataset = tributary_sandbox::PerProvider::all(ITEMS)).await
 }
 
 /// Lets requests of a failed load that were still on the wire reach the sandbox before the
@@ -159,7 +159,7 @@ async fn pages_repeated_under_fresh_cursors_end_the_listing_at_once() {
 
 #[tokio::test]
 async fn the_error_names_the_listing_that_failed_not_the_last_one_to_progress() {
-    let sb = sandbox(|c| c.dataset.hubspot_items = 3000).await;
+    let sb = sandbox(|c| c.dataset[ProviderId::Hubspot] = 3000).await;
     let (core, key) = connected(&sb, ProviderId::Hubspot).await;
     let hs = ProviderId::Hubspot;
     // Deals fail after a few pages while contacts and companies keep delivering.

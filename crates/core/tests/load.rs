@@ -50,7 +50,7 @@ fn assert_consistent(items: &[IntegrationItem]) {
 
 #[tokio::test]
 async fn hubspot_loads_every_record_with_every_field() {
-    let sb = sandbox(|c| c.dataset.hubspot_items = ITEMS).await;
+    let sb = sandbox(|c| c.dataset[ProviderId::Hubspot] = ITEMS).await;
     let (core, key) = connected(&sb, ProviderId::Hubspot).await;
     let progress: Arc<Mutex<Vec<Progress>>> = Arc::default();
     let seen = progress.clone();
@@ -98,7 +98,7 @@ async fn hubspot_loads_every_record_with_every_field() {
 
 #[tokio::test]
 async fn airtable_loads_bases_tables_and_every_record() {
-    let sb = sandbox(|c| c.dataset.airtable_items = ITEMS).await;
+    let sb = sandbox(|c| c.dataset[ProviderId::Airtable] = ITEMS).await;
     let (core, key) = connected(&sb, ProviderId::Airtable).await;
     let items = load(&core, &key, fast_options()).await.unwrap();
     assert_consistent(&items);
@@ -132,7 +132,7 @@ async fn airtable_loads_bases_tables_and_every_record() {
 
 #[tokio::test]
 async fn airtable_can_stop_at_bases_and_tables() {
-    let sb = sandbox(|c| c.dataset.airtable_items = 500).await;
+    let sb = sandbox(|c| c.dataset[ProviderId::Airtable] = 500).await;
     let (core, key) = connected(&sb, ProviderId::Airtable).await;
     let items = load(&core, &key, LoadOptions { containers_only: true, ..fast_options() }).await.unwrap();
     assert_eq!(items.len(), 4, "one base and its three tables");
@@ -141,7 +141,7 @@ async fn airtable_can_stop_at_bases_and_tables() {
 
 #[tokio::test]
 async fn notion_loads_every_page_and_data_source() {
-    let sb = sandbox(|c| c.dataset.notion_items = ITEMS).await;
+    let sb = sandbox(|c| c.dataset[ProviderId::Notion] = ITEMS).await;
     let (core, key) = connected(&sb, ProviderId::Notion).await;
     let items = load(&core, &key, fast_options()).await.unwrap();
     assert_consistent(&items);
@@ -174,7 +174,7 @@ async fn notion_loads_every_page_and_data_source() {
 
 #[tokio::test]
 async fn bursts_of_429_and_5xx_are_absorbed() {
-    let sb = sandbox(|c| c.dataset = tributary_sandbox::DatasetSize::uniform(800)).await;
+    let sb = sandbox(|c| c.dataset = tributary_sandbox::PerProvider::all(800)).await;
     for p in ProviderId::ALL {
         let (core, key) = connected(&sb, p).await;
         let sp = p;
@@ -192,7 +192,7 @@ async fn bursts_of_429_and_5xx_are_absorbed() {
 #[tokio::test]
 async fn token_expiry_mid_load_is_refreshed_and_the_load_continues() {
     let sb = sandbox(|c| {
-        c.dataset = tributary_sandbox::DatasetSize::uniform(1000);
+        c.dataset = tributary_sandbox::PerProvider::all(1000);
         // Notion documents no expiry; give its tokens one so the path is exercised too.
         c.access_token_ttl[ProviderId::Notion] = Some(Duration::from_secs(3600));
     })
@@ -210,7 +210,7 @@ async fn token_expiry_mid_load_is_refreshed_and_the_load_continues() {
 
 #[tokio::test]
 async fn an_expired_airtable_offset_restarts_the_table() {
-    let sb = sandbox(|c| c.dataset.airtable_items = 1000).await;
+    let sb = sandbox(|c| c.dataset[ProviderId::Airtable] = 1000).await;
     let (core, key) = connected(&sb, ProviderId::Airtable).await;
     let pages = |sb: &tributary_sandbox::Sandbox| sb.stats(ProviderId::Airtable).pages_served;
     let before = pages(&sb);
@@ -228,7 +228,7 @@ async fn an_expired_airtable_offset_restarts_the_table() {
 
 #[tokio::test]
 async fn a_failed_load_says_how_many_items_it_had() {
-    let sb = sandbox(|c| c.dataset.notion_items = 1500).await;
+    let sb = sandbox(|c| c.dataset[ProviderId::Notion] = 1500).await;
     let (core, key) = connected(&sb, ProviderId::Notion).await;
     // Ten pages arrive, the eleventh cannot be read. Pages are delivered once mapped, two
     // behind the requests, so eight pages (800 items) were loaded when it stopped.
@@ -253,7 +253,7 @@ fn incomplete(result: Result<Vec<IntegrationItem>, Error>) -> (String, Error) {
 
 #[tokio::test]
 async fn malformed_truncated_and_repeated_pages_are_typed_errors() {
-    let sb = sandbox(|c| c.dataset = tributary_sandbox::DatasetSize::uniform(1500)).await;
+    let sb = sandbox(|c| c.dataset = tributary_sandbox::PerProvider::all(1500)).await;
     for p in ProviderId::ALL {
         let (core, key) = connected(&sb, p).await;
         let sp = p;
@@ -281,7 +281,7 @@ async fn malformed_truncated_and_repeated_pages_are_typed_errors() {
 
 #[tokio::test]
 async fn a_revoked_token_ends_the_load_with_reconnect_needed() {
-    let sb = sandbox(|c| c.dataset = tributary_sandbox::DatasetSize::uniform(1500)).await;
+    let sb = sandbox(|c| c.dataset = tributary_sandbox::PerProvider::all(1500)).await;
     for p in ProviderId::ALL {
         let (core, key) = connected(&sb, p).await;
         sb.arm_fault(p, ArmedFault::new(Fault::RevokeTokens).after(3));
@@ -293,7 +293,7 @@ async fn a_revoked_token_ends_the_load_with_reconnect_needed() {
 
 #[tokio::test]
 async fn a_persistent_outage_fails_plainly() {
-    let sb = sandbox(|c| c.dataset.hubspot_items = 1500).await;
+    let sb = sandbox(|c| c.dataset[ProviderId::Hubspot] = 1500).await;
     let (core, key) = connected(&sb, ProviderId::Hubspot).await;
     sb.arm_fault(ProviderId::Hubspot, ArmedFault::new(Fault::ServerError { status: 502 }).after(2).times(50));
     let (_, cause) = incomplete(load(&core, &key, fast_options()).await);
@@ -302,7 +302,7 @@ async fn a_persistent_outage_fails_plainly() {
 
 #[tokio::test]
 async fn a_load_can_be_cancelled() {
-    let sb = sandbox(|c| c.dataset.notion_items = 3000).await;
+    let sb = sandbox(|c| c.dataset[ProviderId::Notion] = 3000).await;
     let (core, key) = connected(&sb, ProviderId::Notion).await;
     let cancel = Cancel::new();
     let trigger = cancel.clone();
@@ -319,7 +319,7 @@ async fn a_load_can_be_cancelled() {
 async fn paced_loads_meet_no_429_under_the_documented_limits() {
     let sb = sandbox(|c| {
         c.rate_limits = true;
-        c.dataset = tributary_sandbox::DatasetSize { hubspot_items: 1500, airtable_items: 1500, notion_items: 900 };
+        c.dataset = tributary_sandbox::PerProvider::in_order([1500, 1500, 900]);
     })
     .await;
     for p in ProviderId::ALL {

@@ -6,11 +6,14 @@ use std::time::Duration;
 
 pub use tributary_provider_id::{PerProvider, ProviderId};
 
+use crate::providers::spec;
+
 /// An OAuth client the fake provider knows, as if registered in its developer console.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientRegistration {
     pub client_id: String,
-    /// `None` makes a public client (Airtable allows this; a desktop app cannot keep a secret).
+    /// `None` makes a public client (where the provider allows it; a desktop app cannot keep a
+    /// secret).
     pub client_secret: Option<String>,
     /// Registered redirect URIs, matched exactly. Empty accepts any loopback `http://localhost`,
     /// `http://127.0.0.1` or `http://[::1]` URI and any custom (non-http) scheme, which is what a
@@ -18,58 +21,11 @@ pub struct ClientRegistration {
     pub redirect_uris: Vec<String>,
 }
 
-/// How many items each provider's dataset holds. Generation is deterministic for a given seed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DatasetSize {
-    /// Contacts, companies and deals together (split 2:1:1).
-    pub hubspot_items: usize,
-    /// Bases, tables and records together (3 tables per base, up to 10 bases).
-    pub airtable_items: usize,
-    /// Pages and data sources together (about one data source per 20 items).
-    pub notion_items: usize,
-}
+/// How many items each provider's dataset holds (each provider's dataset says how it splits
+/// them). Generation is deterministic for a given seed.
+pub type DatasetSize = PerProvider<usize>;
 
-impl DatasetSize {
-    pub fn uniform(items: usize) -> Self {
-        DatasetSize { hubspot_items: items, airtable_items: items, notion_items: items }
-    }
-
-    pub fn get(&self, provider: ProviderId) -> usize {
-        match provider {
-            ProviderId::Hubspot => self.hubspot_items,
-            ProviderId::Airtable => self.airtable_items,
-            ProviderId::Notion => self.notion_items,
-        }
-    }
-}
-
-/// The providers' documented request limits. `SandboxConfig::rate_limits` switches them on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RateLimitRules {
-    /// HubSpot: requests per rolling window per installed account (110 per 10 s).
-    pub hubspot_max: usize,
-    pub hubspot_window: Duration,
-    /// Airtable: requests per second per base (5), and how long a client that exceeds it is
-    /// refused afterwards (30 s).
-    pub airtable_per_second: usize,
-    pub airtable_penalty: Duration,
-    /// Notion: average requests per second per connection (3) and the burst allowed above it.
-    pub notion_per_second: f64,
-    pub notion_burst: f64,
-}
-
-impl Default for RateLimitRules {
-    fn default() -> Self {
-        RateLimitRules {
-            hubspot_max: 110,
-            hubspot_window: Duration::from_secs(10),
-            airtable_per_second: 5,
-            airtable_penalty: Duration::from_secs(30),
-            notion_per_second: 3.0,
-            notion_burst: 6.0,
-        }
-    }
-}
+pub use crate::ratelimit::{RateLimitRules, RateRule};
 
 /// Everything a sandbox needs to start.
 #[derive(Debug, Clone)]
@@ -81,22 +37,23 @@ pub struct SandboxConfig {
     pub seed: u64,
     pub dataset: DatasetSize,
     pub clients: PerProvider<ClientRegistration>,
-    /// Long-lived tokens the sandbox accepts without OAuth, like a HubSpot private-app token,
-    /// an Airtable personal access token or a Notion internal-integration token.
+    /// Long-lived tokens the sandbox accepts without OAuth (a private-app token, a personal
+    /// access token, an internal-integration token).
     pub personal_tokens: PerProvider<String>,
-    /// Access-token lifetime; `None` never expires (Notion documents no expiry).
+    /// Access-token lifetime; `None` never expires.
     pub access_token_ttl: PerProvider<Option<Duration>>,
     /// How long an authorization code can be exchanged.
     pub code_ttl: Duration,
-    /// How long an Airtable list `offset` stays valid before answering 422.
-    pub airtable_offset_ttl: Duration,
+    /// How long a listing cursor that expires server-side stays valid.
+    pub offset_ttl: Duration,
     /// Enforce the documented rate limits.
     pub rate_limits: bool,
     pub rate_limit_rules: RateLimitRules,
-    /// Seconds sent in Notion's `Retry-After` when a 429 burst is injected.
-    pub notion_retry_after_secs: u64,
-    /// HubSpot `uiDomain` (`app.hubspot.com`, or `app-eu1.hubspot.com` for EU accounts).
-    pub hubspot_ui_domain: String,
+    /// Seconds sent in `Retry-After` when a 429 is injected.
+    pub retry_after_secs: u64,
+    /// The account's web domain, where a provider reports one (e.g. an EU data centre's);
+    /// `None`: the provider's usual one.
+    pub ui_domain: Option<String>,
 }
 
 impl Default for SandboxConfig {
@@ -105,30 +62,22 @@ impl Default for SandboxConfig {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             ports: PerProvider::all(0),
             seed: 42,
-            dataset: DatasetSize::uniform(60),
-            // Every client is registered as in its provider's console; Airtable's is public (no
-            // secret), as a desktop app's may be.
+            dataset: PerProvider::all(60),
+            // Every client is registered as in its provider's console (public where the
+            // provider allows a client without a secret).
             clients: PerProvider::from_fn(|p| ClientRegistration {
                 client_id: format!("sandbox-{}-client", p.as_str()),
-                client_secret: (p != ProviderId::Airtable).then(|| format!("sandbox-{}-secret", p.as_str())),
+                client_secret: spec(p).client_has_secret.then(|| format!("sandbox-{}-secret", p.as_str())),
                 redirect_uris: vec![],
             }),
-            personal_tokens: PerProvider::from_fn(|p| {
-                match p {
-                    ProviderId::Hubspot => "pat-na1-sandbox-hubspot-private-app",
-                    ProviderId::Airtable => "patSandboxAirtable.personal-access-token",
-                    ProviderId::Notion => "ntn_sandbox_notion_internal_integration",
-                }
-                .to_string()
-            }),
-            // HubSpot's access tokens last 30 minutes, Airtable's an hour, Notion's do not expire.
-            access_token_ttl: PerProvider::in_order([Some(Duration::from_secs(1800)), Some(Duration::from_secs(3600)), None]),
+            personal_tokens: PerProvider::from_fn(|p| spec(p).personal_token.to_string()),
+            access_token_ttl: PerProvider::from_fn(|p| spec(p).access_token_ttl),
             code_ttl: Duration::from_secs(600),
-            airtable_offset_ttl: Duration::from_secs(300),
+            offset_ttl: Duration::from_secs(300),
             rate_limits: false,
-            rate_limit_rules: RateLimitRules::default(),
-            notion_retry_after_secs: 1,
-            hubspot_ui_domain: "app.hubspot.com".into(),
+            rate_limit_rules: PerProvider::from_fn(|p| spec(p).rate_rule),
+            retry_after_secs: 1,
+            ui_domain: None,
         }
     }
 }

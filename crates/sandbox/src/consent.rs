@@ -3,7 +3,8 @@
 //! GET on the authorize URL validates the request and renders an HTML page with Approve and Deny;
 //! the page's form POSTs back to the same URL with the request's parameters in hidden fields,
 //! which are validated again (never trusted). Approve redirects to `redirect_uri` with `code` and
-//! `state`; Deny redirects with `error=access_denied`, except on HubSpot, which sends no callback.
+//! `state`; Deny redirects with `error=access_denied`, or sends no callback where the provider
+//! sends none. What each provider insists on is its spec's `consent` rules.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,17 +17,13 @@ use axum::{Form, Router};
 use url::Url;
 
 use crate::config::{ClientRegistration, ProviderId};
+use crate::providers::{spec, PkceRule};
 use crate::http::{escape_html, html, unescape_html};
 use crate::SandboxState;
 
 pub(crate) fn routes(provider: ProviderId) -> Router<Arc<SandboxState>> {
-    let path = match provider {
-        ProviderId::Hubspot => "/oauth/authorize",
-        ProviderId::Airtable => "/oauth2/v1/authorize",
-        ProviderId::Notion => "/v1/oauth/authorize",
-    };
     Router::new().route(
-        path,
+        &format!("/{}", spec(provider).authorize_path),
         get(move |s: State<Arc<SandboxState>>, q: Query<HashMap<String, String>>| show(s, q, provider))
             .post(move |s: State<Arc<SandboxState>>, f: Form<HashMap<String, String>>| decide(s, f, provider)),
     )
@@ -65,36 +62,32 @@ fn validate(state: &SandboxState, provider: ProviderId, p: &HashMap<String, Stri
     if !redirect_allowed(client, redirect_uri) {
         return Err(format!("redirect_uri `{redirect_uri}` is not registered for this app."));
     }
-    if matches!(provider, ProviderId::Airtable | ProviderId::Notion) && get("response_type") != Some("code") {
+    let rules = &spec(provider).consent;
+    if rules.requires_response_type && get("response_type") != Some("code") {
         return Err("response_type must be `code`.".into());
     }
     let scopes: Vec<String> = get("scope").unwrap_or_default().split_whitespace().map(String::from).collect();
-    let known = crate::providers::all_scopes(provider);
-    match provider {
-        ProviderId::Hubspot | ProviderId::Airtable => {
-            if scopes.is_empty() {
-                return Err("scope is required.".into());
-            }
-            if let Some(bad) = scopes.iter().find(|s| !known.contains(&s.as_str())) {
-                return Err(format!("Unknown scope `{bad}`."));
-            }
+    if rules.requires_scopes {
+        let known = spec(provider).scopes;
+        if scopes.is_empty() {
+            return Err("scope is required.".into());
         }
-        ProviderId::Notion => {
-            if get("owner") != Some("user") {
-                return Err("owner must be `user`.".into());
-            }
+        if let Some(bad) = scopes.iter().find(|s| !known.contains(&s.as_str())) {
+            return Err(format!("Unknown scope `{bad}`."));
         }
+    } else if get("owner") != Some("user") {
+        // Providers that grant pages rather than scopes ask whose pages.
+        return Err("owner must be `user`.".into());
     }
     let state_param = get("state").map(String::from);
-    if provider == ProviderId::Airtable && state_param.is_none() {
+    if rules.requires_state && state_param.is_none() {
         return Err("state is required.".into());
     }
     let challenge = get("code_challenge").map(String::from);
     let method = get("code_challenge_method");
-    let code_challenge = match provider {
-        // Notion documents no PKCE: it ignores the parameters.
-        ProviderId::Notion => None,
-        ProviderId::Airtable if challenge.is_none() => return Err("code_challenge is required (PKCE).".into()),
+    let code_challenge = match rules.pkce {
+        PkceRule::Ignored => None,
+        PkceRule::Required if challenge.is_none() => return Err("code_challenge is required (PKCE).".into()),
         _ if challenge.is_some() && method != Some("S256") => {
             return Err("code_challenge_method must be S256.".into());
         }
@@ -171,21 +164,23 @@ async fn decide(State(state): State<Arc<SandboxState>>, Form(form): Form<HashMap
             let code = state.grants.issue_code(provider, client_id, &req.redirect_uri, req.code_challenge, req.scopes);
             target.query_pairs_mut().append_pair("code", &code);
         }
-        Some("deny") if provider == ProviderId::Hubspot => {
-            // HubSpot never calls back on a denial; the user is left on this page.
-            return html(
-                StatusCode::OK,
-                "<!doctype html><html><body><h1 data-testid=\"denied\">You declined to connect the app.</h1>\
-                 <p>You can close this window.</p></body></html>"
-                    .into(),
-            );
-        }
-        Some("deny") => {
-            target.query_pairs_mut().append_pair("error", "access_denied");
-            if provider == ProviderId::Airtable {
-                target.query_pairs_mut().append_pair("error_description", "The user denied the authorization request.");
+        Some("deny") => match &spec(provider).consent.deny_callback {
+            // No callback on a denial: the user is left on this page.
+            None => {
+                return html(
+                    StatusCode::OK,
+                    "<!doctype html><html><body><h1 data-testid=\"denied\">You declined to connect the app.</h1>\
+                     <p>You can close this window.</p></body></html>"
+                        .into(),
+                )
             }
-        }
+            Some(callback) => {
+                target.query_pairs_mut().append_pair("error", "access_denied");
+                if let Some(description) = callback.description {
+                    target.query_pairs_mut().append_pair("error_description", description);
+                }
+            }
+        },
         _ => return error_page(provider, "decision must be approve or deny."),
     }
     if let Some(s) = &req.state {
@@ -202,7 +197,7 @@ async fn decide(State(state): State<Arc<SandboxState>>, Form(form): Form<HashMap
 pub enum ConsentOutcome {
     /// Redirected to the app's redirect URI (with `code`, or with `error=access_denied`).
     Redirect(Url),
-    /// No callback at all (HubSpot's answer to a denial).
+    /// No callback at all (what some providers do on a denial).
     NoCallback,
 }
 
@@ -279,7 +274,7 @@ mod tests {
         assert!(redirect_allowed(&open, "http://localhost:8765/callback"));
         assert!(redirect_allowed(&open, "http://127.0.0.1:1/x"));
         assert!(redirect_allowed(&open, "http://[::1]:9/x"));
-        assert!(redirect_allowed(&open, "com.example.app:/oauth2redirect/notion"));
+        assert!(redirect_allowed(&open, "com.example.app:/oauth2redirect/app"));
         assert!(!redirect_allowed(&open, "http://evil.example/callback"));
         assert!(!redirect_allowed(&open, "https://evil.example/callback"));
         let fixed = ClientRegistration { redirect_uris: vec!["http://localhost:1/cb".into()], ..open };

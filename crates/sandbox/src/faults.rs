@@ -12,7 +12,7 @@ use crate::config::ProviderId;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
-    /// Answer with this 5xx status in the provider's error shape (Notion also has 529).
+    /// Answer with this 5xx status (or 529, overloaded) in the provider's error shape.
     ServerError { status: u16 },
     /// Delay the response.
     Slow { millis: u64 },
@@ -22,7 +22,8 @@ pub enum Fault {
     TruncatedBody,
     /// Answer a request that carried a cursor with that same cursor as the next one.
     RepeatCursor,
-    /// Airtable: answer a request that carried an offset with 422 LIST_RECORDS_ITERATOR_NOT_AVAILABLE.
+    /// Answer a request that carried a cursor as the provider does when that cursor expired
+    /// (for providers whose cursors expire server-side).
     ExpiredOffset,
     /// Answer 429 in the provider's shape, as if the limit had been hit.
     RateLimited,
@@ -213,55 +214,4 @@ pub(crate) fn slow_delay(fault: &Fault) -> Option<Duration> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn after_and_times_count_requests() {
-        let board = FaultBoard::default();
-        board.arm(ProviderId::Notion, ArmedFault::new(Fault::ServerError { status: 503 }).after(2).times(2));
-        let fired: Vec<bool> = (0..6).map(|_| board.take(ProviderId::Notion, "/v1/search", false).is_some()).collect();
-        assert_eq!(fired, [false, false, true, true, false, false]);
-    }
-
-    #[test]
-    fn path_faults_fire_on_their_path_only() {
-        let board = FaultBoard::default();
-        board.arm(ProviderId::Hubspot, ArmedFault::new(Fault::MalformedJson).on_path("deals"));
-        assert_eq!(board.take(ProviderId::Hubspot, "/crm/v3/objects/contacts", false), None);
-        assert_eq!(board.take(ProviderId::Hubspot, "/crm/v3/objects/deals", false), Some(Fault::MalformedJson));
-    }
-
-    #[test]
-    fn token_faults_leave_api_requests_alone() {
-        let board = FaultBoard::default();
-        board.arm(ProviderId::Notion, ArmedFault::new(Fault::MalformedJson).on_token());
-        assert_eq!(board.take(ProviderId::Notion, "/v1/search", false), None);
-        assert_eq!(board.take_token(ProviderId::Notion), Some(Fault::MalformedJson));
-        assert_eq!(board.take_token(ProviderId::Notion), None);
-    }
-
-    #[test]
-    fn cursor_faults_wait_for_a_cursor() {
-        let board = FaultBoard::default();
-        board.arm(ProviderId::Airtable, ArmedFault::new(Fault::ExpiredOffset));
-        assert_eq!(board.take(ProviderId::Airtable, "/v0/b/t", false), None);
-        assert_eq!(board.take(ProviderId::Airtable, "/v0/b/t", true), Some(Fault::ExpiredOffset));
-        assert_eq!(board.take(ProviderId::Airtable, "/v0/b/t", true), None);
-    }
-
-    #[test]
-    fn cli_form_parses() {
-        let f = ArmedFault::parse_cli("server_error=502:3:10").unwrap();
-        assert_eq!(f, ArmedFault { fault: Fault::ServerError { status: 502 }, times: 3, after: 10, on: FaultTarget::Api, path: None });
-        assert!(ArmedFault::parse_cli("nonsense").is_err());
-        let f = ArmedFault::parse_cli("token.retry_after=503/-1").unwrap();
-        assert_eq!((f.fault, f.on), (Fault::RetryAfter { status: 503, value: "-1".into() }, FaultTarget::Token));
-    }
-
-    #[test]
-    fn json_form_parses() {
-        let f: ArmedFault = serde_json::from_str(r#"{"kind":"slow","millis":50,"times":2}"#).unwrap();
-        assert_eq!(f, ArmedFault { fault: Fault::Slow { millis: 50 }, times: 2, after: 0, on: FaultTarget::Api, path: None });
-    }
-}
+mod tests;

@@ -173,7 +173,7 @@ impl Grants {
         code
     }
 
-    /// Exchanges a code once. `verifier_required` is Airtable's rule; elsewhere the verifier is
+    /// Exchanges a code once. `verifier_required` is the provider's rule (PKCE required); elsewhere the verifier is
     /// checked only when the authorize request carried a challenge.
     pub fn exchange_code(
         &self,
@@ -223,9 +223,9 @@ impl Grants {
         Ok(inner.mint(provider, grant, true, self.access_ttl.get(provider)))
     }
 
-    /// Refreshes with the provider's semantics: HubSpot keeps the refresh token; Airtable and
-    /// Notion rotate both tokens and the old pair dies at once. Presenting a rotated refresh
-    /// token revokes the whole grant, as Airtable does.
+    /// Refreshes with the provider's semantics (its spec's `rotates_refresh_token`): the refresh
+    /// token is kept, or both tokens rotate and the old pair dies at once. Presenting a rotated
+    /// refresh token revokes the whole grant.
     pub fn refresh(&self, provider: ProviderId, refresh_token: &str, client_id: &str) -> Result<IssuedTokens, GrantError> {
         let mut inner = self.lock();
         let record = inner
@@ -247,7 +247,7 @@ impl Grants {
             }
             return Err(GrantError::BadRefreshToken);
         }
-        let rotates = provider != ProviderId::Hubspot;
+        let rotates = crate::providers::spec(provider).rotates_refresh_token;
         if rotates {
             for t in inner.tokens.values_mut().filter(|t| t.grant == record.grant) {
                 t.rotated = true;
@@ -331,11 +331,7 @@ impl GrantsInner {
     }
 
     fn mint(&mut self, provider: ProviderId, grant: u64, with_refresh: bool, ttl: &Option<Duration>) -> IssuedTokens {
-        let prefix = match provider {
-            ProviderId::Hubspot => "CO",
-            ProviderId::Airtable => "oaa",
-            ProviderId::Notion => "ntn_",
-        };
+        let prefix = crate::providers::spec(provider).token_prefix;
         let access = format!("{prefix}{}", random_token(48));
         self.tokens.insert(
             access.clone(),

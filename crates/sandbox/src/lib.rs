@@ -1,4 +1,4 @@
-//! A local sandbox of HubSpot, Airtable and Notion: their OAuth authorize pages and token
+//! A local sandbox of the providers: their OAuth authorize pages and token
 //! endpoints, and the REST endpoints an item loader reads, with each provider's pagination,
 //! errors, token rotation and rate limits, plus faults a test can switch on.
 //!
@@ -8,8 +8,8 @@
 //! # async fn demo() -> std::io::Result<()> {
 //! use tributary_sandbox::{ProviderId, Sandbox, SandboxConfig};
 //! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
-//! let notion = sandbox.endpoints(ProviderId::Notion);
-//! println!("authorize at {}, search at {}v1/search", notion.authorize_url, notion.api_base);
+//! let first = sandbox.endpoints(ProviderId::ALL[0]);
+//! println!("authorize at {}, the API at {}", first.authorize_url, first.api_base);
 //! # Ok(()) }
 //! ```
 
@@ -35,8 +35,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use url::Url;
 
-pub use config::{ClientRegistration, DatasetSize, PerProvider, ProviderId, RateLimitRules, SandboxConfig, DEFAULT_PORTS};
-pub use dataset::notion::NOTION_VERSION;
+pub use config::{ClientRegistration, DatasetSize, PerProvider, ProviderId, RateLimitRules, RateRule, SandboxConfig, DEFAULT_PORTS};
 pub use dataset::Dataset;
 pub use faults::{ArmedFault, Fault};
 pub use grants::s256_challenge;
@@ -47,12 +46,11 @@ pub struct ProviderEndpoints {
     pub provider: ProviderId,
     /// The server root, e.g. `http://127.0.0.1:7401/`.
     pub base_url: Url,
-    /// The consent page (HubSpot `/oauth/authorize`, Airtable `/oauth2/v1/authorize`, Notion `/v1/oauth/authorize`).
+    /// The consent page (the provider's real path, its spec's `authorize_path`).
     pub authorize_url: Url,
-    /// The token endpoint (HubSpot `/oauth/v1/token`, Airtable `/oauth2/v1/token`, Notion `/v1/oauth/token`).
+    /// The token endpoint (its spec's `token_path`).
     pub token_url: Url,
-    /// The REST API root; the real ones are `https://api.hubapi.com/`, `https://api.airtable.com/`,
-    /// `https://api.notion.com/`.
+    /// The REST API root (the provider's real API base, served here).
     pub api_base: Url,
 }
 
@@ -100,10 +98,11 @@ pub(crate) struct SandboxState {
     pub faults: faults::FaultBoard,
     pub limiter: ratelimit::RateLimiter,
     pub counters: PerProvider<Counters>,
-    pub airtable_iterators: providers::airtable::Iterators,
+    /// Each provider's own state (see `FakeSpec::new_state`).
+    pub provider_state: PerProvider<Arc<dyn std::any::Any + Send + Sync>>,
     /// Cursors issued by the `loop_pages` fault, each standing for the cursor it repeats.
     pub cursor_aliases: std::sync::Mutex<std::collections::HashMap<String, String>>,
-    /// Filled once the listeners are bound (HubSpot's `paging.next.link` needs it).
+    /// Filled once the listeners are bound (pages that link to the next page need it).
     pub base_urls: std::sync::OnceLock<PerProvider<Url>>,
 }
 
@@ -140,12 +139,12 @@ impl Sandbox {
             listeners.push((p, listener));
         }
         let state = Arc::new(SandboxState {
-            dataset: Dataset::new(config.seed, config.dataset),
+            dataset: Dataset::new(config.seed, config.dataset.clone()),
             grants: grants::Grants::new(&config),
             faults: Default::default(),
             limiter: ratelimit::RateLimiter::new(config.rate_limit_rules.clone()),
             counters: PerProvider::default(),
-            airtable_iterators: Default::default(),
+            provider_state: PerProvider::from_fn(|p| (providers::spec(p).new_state)()),
             cursor_aliases: Default::default(),
             base_urls: Default::default(),
             config,
@@ -260,16 +259,12 @@ impl Drop for Sandbox {
 
 fn endpoints(provider: ProviderId, base: &Url) -> ProviderEndpoints {
     let join = |path: &str| base.join(path).expect("static path joins");
-    let (authorize, token) = match provider {
-        ProviderId::Hubspot => ("oauth/authorize", "oauth/v1/token"),
-        ProviderId::Airtable => ("oauth2/v1/authorize", "oauth2/v1/token"),
-        ProviderId::Notion => ("v1/oauth/authorize", "v1/oauth/token"),
-    };
+    let spec = providers::spec(provider);
     ProviderEndpoints {
         provider,
         base_url: base.clone(),
-        authorize_url: join(authorize),
-        token_url: join(token),
+        authorize_url: join(spec.authorize_path),
+        token_url: join(spec.token_path),
         api_base: base.clone(),
     }
 }

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
-use tributary_sandbox::{ArmedFault, DatasetSize, ProviderId, Sandbox, SandboxConfig, DEFAULT_PORTS};
+use tributary_sandbox::{ArmedFault, PerProvider, ProviderId, RateRule, Sandbox, SandboxConfig, DEFAULT_PORTS};
 
-/// Local fakes of HubSpot, Airtable and Notion: consent pages, token endpoints and the REST
-/// endpoints the app loads from, each on its own port, with deterministic data.
+/// Local fakes of the providers: consent pages, token endpoints and the REST endpoints the app
+/// loads from, each on its own port, with deterministic data.
 ///
 /// With no subcommand it serves until interrupted and prints, as `.env` lines, the URLs the app
 /// should use. Control endpoints on every port: POST /_sandbox/faults (JSON fault),
@@ -51,60 +51,47 @@ struct ServeArgs {
     /// Address to listen on. Keep it on loopback.
     #[arg(long, default_value = "127.0.0.1", env = "SANDBOX_HOST")]
     host: IpAddr,
-    /// HubSpot port (0 picks a free one).
-    #[arg(long, default_value_t = DEFAULT_PORTS[ProviderId::Hubspot])]
-    hubspot_port: u16,
-    /// Airtable port (0 picks a free one).
-    #[arg(long, default_value_t = DEFAULT_PORTS[ProviderId::Airtable])]
-    airtable_port: u16,
-    /// Notion port (0 picks a free one).
-    #[arg(long, default_value_t = DEFAULT_PORTS[ProviderId::Notion])]
-    notion_port: u16,
+    /// A provider's port as PROVIDER=PORT (0 picks a free one); by default 7401, 7402, 7403 in
+    /// the order providers are listed. Repeatable.
+    #[arg(long = "port", value_name = "PROVIDER=PORT")]
+    ports: Vec<String>,
 
     /// Seed of the generated data: the same seed and sizes give the same items.
     #[arg(long, default_value_t = 42, env = "SANDBOX_SEED")]
     seed: u64,
-    /// Items per provider (HubSpot contacts+companies+deals, Airtable bases+tables+records,
-    /// Notion pages+data sources), from a handful to 100000 or more.
+    /// Items per provider (each provider's folders and records together), from a handful to
+    /// 100000 or more.
     #[arg(long, default_value_t = 300, env = "SANDBOX_ITEMS")]
     items: usize,
-    /// Override --items for HubSpot.
-    #[arg(long)]
-    hubspot_items: Option<usize>,
-    /// Override --items for Airtable.
-    #[arg(long)]
-    airtable_items: Option<usize>,
-    /// Override --items for Notion.
-    #[arg(long)]
-    notion_items: Option<usize>,
+    /// Override --items for one provider as PROVIDER=ITEMS. Repeatable.
+    #[arg(long = "items-for", value_name = "PROVIDER=ITEMS")]
+    items_for: Vec<String>,
 
-    /// Enforce the documented rate limits: HubSpot 110 per 10 s per account, Airtable 5/s per
-    /// base (then a 30 s lock-out), Notion 3/s per connection with small bursts.
+    /// Enforce each provider's documented rate limit (a rolling window per account, a
+    /// per-second limit with a lock-out, or a token bucket, as the provider documents).
     #[arg(long)]
     rate_limits: bool,
-    /// Airtable's lock-out after exceeding its limit, in seconds.
-    #[arg(long, default_value_t = 30)]
-    airtable_penalty_secs: u64,
-    /// Access-token lifetime as PROVIDER=SECONDS (0 = never expires); defaults: hubspot=1800,
-    /// airtable=3600, notion=0. Repeatable.
+    /// The lock-out after exceeding a per-second limit, in seconds, for providers that have one.
+    #[arg(long)]
+    penalty_secs: Option<u64>,
+    /// Access-token lifetime as PROVIDER=SECONDS (0 = never expires); by default each
+    /// provider's documented lifetime. Repeatable.
     #[arg(long = "access-token-ttl", value_name = "PROVIDER=SECONDS")]
     access_token_ttl: Vec<String>,
     /// How long an authorization code stays exchangeable, in seconds.
     #[arg(long, default_value_t = 600)]
     code_ttl_secs: u64,
-    /// How long an Airtable list offset stays valid, in seconds.
+    /// How long a listing cursor that expires server-side stays valid, in seconds.
     #[arg(long, default_value_t = 300)]
-    airtable_offset_ttl_secs: u64,
-    /// HubSpot uiDomain reported by account info (app-eu1.hubspot.com for an EU account).
-    #[arg(long, default_value = "app.hubspot.com")]
-    hubspot_ui_domain: String,
+    offset_ttl_secs: u64,
+    /// The web domain account info reports (an EU data centre's, say).
+    #[arg(long)]
+    ui_domain: Option<String>,
 
-    /// Client id as PROVIDER=ID (defaults: sandbox-hubspot-client, sandbox-airtable-client,
-    /// sandbox-notion-client). Repeatable.
+    /// Client id as PROVIDER=ID (default: sandbox-PROVIDER-client). Repeatable.
     #[arg(long = "client-id", value_name = "PROVIDER=ID")]
     client_ids: Vec<String>,
-    /// Client secret as PROVIDER=SECRET, or PROVIDER=none for a public client (Airtable's
-    /// default). Repeatable.
+    /// Client secret as PROVIDER=SECRET, or PROVIDER=none for a public client. Repeatable.
     #[arg(long = "client-secret", value_name = "PROVIDER=SECRET")]
     client_secrets: Vec<String>,
     /// Registered redirect URI as PROVIDER=URI, matched exactly. Without any, loopback http URIs
@@ -113,9 +100,9 @@ struct ServeArgs {
     redirect_uris: Vec<String>,
 
     /// Arm a fault as PROVIDER:KIND[=ARG][:TIMES[:AFTER]]: KIND is server_error[=STATUS],
-    /// slow[=MILLIS], malformed_json, truncated_body, repeat_cursor, expired_offset (Airtable),
+    /// slow[=MILLIS], malformed_json, truncated_body, repeat_cursor, expired_offset,
     /// rate_limited, revoke_tokens or expire_access_tokens; it fires on TIMES requests (1) after
-    /// letting AFTER requests through (0). Example: --fault notion:server_error=503:2:10
+    /// letting AFTER requests through (0). Example: --fault PROVIDER:server_error=503:2:10
     #[arg(long = "fault", value_name = "SPEC")]
     faults: Vec<String>,
 }
@@ -130,21 +117,30 @@ impl ServeArgs {
         let mut c = SandboxConfig {
             host: self.host,
             seed: self.seed,
-            dataset: DatasetSize {
-                hubspot_items: self.hubspot_items.unwrap_or(self.items),
-                airtable_items: self.airtable_items.unwrap_or(self.items),
-                notion_items: self.notion_items.unwrap_or(self.items),
-            },
+            dataset: PerProvider::all(self.items),
+            ports: DEFAULT_PORTS,
             code_ttl: Duration::from_secs(self.code_ttl_secs),
-            airtable_offset_ttl: Duration::from_secs(self.airtable_offset_ttl_secs),
+            offset_ttl: Duration::from_secs(self.offset_ttl_secs),
             rate_limits: self.rate_limits,
-            hubspot_ui_domain: self.hubspot_ui_domain.clone(),
             ..SandboxConfig::default()
         };
-        c.ports[ProviderId::Hubspot] = self.hubspot_port;
-        c.ports[ProviderId::Airtable] = self.airtable_port;
-        c.ports[ProviderId::Notion] = self.notion_port;
-        c.rate_limit_rules.airtable_penalty = Duration::from_secs(self.airtable_penalty_secs);
+        c.ui_domain = self.ui_domain.clone();
+        let number = |s: &str, v: &str| v.parse::<u64>().map_err(|_| format!("expected a number in `{s}`"));
+        for s in &self.ports {
+            let (p, v) = provider_value(s)?;
+            c.ports[p] = number(s, &v)?.try_into().map_err(|_| format!("not a port in `{s}`"))?;
+        }
+        for s in &self.items_for {
+            let (p, v) = provider_value(s)?;
+            c.dataset[p] = number(s, &v)? as usize;
+        }
+        if let Some(secs) = self.penalty_secs {
+            for p in ProviderId::ALL {
+                if let RateRule::PerSecondWithPenalty { penalty, .. } = &mut c.rate_limit_rules[p] {
+                    *penalty = Duration::from_secs(secs);
+                }
+            }
+        }
         for s in &self.access_token_ttl {
             let (p, v) = provider_value(s)?;
             let secs: u64 = v.parse().map_err(|_| format!("seconds must be a number in `{s}`"))?;

@@ -1,10 +1,26 @@
-//! The providers' documented request limits, enforced per the key each provider counts by.
+//! Request limits of the kinds providers document, enforced per the key each provider counts by
+//! (an account, a base, a connection). Which rule a provider follows is data in its spec.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::config::RateLimitRules;
+use crate::config::{PerProvider, ProviderId};
+
+/// A documented request limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RateRule {
+    /// At most `max` requests in any rolling `window` per key.
+    Window { max: usize, window: Duration },
+    /// At most `per_second` requests per second per key; past it, every request is refused for
+    /// `penalty`.
+    PerSecondWithPenalty { per_second: usize, penalty: Duration },
+    /// A token bucket per key: `per_second` on average, bursts of up to `burst`.
+    Bucket { per_second: f64, burst: f64 },
+}
+
+/// Each provider's rule (its spec's, unless a test or the command line changed it).
+pub type RateLimitRules = PerProvider<RateRule>;
 
 /// What the limiter decided for one request.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,122 +30,81 @@ pub enum Verdict {
     Limited { retry_after: Duration },
 }
 
+/// What one key has used of its rule.
+enum Usage {
+    Window(VecDeque<Instant>),
+    Penalty { recent: VecDeque<Instant>, until: Option<Instant> },
+    Bucket { tokens: f64, at: Instant },
+}
+
 pub struct RateLimiter {
     rules: RateLimitRules,
-    hubspot: Mutex<HashMap<String, VecDeque<Instant>>>,
-    airtable: Mutex<HashMap<String, AirtableWindow>>,
-    notion: Mutex<HashMap<String, Bucket>>,
-}
-
-#[derive(Default)]
-struct AirtableWindow {
-    recent: VecDeque<Instant>,
-    penalty_until: Option<Instant>,
-}
-
-struct Bucket {
-    tokens: f64,
-    at: Instant,
+    usage: Mutex<HashMap<(ProviderId, String), Usage>>,
 }
 
 impl RateLimiter {
     pub fn new(rules: RateLimitRules) -> Self {
-        RateLimiter { rules, hubspot: Default::default(), airtable: Default::default(), notion: Default::default() }
+        RateLimiter { rules, usage: Mutex::default() }
     }
 
     pub fn rules(&self) -> &RateLimitRules {
         &self.rules
     }
 
-    /// HubSpot: a rolling window per installed account (`key` is the portal).
-    pub fn hubspot(&self, key: &str) -> Verdict {
+    /// Counts one request of `provider` under `key` against the provider's rule.
+    pub fn check(&self, provider: ProviderId, key: &str) -> Verdict {
         let now = Instant::now();
-        let window = self.rules.hubspot_window;
-        let mut map = self.hubspot.lock().unwrap_or_else(|e| e.into_inner());
-        let log = map.entry(key.to_string()).or_default();
-        while log.front().is_some_and(|t| now.duration_since(*t) >= window) {
-            log.pop_front();
-        }
-        if log.len() >= self.rules.hubspot_max {
-            let oldest = *log.front().unwrap();
-            return Verdict::Limited { retry_after: window.saturating_sub(now.duration_since(oldest)) };
-        }
-        log.push_back(now);
-        Verdict::Allowed { remaining: self.rules.hubspot_max - log.len() }
-    }
-
-    /// Airtable: N requests per second per base; exceeding it locks the client out for the penalty.
-    pub fn airtable(&self, base: &str) -> Verdict {
-        let now = Instant::now();
-        let mut map = self.airtable.lock().unwrap_or_else(|e| e.into_inner());
-        let w = map.entry(base.to_string()).or_default();
-        if let Some(until) = w.penalty_until {
-            if now < until {
-                return Verdict::Limited { retry_after: until - now };
+        let rule = self.rules[provider];
+        let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = usage.entry((provider, key.to_string())).or_insert_with(|| match rule {
+            RateRule::Window { .. } => Usage::Window(VecDeque::new()),
+            RateRule::PerSecondWithPenalty { .. } => Usage::Penalty { recent: VecDeque::new(), until: None },
+            RateRule::Bucket { burst, .. } => Usage::Bucket { tokens: burst, at: now },
+        });
+        let forget_older_than = |log: &mut VecDeque<Instant>, age: Duration| {
+            while log.front().is_some_and(|t| now.duration_since(*t) >= age) {
+                log.pop_front();
             }
-            w.penalty_until = None;
+        };
+        match (rule, entry) {
+            (RateRule::Window { max, window }, Usage::Window(log)) => {
+                forget_older_than(log, window);
+                if log.len() >= max {
+                    let oldest = *log.front().expect("a full window holds requests");
+                    return Verdict::Limited { retry_after: window.saturating_sub(now.duration_since(oldest)) };
+                }
+                log.push_back(now);
+                Verdict::Allowed { remaining: max - log.len() }
+            }
+            (RateRule::PerSecondWithPenalty { per_second, penalty }, Usage::Penalty { recent, until }) => {
+                if let Some(end) = *until {
+                    if now < end {
+                        return Verdict::Limited { retry_after: end - now };
+                    }
+                    *until = None;
+                }
+                forget_older_than(recent, Duration::from_secs(1));
+                if recent.len() >= per_second {
+                    *until = Some(now + penalty);
+                    return Verdict::Limited { retry_after: penalty };
+                }
+                recent.push_back(now);
+                Verdict::Allowed { remaining: per_second - recent.len() }
+            }
+            (RateRule::Bucket { per_second, burst }, Usage::Bucket { tokens, at }) => {
+                *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * per_second).min(burst);
+                *at = now;
+                if *tokens < 1.0 {
+                    return Verdict::Limited { retry_after: Duration::from_secs_f64((1.0 - *tokens) / per_second) };
+                }
+                *tokens -= 1.0;
+                Verdict::Allowed { remaining: *tokens as usize }
+            }
+            // The rule cannot change while the sandbox runs, so its usage always matches it.
+            _ => Verdict::Allowed { remaining: 0 },
         }
-        while w.recent.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
-            w.recent.pop_front();
-        }
-        if w.recent.len() >= self.rules.airtable_per_second {
-            w.penalty_until = Some(now + self.rules.airtable_penalty);
-            return Verdict::Limited { retry_after: self.rules.airtable_penalty };
-        }
-        w.recent.push_back(now);
-        Verdict::Allowed { remaining: self.rules.airtable_per_second - w.recent.len() }
-    }
-
-    /// Notion: a token bucket per connection, refilled at the average rate, holding a small burst.
-    pub fn notion(&self, token: &str) -> Verdict {
-        let now = Instant::now();
-        let (rate, burst) = (self.rules.notion_per_second, self.rules.notion_burst);
-        let mut map = self.notion.lock().unwrap_or_else(|e| e.into_inner());
-        let b = map.entry(token.to_string()).or_insert(Bucket { tokens: burst, at: now });
-        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(burst);
-        b.at = now;
-        if b.tokens < 1.0 {
-            return Verdict::Limited { retry_after: Duration::from_secs_f64((1.0 - b.tokens) / rate) };
-        }
-        b.tokens -= 1.0;
-        Verdict::Allowed { remaining: b.tokens as usize }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hubspot_window_counts_to_the_limit() {
-        let rl = RateLimiter::new(RateLimitRules { hubspot_max: 3, ..Default::default() });
-        for left in [2, 1, 0] {
-            assert_eq!(rl.hubspot("p"), Verdict::Allowed { remaining: left });
-        }
-        assert!(matches!(rl.hubspot("p"), Verdict::Limited { .. }));
-        assert!(matches!(rl.hubspot("other"), Verdict::Allowed { .. }));
-    }
-
-    #[test]
-    fn airtable_penalty_holds_after_a_burst() {
-        let rl = RateLimiter::new(RateLimitRules { airtable_penalty: Duration::from_secs(30), ..Default::default() });
-        for _ in 0..5 {
-            assert!(matches!(rl.airtable("appA"), Verdict::Allowed { .. }));
-        }
-        assert!(matches!(rl.airtable("appA"), Verdict::Limited { .. }));
-        assert!(matches!(rl.airtable("appB"), Verdict::Allowed { .. }), "limits are per base");
-        std::thread::sleep(Duration::from_millis(1100));
-        assert!(matches!(rl.airtable("appA"), Verdict::Limited { .. }), "the 30 s penalty outlasts the window");
-    }
-
-    #[test]
-    fn notion_bucket_allows_a_burst_then_paces() {
-        let rl = RateLimiter::new(RateLimitRules { notion_burst: 2.0, ..Default::default() });
-        assert!(matches!(rl.notion("t"), Verdict::Allowed { .. }));
-        assert!(matches!(rl.notion("t"), Verdict::Allowed { .. }));
-        match rl.notion("t") {
-            Verdict::Limited { retry_after } => assert!(retry_after <= Duration::from_millis(334)),
-            v => panic!("expected a 429, got {v:?}"),
-        }
-    }
-}
+mod tests;

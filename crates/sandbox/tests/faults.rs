@@ -185,7 +185,7 @@ async fn faults_can_be_armed_over_http() {
 async fn documented_rate_limits_are_enforced() {
     let sb = start_with(|c| {
         c.rate_limits = true;
-        c.dataset = tributary_sandbox::DatasetSize::uniform(100);
+        c.dataset = tributary_sandbox::PerProvider::all(100);
     })
     .await;
     // HubSpot: 110 per rolling 10 s for the account, with its headers.

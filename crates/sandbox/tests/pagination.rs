@@ -10,7 +10,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tributary_sandbox::dataset::hubspot::ObjectType;
 use tributary_sandbox::dataset::notion::NotionKind;
-use tributary_sandbox::{ProviderId, NOTION_VERSION};
+use tributary_sandbox::dataset::notion::NOTION_VERSION;
+use tributary_sandbox::ProviderId;
 
 #[tokio::test]
 async fn hubspot_pages_with_after_and_the_last_page_has_no_paging() {
@@ -159,8 +160,8 @@ async fn airtable_lists_bases_tables_and_every_record_page() {
 #[tokio::test]
 async fn airtable_validates_page_size_and_expires_offsets() {
     let sb = start_with(|c| {
-        c.dataset.airtable_items = 500;
-        c.airtable_offset_ttl = Duration::from_millis(200);
+        c.dataset[ProviderId::Airtable] = 500;
+        c.offset_ttl = Duration::from_millis(200);
     })
     .await;
     let token = personal_token(&sb, ProviderId::Airtable);

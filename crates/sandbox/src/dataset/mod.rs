@@ -2,10 +2,11 @@
 //! dataset costs nothing until a page of it is asked for, and tests can regenerate any item to
 //! compare against what a loader returned.
 
-pub mod airtable;
-pub mod hubspot;
-mod names;
-pub mod notion;
+// Each provider's dataset lives in its own folder, beside its routes.
+pub use crate::providers::airtable::dataset as airtable;
+pub use crate::providers::hubspot::dataset as hubspot;
+pub(crate) mod names;
+pub use crate::providers::notion::dataset as notion;
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 
@@ -13,7 +14,7 @@ pub use airtable::AirtableData;
 pub use hubspot::HubspotData;
 pub use notion::NotionData;
 
-use crate::config::DatasetSize;
+use crate::config::{DatasetSize, ProviderId};
 
 /// All three providers' data for one sandbox.
 #[derive(Debug, Clone)]
@@ -26,9 +27,9 @@ pub struct Dataset {
 impl Dataset {
     pub fn new(seed: u64, size: DatasetSize) -> Self {
         Dataset {
-            hubspot: HubspotData::new(seed, size.hubspot_items),
-            airtable: AirtableData::new(seed, size.airtable_items),
-            notion: NotionData::new(seed, size.notion_items),
+            hubspot: HubspotData::new(seed, size[ProviderId::Hubspot]),
+            airtable: AirtableData::new(seed, size[ProviderId::Airtable]),
+            notion: NotionData::new(seed, size[ProviderId::Notion]),
         }
     }
 }

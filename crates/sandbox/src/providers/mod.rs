@@ -1,10 +1,13 @@
-//! The three fake providers. Each module holds its routes and its own error shapes; this module
-//! holds the request pipeline they share: faults, authentication, rate limits.
+//! The fake providers, one folder each (its routes, error shapes, dataset and spec), registered
+//! in [`spec`]. This module holds what they share: the spec type the generic parts read (the
+//! consent page, token minting, rate limits, endpoints) and the request pipeline (faults,
+//! authentication, rate limits).
 
 pub mod airtable;
 pub mod hubspot;
 pub mod notion;
 
+use std::any::Any;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,16 +21,86 @@ use crate::config::ProviderId;
 use crate::faults::{slow_delay, Fault};
 use crate::grants::TokenRejection;
 use crate::http;
-use crate::ratelimit::Verdict;
+use crate::ratelimit::{RateRule, Verdict};
 use crate::SandboxState;
 
+/// Which parameters a provider's consent page insists on, and what Deny does.
+#[derive(Debug)]
+pub(crate) struct ConsentRules {
+    pub requires_response_type: bool,
+    /// Scopes must be asked for, and known; otherwise `owner=user` is required instead.
+    pub requires_scopes: bool,
+    pub requires_state: bool,
+    pub pkce: PkceRule,
+    /// `None`: a denial sends no callback (the user is left on the page).
+    pub deny_callback: Option<DenyCallback>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PkceRule {
+    /// PKCE parameters are ignored (the provider documents none).
+    Ignored,
+    /// Verified when sent (S256 only).
+    Optional,
+    Required,
+}
+
+#[derive(Debug)]
+pub(crate) struct DenyCallback {
+    pub description: Option<&'static str>,
+}
+
+/// What a fake provider is, for the parts of the sandbox every provider shares.
+pub(crate) struct FakeSpec {
+    pub routes: fn() -> Router<Arc<SandboxState>>,
+    /// The consent page and the token endpoint, relative to the provider's base URL.
+    pub authorize_path: &'static str,
+    pub token_path: &'static str,
+    /// Every scope the provider knows; a personal token holds all of them.
+    pub scopes: &'static [&'static str],
+    pub consent: ConsentRules,
+    /// How its access tokens start, as the real ones do.
+    pub token_prefix: &'static str,
+    /// Refresh replaces both tokens and kills the old pair.
+    pub rotates_refresh_token: bool,
+    pub rate_rule: RateRule,
+    /// The registered client has a secret (`false`: a public client).
+    pub client_has_secret: bool,
+    pub personal_token: &'static str,
+    pub access_token_ttl: Option<Duration>,
+    pub unauthorized: fn(&TokenRejection) -> Response,
+    pub rate_limited: fn(&SandboxState, Duration) -> Response,
+    pub server_error: fn(StatusCode) -> Response,
+    /// Headers the provider adds to every page (its rate-limit headers, say).
+    pub decorate_page: fn(&mut HeaderMap, &SandboxState, Option<usize>),
+    /// The answer to a request whose listing cursor expired, where the provider has one.
+    pub listing_expired: Option<fn() -> Response>,
+    /// The provider's own state in a running sandbox (its list iterators, say).
+    pub new_state: fn() -> Arc<dyn Any + Send + Sync>,
+}
+
+/// The registry: one line per provider.
+pub(crate) fn spec(provider: ProviderId) -> &'static FakeSpec {
+    match provider {
+        ProviderId::Hubspot => &hubspot::SPEC,
+        ProviderId::Airtable => &airtable::SPEC,
+        ProviderId::Notion => &notion::SPEC,
+    }
+}
+
+/// For providers that add nothing to a page.
+pub(crate) fn plain_page(_headers: &mut HeaderMap, _state: &SandboxState, _remaining: Option<usize>) {}
+
+/// For providers that keep no state of their own.
+pub(crate) fn no_state() -> Arc<dyn Any + Send + Sync> {
+    Arc::new(())
+}
+
 pub(crate) fn router(provider: ProviderId, state: Arc<SandboxState>) -> Router {
-    let routes = match provider {
-        ProviderId::Hubspot => hubspot::routes(),
-        ProviderId::Airtable => airtable::routes(),
-        ProviderId::Notion => notion::routes(),
-    };
-    routes.merge(crate::consent::routes(provider)).layer(axum::middleware::from_fn(remember_path)).with_state(state)
+    (spec(provider).routes)()
+        .merge(crate::consent::routes(provider))
+        .layer(axum::middleware::from_fn(remember_path))
+        .with_state(state)
 }
 
 tokio::task_local! {
@@ -42,25 +115,7 @@ async fn remember_path(request: axum::extract::Request, next: axum::middleware::
 
 /// Every scope the fake provider knows; a personal token holds all of them.
 pub fn all_scopes(provider: ProviderId) -> &'static [&'static str] {
-    match provider {
-        ProviderId::Hubspot => &[
-            "oauth",
-            "crm.objects.contacts.read",
-            "crm.objects.companies.read",
-            "crm.objects.deals.read",
-            "crm.objects.contacts.write",
-        ],
-        ProviderId::Airtable => &[
-            "data.records:read",
-            "data.records:write",
-            "data.recordComments:read",
-            "schema.bases:read",
-            "schema.bases:write",
-            "user.email:read",
-            "webhook:manage",
-        ],
-        ProviderId::Notion => &[],
-    }
+    spec(provider).scopes
 }
 
 /// A request that passed the pipeline, carrying what the handler still has to honour.
@@ -104,9 +159,7 @@ impl Admitted {
         if let Some(Fault::RetryAfter { value, .. }) = &self.body_fault {
             http::set_retry_after(&mut resp, value);
         }
-        if self.provider == ProviderId::Hubspot {
-            hubspot::rate_headers(resp.headers_mut(), &self.state, self.rate_remaining);
-        }
+        (spec(self.provider).decorate_page)(resp.headers_mut(), &self.state, self.rate_remaining);
         resp
     }
 }
@@ -170,12 +223,7 @@ pub(crate) async fn admit(
     let mut rate_remaining = None;
     if state.config.rate_limits {
         let key = rate_key.or(token).unwrap_or_default();
-        let verdict = match provider {
-            ProviderId::Hubspot => state.limiter.hubspot(key),
-            ProviderId::Airtable => state.limiter.airtable(key),
-            ProviderId::Notion => state.limiter.notion(key),
-        };
-        match verdict {
+        match state.limiter.check(provider, key) {
             Verdict::Allowed { remaining } => rate_remaining = Some(remaining),
             Verdict::Limited { retry_after } => return Err(rate_limited(state, provider, retry_after)),
         }
@@ -183,7 +231,7 @@ pub(crate) async fn admit(
 
     match fault {
         Some(Fault::RateLimited) => {
-            let wait = Duration::from_secs(state.config.notion_retry_after_secs);
+            let wait = Duration::from_secs(state.config.retry_after_secs);
             Err(rate_limited(state, provider, wait))
         }
         Some(Fault::ServerError { status }) => Err(server_error(provider, status)),
@@ -195,7 +243,9 @@ pub(crate) async fn admit(
             http::set_retry_after(&mut resp, &value);
             Err(resp)
         }
-        Some(Fault::ExpiredOffset) if provider == ProviderId::Airtable => Err(airtable::iterator_expired()),
+        Some(Fault::ExpiredOffset) if spec(provider).listing_expired.is_some() => {
+            Err((spec(provider).listing_expired.expect("checked"))())
+        }
         body_fault => Ok(Admitted {
             state: state.clone(),
             provider,
@@ -239,36 +289,14 @@ pub(crate) async fn token_fault(state: &SandboxState, provider: ProviderId) -> O
 }
 
 fn unauthorized(provider: ProviderId, rejection: &TokenRejection) -> Response {
-    match provider {
-        ProviderId::Hubspot => hubspot::unauthorized(rejection),
-        ProviderId::Airtable => airtable::unauthorized(),
-        ProviderId::Notion => notion::error(StatusCode::UNAUTHORIZED, "unauthorized", "API token is invalid."),
-    }
+    (spec(provider).unauthorized)(rejection)
 }
 
 fn rate_limited(state: &SandboxState, provider: ProviderId, retry_after: Duration) -> Response {
     state.counters.get(provider).rate_limited.fetch_add(1, Ordering::Relaxed);
-    match provider {
-        ProviderId::Hubspot => hubspot::rate_limited(state),
-        ProviderId::Airtable => airtable::rate_limited(),
-        ProviderId::Notion => notion::rate_limited(retry_after),
-    }
+    (spec(provider).rate_limited)(state, retry_after)
 }
 
 fn server_error(provider: ProviderId, status: u16) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    match provider {
-        ProviderId::Hubspot => hubspot::error(status, "INTERNAL_ERROR", "Internal error"),
-        ProviderId::Airtable => airtable::error(status, "SERVER_ERROR", "Try again. If the problem persists, contact support."),
-        ProviderId::Notion => {
-            let code = match status.as_u16() {
-                502 => "bad_gateway",
-                503 => "service_unavailable",
-                504 => "gateway_timeout",
-                529 => "service_overload",
-                _ => "internal_server_error",
-            };
-            notion::error(status, code, "Notion is unavailable right now; try again later.")
-        }
-    }
+    (spec(provider).server_error)(StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE))
 }

@@ -4,14 +4,15 @@
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
 use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
-use tributary_sandbox::{s256_challenge, ProviderId, Sandbox, SandboxConfig, NOTION_VERSION};
+use tributary_sandbox::dataset::notion::NOTION_VERSION;
+use tributary_sandbox::{s256_challenge, ProviderId, Sandbox, SandboxConfig};
 use url::Url;
 
 pub const REDIRECT: &str = "http://localhost:53682/callback";
 pub const VERIFIER: &str = "sandbox-test-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
 
 pub async fn start(items: usize) -> Sandbox {
-    start_with(|c| c.dataset = tributary_sandbox::DatasetSize::uniform(items)).await
+    start_with(|c| c.dataset = tributary_sandbox::PerProvider::all(items)).await
 }
 
 pub async fn start_with(edit: impl FnOnce(&mut SandboxConfig)) -> Sandbox {

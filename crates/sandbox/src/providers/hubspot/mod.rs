@@ -1,9 +1,12 @@
 //! HubSpot: CRM v3 object lists with `after` paging, account details, the v1 token endpoint
 //! (form body, client secret in the body, refresh token not rotated), token metadata and revocation.
 
+pub mod dataset;
+
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -13,11 +16,12 @@ use axum::{Form, Router};
 use serde_json::{json, Map, Value};
 
 use crate::config::ProviderId;
-use crate::dataset::hubspot::ObjectType;
+use dataset::ObjectType;
 use crate::dataset::rfc3339_millis;
 use crate::grants::{GrantError, TokenRejection};
 use crate::http::{self, request_id};
-use crate::providers::admit;
+use crate::providers::{admit, no_state, ConsentRules, FakeSpec, PkceRule};
+use crate::ratelimit::RateRule;
 use crate::SandboxState;
 
 type Shared = State<Arc<SandboxState>>;
@@ -30,6 +34,34 @@ pub(crate) fn routes() -> Router<Arc<SandboxState>> {
         .route("/oauth/v1/access-tokens/{token}", get(token_metadata))
         .route("/oauth/v1/refresh-tokens/{token}", delete(revoke_refresh_token))
 }
+
+pub(crate) static SPEC: FakeSpec = FakeSpec {
+    routes,
+    authorize_path: "oauth/authorize",
+    token_path: "oauth/v1/token",
+    scopes: &["oauth", "crm.objects.contacts.read", "crm.objects.companies.read", "crm.objects.deals.read", "crm.objects.contacts.write"],
+    consent: ConsentRules {
+        requires_response_type: false,
+        requires_scopes: true,
+        requires_state: false,
+        pkce: PkceRule::Optional,
+        // HubSpot never calls back on a denial; the user is left on the page.
+        deny_callback: None,
+    },
+    token_prefix: "CO",
+    rotates_refresh_token: false,
+    // 110 requests per rolling 10 s per installed account.
+    rate_rule: RateRule::Window { max: 110, window: Duration::from_secs(10) },
+    client_has_secret: true,
+    personal_token: "pat-na1-sandbox-hubspot-private-app",
+    access_token_ttl: Some(Duration::from_secs(1800)),
+    unauthorized,
+    rate_limited: |state, _| rate_limited(state),
+    server_error: |status| error(status, "INTERNAL_ERROR", "Internal error"),
+    decorate_page: rate_headers,
+    listing_expired: None,
+    new_state: no_state,
+};
 
 pub(crate) fn error(status: StatusCode, category: &str, message: &str) -> Response {
     http::json(
@@ -72,9 +104,10 @@ pub(crate) fn rate_limited(state: &SandboxState) -> Response {
 }
 
 pub(crate) fn rate_headers(headers: &mut HeaderMap, state: &SandboxState, remaining: Option<usize>) {
-    let rules = state.limiter.rules();
-    headers.insert("X-HubSpot-RateLimit-Max", HeaderValue::from(rules.hubspot_max));
-    headers.insert("X-HubSpot-RateLimit-Interval-Milliseconds", HeaderValue::from(rules.hubspot_window.as_millis() as u64));
+    if let RateRule::Window { max, window } = state.limiter.rules()[ProviderId::Hubspot] {
+        headers.insert("X-HubSpot-RateLimit-Max", HeaderValue::from(max));
+        headers.insert("X-HubSpot-RateLimit-Interval-Milliseconds", HeaderValue::from(window.as_millis() as u64));
+    }
     if let Some(r) = remaining {
         headers.insert("X-HubSpot-RateLimit-Remaining", HeaderValue::from(r));
     }
@@ -163,6 +196,8 @@ async fn account_details(State(state): Shared, headers: HeaderMap) -> Response {
         Ok(a) => a,
         Err(resp) => return resp,
     };
+    // A US account's domain unless the sandbox was told otherwise (an EU account's, say).
+    let ui_domain = state.config.ui_domain.as_deref().unwrap_or("app.hubspot.com");
     let body = json!({
         "portalId": state.dataset.hubspot.portal_id,
         "accountType": "STANDARD",
@@ -171,8 +206,8 @@ async fn account_details(State(state): Shared, headers: HeaderMap) -> Response {
         "additionalCurrencies": [],
         "utcOffset": "-05:00",
         "utcOffsetMilliseconds": -18_000_000,
-        "uiDomain": state.config.hubspot_ui_domain,
-        "dataHostingLocation": if state.config.hubspot_ui_domain.contains("eu1") { "eu1" } else { "na1" },
+        "uiDomain": ui_domain,
+        "dataHostingLocation": if ui_domain.contains("eu1") { "eu1" } else { "na1" },
     });
     admitted.page(body)
 }

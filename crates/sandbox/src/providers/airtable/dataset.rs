@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::names::*;
-use super::{base62, created_at, mix, modified_after, pick, rfc3339_millis};
+use crate::dataset::names::*;
+use crate::dataset::{base62, created_at, mix, modified_after, pick, rfc3339_millis};
 
 pub const TABLES_PER_BASE: usize = 3;
 pub const MAX_BASES: usize = 10;

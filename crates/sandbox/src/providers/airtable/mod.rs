@@ -2,10 +2,12 @@
 //! OAuth token endpoint (form body; Basic auth only for clients with a secret; PKCE S256
 //! required; both tokens rotate on refresh).
 
+pub mod dataset;
+
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -15,16 +17,58 @@ use axum::{Form, Router};
 use serde_json::{json, Value};
 
 use crate::config::ProviderId;
-use crate::dataset::airtable::TABLES_PER_BASE;
+use dataset::TABLES_PER_BASE;
 use crate::dataset::base62;
 use crate::grants::{random_token, GrantError};
 use crate::http;
-use crate::providers::admit;
+use crate::providers::{admit, plain_page, ConsentRules, DenyCallback, FakeSpec, PkceRule};
+use crate::ratelimit::RateRule;
 use crate::SandboxState;
 
 type Shared = State<Arc<SandboxState>>;
 
 const BASES_PAGE: usize = 1000;
+
+pub(crate) static SPEC: FakeSpec = FakeSpec {
+    routes,
+    authorize_path: "oauth2/v1/authorize",
+    token_path: "oauth2/v1/token",
+    scopes: &[
+        "data.records:read",
+        "data.records:write",
+        "data.recordComments:read",
+        "schema.bases:read",
+        "schema.bases:write",
+        "user.email:read",
+        "webhook:manage",
+    ],
+    consent: ConsentRules {
+        requires_response_type: true,
+        requires_scopes: true,
+        requires_state: true,
+        pkce: PkceRule::Required,
+        deny_callback: Some(DenyCallback { description: Some("The user denied the authorization request.") }),
+    },
+    token_prefix: "oaa",
+    rotates_refresh_token: true,
+    // 5 requests per second per base; a client past it is refused for 30 s.
+    rate_rule: RateRule::PerSecondWithPenalty { per_second: 5, penalty: Duration::from_secs(30) },
+    // A public client: a desktop app cannot keep a secret, and Airtable allows none.
+    client_has_secret: false,
+    personal_token: "patSandboxAirtable.personal-access-token",
+    access_token_ttl: Some(Duration::from_secs(3600)),
+    unauthorized: |_| unauthorized(),
+    rate_limited: |_, _| rate_limited(),
+    server_error: |status| error(status, "SERVER_ERROR", "Try again. If the problem persists, contact support."),
+    decorate_page: plain_page,
+    listing_expired: Some(iterator_expired),
+    new_state: || Arc::new(Iterators::default()),
+};
+
+/// This sandbox's list iterators.
+fn iterators(state: &SandboxState) -> &Iterators {
+    state.provider_state[ProviderId::Airtable].downcast_ref().expect("Airtable's state is its iterators")
+}
 
 pub(crate) fn routes() -> Router<Arc<SandboxState>> {
     Router::new()
@@ -119,9 +163,8 @@ fn page_bounds(
 ) -> Result<(usize, usize, Option<String>), Response> {
     let start = match offset {
         None => 0,
-        Some(o) => state
-            .airtable_iterators
-            .resolve(o, listing, state.config.airtable_offset_ttl)
+        Some(o) => iterators(state)
+            .resolve(o, listing, state.config.offset_ttl)
             .ok_or_else(iterator_expired)?,
     };
     let end = (start + page_size).min(total);
@@ -130,7 +173,7 @@ fn page_bounds(
         let iterator_id = offset
             .and_then(|o| o.split('/').next().map(String::from))
             .unwrap_or_else(|| format!("itr{}", random_token(14)));
-        Some(state.airtable_iterators.issue(listing, &iterator_id, &id_at(end), end, state.config.airtable_offset_ttl))
+        Some(iterators(state).issue(listing, &iterator_id, &id_at(end), end, state.config.offset_ttl))
     } else {
         None
     };

@@ -1,6 +1,8 @@
 //! Notion (Notion-Version 2025-09-03): `/v1/search` with `start_cursor`/`next_cursor`/`has_more`,
 //! `/v1/users/me`, and the OAuth endpoints (Basic auth, JSON body, rotating refresh tokens).
 
+pub mod dataset;
+
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,10 +16,11 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use crate::config::ProviderId;
-use crate::dataset::notion::{NotionKind, NOTION_VERSION};
+use dataset::{NotionKind, NOTION_VERSION};
 use crate::grants::GrantError;
 use crate::http::{self, request_id};
-use crate::providers::admit;
+use crate::providers::{admit, no_state, plain_page, ConsentRules, DenyCallback, FakeSpec, PkceRule};
+use crate::ratelimit::RateRule;
 use crate::SandboxState;
 
 type Shared = State<Arc<SandboxState>>;
@@ -29,6 +32,47 @@ pub(crate) fn routes() -> Router<Arc<SandboxState>> {
         .route("/v1/oauth/token", post(token))
         .route("/v1/oauth/revoke", post(revoke))
         .route("/v1/oauth/introspect", post(introspect))
+}
+
+pub(crate) static SPEC: FakeSpec = FakeSpec {
+    routes,
+    authorize_path: "v1/oauth/authorize",
+    token_path: "v1/oauth/token",
+    // Notion grants pages, not scopes: the consent page asks for `owner=user` instead.
+    scopes: &[],
+    consent: ConsentRules {
+        requires_response_type: true,
+        requires_scopes: false,
+        requires_state: false,
+        // Notion documents no PKCE: it ignores the parameters.
+        pkce: PkceRule::Ignored,
+        deny_callback: Some(DenyCallback { description: None }),
+    },
+    token_prefix: "ntn_",
+    rotates_refresh_token: true,
+    // About 3 requests per second per connection on average, with a small burst.
+    rate_rule: RateRule::Bucket { per_second: 3.0, burst: 6.0 },
+    client_has_secret: true,
+    personal_token: "ntn_sandbox_notion_internal_integration",
+    // Notion documents no expiry for its access tokens.
+    access_token_ttl: None,
+    unauthorized: |_| error(StatusCode::UNAUTHORIZED, "unauthorized", "API token is invalid."),
+    rate_limited: |_, retry_after| rate_limited(retry_after),
+    server_error,
+    decorate_page: plain_page,
+    listing_expired: None,
+    new_state: no_state,
+};
+
+fn server_error(status: StatusCode) -> Response {
+    let code = match status.as_u16() {
+        502 => "bad_gateway",
+        503 => "service_unavailable",
+        504 => "gateway_timeout",
+        529 => "service_overload",
+        _ => "internal_server_error",
+    };
+    error(status, code, "Notion is unavailable right now; try again later.")
 }
 
 pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {

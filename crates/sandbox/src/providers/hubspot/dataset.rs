@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::names::*;
-use super::{created_at, mix, modified_after, pick, rfc3339_millis};
+use crate::dataset::names::*;
+use crate::dataset::{created_at, mix, modified_after, pick, rfc3339_millis};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -7,8 +7,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Value};
 
-use super::names::*;
-use super::{mix, pick, rfc3339_millis};
+use crate::dataset::names::*;
+use crate::dataset::{mix, pick, rfc3339_millis};
 
 /// The API version whose shapes the sandbox serves: the one the app speaks, from the shared crate.
 pub use tributary_provider_id::NOTION_VERSION;
