@@ -1,6 +1,6 @@
 //! Logs go to `tributary.log` in the platform's log folder (Linux `~/.local/share/<id>/logs`,
 //! macOS `~/Library/Logs/<id>`, Windows `%LOCALAPPDATA%\<id>\logs`) and to stderr, filtered by
-//! `RUST_LOG`. The core logs no secret: tokens, codes and verifiers live in `Secret`s whose
+//! `RUST_LOG`. The core logs no secret: tokens, codes and verifiers live in redacted types (`AccessToken`, `AuthCode`, ...) whose
 //! Debug and Display print `[redacted]`, and a test reads this file after a full sign-in.
 //! A log past 10 MiB is moved aside to `tributary.log.1` at launch, so the folder never grows
 //! past two logs' worth.

@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use tributary_core::export::{write_items, AtomicFile, Format};
 use tributary_core::load::{Cancel, LoadOptions, Progress};
-use tributary_core::{ConnectionSummary, Core, Error, FlowKey, ProviderId, Secret, Settings};
+use tributary_core::{ConnectionSummary, Core, Error, FlowKey, PersonalToken, ProviderId, Settings};
 use tributary_sandbox::{PerProvider, Sandbox, SandboxConfig, DEFAULT_PORTS};
 
 const EXIT_CODES: &str = "Exit codes: 0 done; 1 the load failed or is incomplete (nothing written); 2 bad usage \
@@ -257,7 +257,7 @@ async fn load(args: LoadArgs) -> Outcome {
         Err(e) => return Err(Failure { code: 2, message: e.to_string() }),
     };
     let token = match &args.token_file {
-        Some(path) => Some(Secret::new(
+        Some(path) => Some(PersonalToken::new(
             std::fs::read_to_string(path).map_err(|e| Failure { code: 4, message: format!("cannot read {}: {e}", path.display()) })?.trim(),
         )),
         None => core.settings().provider(key.provider).token.clone(),

@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::provider::{ProviderId, ProviderSpec, Spec};
-use crate::secret::Secret;
+use crate::secret::{ClientSecret, PersonalToken};
 
 pub const DEFAULT_REDIRECT_PORT: u16 = 8765;
 /// The app's identifier, which names its folders (the bundle's `identifier`).
@@ -23,7 +23,7 @@ pub const FLOW_TTL: Duration = Duration::from_secs(600);
 pub struct ProviderSettings {
     pub provider: ProviderId,
     pub client_id: Option<String>,
-    pub client_secret: Option<Secret>,
+    pub client_secret: Option<ClientSecret>,
     pub scopes: Vec<String>,
     pub authorize_url: Url,
     pub token_url: Url,
@@ -33,7 +33,7 @@ pub struct ProviderSettings {
     pub sandbox: bool,
     /// A long-lived token made in the provider (`{PROVIDER}_TOKEN`), used by the CLI instead of
     /// signing in: a private-app token, a personal access token, an internal-integration token.
-    pub token: Option<Secret>,
+    pub token: Option<PersonalToken>,
 }
 
 /// Whether a provider can be connected to, and if not, what to set.
@@ -201,13 +201,13 @@ impl Settings {
             providers.push(ProviderSettings {
                 provider: p,
                 client_id: get(&var(p, "CLIENT_ID")),
-                client_secret: get(&var(p, "CLIENT_SECRET")).map(Secret::new),
+                client_secret: get(&var(p, "CLIENT_SECRET")).map(ClientSecret::new),
                 scopes: get(&var(p, "SCOPES")).map(|s| s.split_whitespace().map(String::from).collect()).unwrap_or(d.scopes),
                 authorize_url: url(var(p, "AUTHORIZE_URL"), d.authorize_url)?,
                 token_url: url(var(p, "TOKEN_URL"), d.token_url)?,
                 api_base: url(var(p, "API_BASE"), d.api_base)?,
                 sandbox: false,
-                token: get(&var(p, "TOKEN")).map(Secret::new),
+                token: get(&var(p, "TOKEN")).map(PersonalToken::new),
             });
         }
         let redirect_port = match get("TRIBUTARY_REDIRECT_PORT") {

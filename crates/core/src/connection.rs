@@ -8,10 +8,10 @@ use tokio::sync::Mutex;
 
 use crate::config::ProviderSettings;
 use crate::error::{Error, Result};
-use crate::oauth::token::{token_request, TokenFailure, TokenSet};
+use crate::oauth::token::{token_request, Grant, TokenFailure, TokenSet};
 use crate::oauth::FlowKey;
 use crate::provider::{ProviderId, Revocation};
-use crate::secret::Secret;
+use crate::secret::{AccessToken, ClientSecret};
 
 /// What the UI may know about a connection: no token, ever.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,7 +61,7 @@ impl Connection {
 
     /// A usable access token, refreshed first if it is due (providers ask clients to refresh
     /// from `expires_in` rather than wait for a 401).
-    pub async fn access_token(&self) -> Result<Secret> {
+    pub async fn access_token(&self) -> Result<AccessToken> {
         let mut tokens = self.tokens.lock().await;
         if tokens.needs_refresh(Utc::now()) {
             self.refresh_locked(&mut tokens).await?;
@@ -72,7 +72,7 @@ impl Connection {
     /// Called after the provider answered 401 to `rejected`: refreshes once, unless another
     /// caller already did (then the newer token is returned). Without a refresh token the
     /// connection is over.
-    pub async fn refresh_after_unauthorized(&self, rejected: &Secret) -> Result<Secret> {
+    pub async fn refresh_after_unauthorized(&self, rejected: &AccessToken) -> Result<AccessToken> {
         let mut tokens = self.tokens.lock().await;
         if &tokens.access_token != rejected {
             return Ok(tokens.access_token.clone());
@@ -93,8 +93,7 @@ impl Connection {
     async fn refresh_locked(&self, tokens: &mut TokenSet) -> Result<()> {
         let provider = self.key.provider;
         let refresh = tokens.refresh_token.clone().ok_or(Error::ReconnectNeeded { provider })?;
-        let fields = [("grant_type", "refresh_token"), ("refresh_token", refresh.expose())];
-        match token_request(&self.http, &self.settings, &fields, &[refresh.expose()]).await {
+        match token_request(&self.http, &self.settings, Grant::Refresh(&refresh)).await {
             Ok(mut fresh) => {
                 // A provider that keeps its refresh token may omit it; rotating providers send a new one.
                 if fresh.refresh_token.is_none() {
@@ -132,21 +131,21 @@ impl Connection {
                 let Some(rt) = &tokens.refresh_token else { return Ok(false) };
                 // The token is one path segment, percent-encoded: never parsed as a relative URL.
                 let url = crate::links::with_segments(base, &[path, &[rt.expose()]].concat());
-                (named("DELETE", path, "/{refresh token}"), rt, self.http.delete(url).send().await)
+                (named("DELETE", path, "/{refresh token}"), rt.expose(), self.http.delete(url).send().await)
             }
             Revocation::PostToken { path } => {
                 let mut req = self
                     .http
                     .post(crate::links::with_segments(base, path))
-                    .basic_auth(self.settings.require_client_id()?, self.settings.client_secret.as_ref().map(Secret::expose))
+                    .basic_auth(self.settings.require_client_id()?, self.settings.client_secret.as_ref().map(ClientSecret::expose))
                     .json(&serde_json::json!({ "token": tokens.access_token.expose() }));
                 for (k, v) in self.settings.spec().headers {
                     req = req.header(*k, *v);
                 }
-                (named("POST", path, ""), &tokens.access_token, req.send().await)
+                (named("POST", path, ""), tokens.access_token.expose(), req.send().await)
             }
         };
-        let response = sent.map_err(|e| Error::Network { provider, request, message: crate::error::transport_message(e, &[secret.expose()]) })?;
+        let response = sent.map_err(|e| Error::Network { provider, request, message: crate::error::transport_message(e, &[secret]) })?;
         let status = response.status();
         if status.is_success() {
             Ok(true)

@@ -25,4 +25,4 @@ pub use error::{Error, Result};
 pub use item::IntegrationItem;
 pub use oauth::FlowKey;
 pub use provider::{PerProvider, ProviderId, Spec};
-pub use secret::Secret;
+pub use secret::{AccessToken, AuthCode, ClientSecret, PersonalToken, PkceVerifier, RefreshToken};

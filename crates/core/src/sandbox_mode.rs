@@ -29,7 +29,7 @@ pub fn point_at_sandbox(provider: &mut ProviderSettings, sandbox: &Sandbox) {
     let endpoints = sandbox.endpoints(which);
     let client = sandbox.config().clients.get(which);
     provider.client_id = Some(client.client_id.clone());
-    provider.client_secret = client.client_secret.clone().map(crate::Secret::new);
+    provider.client_secret = client.client_secret.clone().map(crate::secret::ClientSecret::new);
     provider.authorize_url = endpoints.authorize_url.clone();
     provider.token_url = endpoints.token_url.clone();
     provider.api_base = endpoints.api_base.clone();

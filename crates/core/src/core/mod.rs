@@ -23,7 +23,7 @@ use crate::load::{Cancel, LoadOptions, Loaded, ProgressFn};
 use crate::config::CallbackRoute;
 use crate::oauth::loopback::LoopbackLimits;
 use crate::oauth::{AuthorizeRequest, CallbackError, FlowKey, LoopbackListener, OAuthFlows, TokenSet};
-use crate::secret::Secret;
+use crate::secret::PersonalToken;
 use crate::provider::ProviderId;
 use crate::store::Store;
 
@@ -206,7 +206,7 @@ impl Core {
     /// one; else the credentials a sign-in left in the store (in this process, or another one
     /// through Redis); else a sign-in now, run by `sign_in`. Credentials that came from the
     /// store go back to it if the load fails (see [`Core::load`]).
-    pub async fn connect_for_load<F, Fut>(&self, key: &FlowKey, token: Option<Secret>, sign_in: F) -> Result<(ConnectionSummary, CredentialSource)>
+    pub async fn connect_for_load<F, Fut>(&self, key: &FlowKey, token: Option<PersonalToken>, sign_in: F) -> Result<(ConnectionSummary, CredentialSource)>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<()>>,
@@ -242,11 +242,11 @@ impl Core {
     /// A connection from a long-lived token made in the provider (a private-app token, a
     /// personal access token, an internal-integration token), for machines
     /// with no browser. It is never refreshed: when the provider refuses it, a load says so.
-    pub async fn connect_with_token(&self, key: &FlowKey, token: Secret) -> Result<ConnectionSummary> {
+    pub async fn connect_with_token(&self, key: &FlowKey, token: PersonalToken) -> Result<ConnectionSummary> {
         if token.expose().trim().is_empty() || token.expose().chars().any(char::is_whitespace) {
             return Err(Error::InvalidInput(format!("the {} token is empty or contains spaces", key.provider.display_name())));
         }
-        let tokens = TokenSet { access_token: token, refresh_token: None, expires_at: None, refresh_at: None, scopes: Vec::new(), account: None };
+        let tokens = TokenSet { access_token: token.into(), refresh_token: None, expires_at: None, refresh_at: None, scopes: Vec::new(), account: None };
         Ok(self.adopt(key, tokens, false).await)
     }
 

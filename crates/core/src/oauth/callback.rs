@@ -2,11 +2,11 @@
 
 use url::Url;
 
-use crate::secret::Secret;
+use crate::secret::AuthCode;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallbackParams {
-    pub code: Option<Secret>,
+    pub code: Option<AuthCode>,
     pub state: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
@@ -18,7 +18,7 @@ impl CallbackParams {
         for (k, v) in url.query_pairs() {
             let v = v.into_owned();
             match k.as_ref() {
-                "code" if !v.is_empty() => p.code = Some(Secret::new(v)),
+                "code" if !v.is_empty() => p.code = Some(AuthCode::new(v)),
                 "state" if !v.is_empty() => p.state = Some(v),
                 "error" if !v.is_empty() => p.error = Some(v),
                 "error_description" if !v.is_empty() => p.error_description = Some(v),
@@ -41,7 +41,7 @@ mod tests {
     #[test]
     fn reads_code_state_and_errors() {
         let p = CallbackParams::from_url(&Url::parse("http://localhost:1/callback?code=abc&state=xyz").unwrap());
-        assert_eq!(p.code.as_ref().map(Secret::expose), Some("abc"));
+        assert_eq!(p.code.as_ref().map(AuthCode::expose), Some("abc"));
         assert_eq!(p.state.as_deref(), Some("xyz"));
         assert!(p.is_callback());
         let p = CallbackParams::from_url(&Url::parse("dev.tributary.app:/oauth/callback?error=access_denied&state=s").unwrap());

@@ -11,11 +11,11 @@ use url::Url;
 
 use super::callback::CallbackParams;
 use super::state::StatePayload;
-use super::token::{token_request, TokenSet};
+use super::token::{token_request, Grant, TokenSet};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::provider::{Pkce, ProviderId};
-use crate::secret::Secret;
+use crate::secret::PkceVerifier;
 use crate::store::{key, KeyKind, Store, StoreError};
 
 /// Who is signing in to what: the seed's (provider, user, org).
@@ -222,19 +222,11 @@ impl OAuthFlows {
         let settings = self.settings.provider(key.provider);
         let verifier = match (settings.spec().pkce, verifier) {
             (Pkce::Unsupported, _) => None,
-            (_, Some(v)) => Some(Secret::new(v)),
+            (_, Some(v)) => Some(PkceVerifier::new(v)),
             (_, None) => return Err(Error::StateExpired),
         };
-        let mut fields = vec![
-            ("grant_type", "authorization_code"),
-            ("code", code.expose()),
-            ("redirect_uri", stored.redirect_uri.as_str()),
-        ];
-        if let Some(v) = &verifier {
-            fields.push(("code_verifier", v.expose()));
-        }
-        let secrets: Vec<&str> = [Some(code.expose()), verifier.as_ref().map(Secret::expose)].into_iter().flatten().collect();
-        let tokens = token_request(&self.http, settings, &fields, &secrets).await?;
+        let grant = Grant::AuthorizationCode { code: &code, redirect_uri: &stored.redirect_uri, verifier: verifier.as_ref() };
+        let tokens = token_request(&self.http, settings, grant).await?;
         self.put_credentials(key, &tokens).await?;
         tracing::info!(provider = key.provider.as_str(), org = %key.org_id, user = %key.user_id, "sign-in completed; credentials stored");
         Ok(())

@@ -9,13 +9,13 @@ use crate::config::ProviderSettings;
 use crate::error::{scrub, transport_message, Error, Result};
 use crate::load::api::{read_body, BodyFailure};
 use crate::provider::{ClientAuth, TokenBody};
-use crate::secret::Secret;
+use crate::secret::{AccessToken, AuthCode, ClientSecret, PkceVerifier, RefreshToken};
 
-/// What a connection holds. Secrets stay in `Secret`s; the rest may be shown.
+/// What a connection holds. Tokens stay in their redacted types; the rest may be shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenSet {
-    pub access_token: Secret,
-    pub refresh_token: Option<Secret>,
+    pub access_token: AccessToken,
+    pub refresh_token: Option<RefreshToken>,
     /// When the access token stops working (`None`: it does not expire).
     pub expires_at: Option<DateTime<Utc>>,
     /// When to refresh ahead of expiry: a tenth of the lifetime early, at most five minutes.
@@ -43,8 +43,8 @@ impl TokenSet {
         };
         let account = (settings.spec().token_account)(body);
         Ok(TokenSet {
-            access_token: Secret::new(access),
-            refresh_token: refresh.map(Secret::new),
+            access_token: AccessToken::new(access),
+            refresh_token: refresh.map(RefreshToken::new),
             expires_at,
             refresh_at,
             scopes,
@@ -54,6 +54,33 @@ impl TokenSet {
 
     pub fn needs_refresh(&self, now: DateTime<Utc>) -> bool {
         self.refresh_token.is_some() && self.refresh_at.is_some_and(|t| now >= t)
+    }
+}
+
+/// What a token call asks for. The secrets it carries (the code and verifier, or the refresh
+/// token) follow from it, so they are scrubbed from any error built from the answer.
+pub(crate) enum Grant<'a> {
+    AuthorizationCode { code: &'a AuthCode, redirect_uri: &'a str, verifier: Option<&'a PkceVerifier> },
+    Refresh(&'a RefreshToken),
+}
+
+impl Grant<'_> {
+    fn fields(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Grant::AuthorizationCode { code, redirect_uri, verifier } => {
+                let mut fields = vec![("grant_type", "authorization_code"), ("code", code.expose()), ("redirect_uri", *redirect_uri)];
+                fields.extend(verifier.map(|v| ("code_verifier", v.expose())));
+                fields
+            }
+            Grant::Refresh(token) => vec![("grant_type", "refresh_token"), ("refresh_token", token.expose())],
+        }
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        match self {
+            Grant::AuthorizationCode { code, verifier, .. } => [Some(code.expose()), verifier.map(PkceVerifier::expose)].into_iter().flatten().collect(),
+            Grant::Refresh(token) => vec![token.expose()],
+        }
     }
 }
 
@@ -73,18 +100,15 @@ impl From<TokenFailure> for Error {
 }
 
 /// POSTs to the token endpoint with the provider's client authentication and body format.
-/// `secrets` are scrubbed from any error message built from the provider's answer.
-pub(crate) async fn token_request(
-    http: &reqwest::Client,
-    settings: &ProviderSettings,
-    params: &[(&str, &str)],
-    secrets: &[&str],
-) -> std::result::Result<TokenSet, TokenFailure> {
+/// The grant's secrets and the client secret are scrubbed from any error message built from the
+/// provider's answer.
+pub(crate) async fn token_request(http: &reqwest::Client, settings: &ProviderSettings, grant: Grant<'_>) -> std::result::Result<TokenSet, TokenFailure> {
     let provider = settings.provider;
     let spec = settings.spec();
     let client_id = settings.require_client_id().map_err(TokenFailure::Other)?;
-    let secret = settings.client_secret.as_ref().map(Secret::expose);
-    let mut fields: Vec<(&str, &str)> = params.to_vec();
+    let secret = settings.client_secret.as_ref().map(ClientSecret::expose);
+    let mut fields: Vec<(&str, &str)> = grant.fields();
+    let secrets = grant.secrets();
     let mut req = http.post(settings.token_url.clone()).header(reqwest::header::ACCEPT, "application/json");
     for (k, v) in spec.headers {
         req = req.header(*k, *v);
