@@ -29,6 +29,8 @@ pub struct ProviderSettings {
     pub token_url: Url,
     /// Root of the REST API, ending in `/`.
     pub api_base: Url,
+    /// Where a grant is revoked on disconnect (`None`: the provider has no such endpoint).
+    pub revoke_url: Option<Url>,
     /// Pointed at the built-in sandbox: its data is made up, and the UI says so.
     pub sandbox: bool,
     /// A long-lived token made in the provider (`{PROVIDER}_TOKEN`), used by the CLI instead of
@@ -88,6 +90,7 @@ impl ProviderSettings {
             authorize_url: Url::parse(spec.authorize_url).expect("built-in URL"),
             token_url: Url::parse(spec.token_url).expect("built-in URL"),
             api_base: Url::parse(spec.api_base).expect("built-in URL"),
+            revoke_url: spec.revocation.url().map(|u| Url::parse(u).expect("built-in URL")),
             sandbox: false,
             token: None,
         }
@@ -206,6 +209,10 @@ impl Settings {
                 authorize_url: url(var(p, "AUTHORIZE_URL"), d.authorize_url)?,
                 token_url: url(var(p, "TOKEN_URL"), d.token_url)?,
                 api_base: url(var(p, "API_BASE"), d.api_base)?,
+                revoke_url: match d.revoke_url {
+                    Some(default) => Some(url(var(p, "REVOKE_URL"), default)?),
+                    None => None,
+                },
                 sandbox: false,
                 token: get(&var(p, "TOKEN")).map(PersonalToken::new),
             });

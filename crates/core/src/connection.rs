@@ -117,32 +117,33 @@ impl Connection {
         }
     }
 
-    /// Revokes the grant where the provider offers it (its spec says how). Errors are returned
-    /// for logging; the caller forgets the connection either way.
+    /// Revokes the grant where the provider offers it (its spec says how, its settings where).
+    /// Errors are returned for logging; the caller forgets the connection either way.
     pub async fn revoke(&self) -> Result<bool> {
         let tokens = self.tokens.lock().await;
         let provider = self.key.provider;
-        let base = &self.settings.api_base;
+        let Some(url) = self.settings.revoke_url.clone() else { return Ok(false) };
         // Requests are named without the token, even where the path carries it.
-        let named = |method: &str, path: &[&str], tail: &str| format!("{method} /{}{tail}", path.join("/"));
         let (request, secret, sent) = match self.settings.spec().revocation {
             Revocation::None => return Ok(false),
-            Revocation::DeleteRefreshToken { path } => {
+            Revocation::DeleteRefreshToken { .. } => {
                 let Some(rt) = &tokens.refresh_token else { return Ok(false) };
+                let request = format!("DELETE {}{{refresh token}}", with_slash(url.path()));
                 // The token is one path segment, percent-encoded: never parsed as a relative URL.
-                let url = crate::links::with_segments(base, &[path, &[rt.expose()]].concat());
-                (named("DELETE", path, "/{refresh token}"), rt.expose(), self.http.delete(url).send().await)
+                let url = crate::links::with_segments(&url, &[rt.expose()]);
+                (request, rt.expose(), self.http.delete(url).send().await)
             }
-            Revocation::PostToken { path } => {
+            Revocation::PostToken { .. } => {
+                let request = format!("POST {}", url.path());
                 let mut req = self
                     .http
-                    .post(crate::links::with_segments(base, path))
+                    .post(url)
                     .basic_auth(self.settings.require_client_id()?, self.settings.client_secret.as_ref().map(ClientSecret::expose))
                     .json(&serde_json::json!({ "token": tokens.access_token.expose() }));
                 for (k, v) in self.settings.spec().headers {
                     req = req.header(*k, *v);
                 }
-                (named("POST", path, ""), tokens.access_token.expose(), req.send().await)
+                (request, tokens.access_token.expose(), req.send().await)
             }
         };
         let response = sent.map_err(|e| Error::Network { provider, request, message: crate::error::transport_message(e, &[secret]) })?;
@@ -152,5 +153,13 @@ impl Connection {
         } else {
             Err(Error::TokenRequest { provider, status: Some(status.as_u16()), message: "revocation was refused".into() })
         }
+    }
+}
+
+fn with_slash(path: &str) -> String {
+    if path.ends_with('/') {
+        path.to_string()
+    } else {
+        format!("{path}/")
     }
 }

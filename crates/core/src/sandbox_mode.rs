@@ -33,5 +33,6 @@ pub fn point_at_sandbox(provider: &mut ProviderSettings, sandbox: &Sandbox) {
     provider.authorize_url = endpoints.authorize_url.clone();
     provider.token_url = endpoints.token_url.clone();
     provider.api_base = endpoints.api_base.clone();
+    provider.revoke_url = endpoints.revoke_url.clone();
     provider.sandbox = true;
 }

@@ -52,6 +52,8 @@ pub struct ProviderEndpoints {
     pub token_url: Url,
     /// The REST API root (the provider's real API base, served here).
     pub api_base: Url,
+    /// Where grants are revoked, for providers that revoke.
+    pub revoke_url: Option<Url>,
 }
 
 /// Request counters per provider, for tests and benchmarks.
@@ -214,6 +216,9 @@ impl Sandbox {
             vars.push((p.setting("AUTHORIZE_URL"), e.authorize_url.to_string()));
             vars.push((p.setting("TOKEN_URL"), e.token_url.to_string()));
             vars.push((p.setting("API_BASE"), e.api_base.to_string()));
+            if let Some(revoke) = &e.revoke_url {
+                vars.push((p.setting("REVOKE_URL"), revoke.to_string()));
+            }
             vars.push((p.setting("CLIENT_ID"), client.client_id.clone()));
             if let Some(secret) = &client.client_secret {
                 vars.push((p.setting("CLIENT_SECRET"), secret.clone()));
@@ -266,5 +271,6 @@ fn endpoints(provider: ProviderId, base: &Url) -> ProviderEndpoints {
         authorize_url: join(spec.authorize_path),
         token_url: join(spec.token_path),
         api_base: base.clone(),
+        revoke_url: spec.revoke_path.map(join),
     }
 }

@@ -204,7 +204,7 @@ impl Api {
                 return Ok(Fetched { body: bytes, request: request.into() });
             }
             let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-            let message = error_message(body.as_ref()).unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
+            let message = error_message(provider.spec().error_paths, body.as_ref()).unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
             let message = scrub(&message, &[token.expose()]);
             // Retry-After only means something on a 429, a 503 or a 529 (overloaded).
             let retry_after = || {
@@ -284,15 +284,11 @@ impl Api {
     }
 }
 
-/// The human part of the three providers' error bodies.
-fn error_message(body: Option<&Value>) -> Option<String> {
-    let b = body?;
-    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(String::from);
-    s(b.get("message"))
-        .or_else(|| s(b.pointer("/error/message")))
-        .or_else(|| s(b.pointer("/errors/0/message")))
-        .or_else(|| s(b.get("error")))
-        .or_else(|| s(b.pointer("/error/type")))
+/// The human part of an error body: the first of the provider's `error_paths` (JSON pointers)
+/// that holds a string.
+fn error_message(paths: &[&str], body: Option<&Value>) -> Option<String> {
+    let body = body?;
+    paths.iter().find_map(|p| body.pointer(p)?.as_str().map(String::from))
 }
 
 #[cfg(test)]
@@ -301,12 +297,13 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn reads_every_error_shape() {
-        assert_eq!(error_message(Some(&json!({"status": "error", "message": "m1"}))).as_deref(), Some("m1"));
-        assert_eq!(error_message(Some(&json!({"error": {"type": "T", "message": "m2"}}))).as_deref(), Some("m2"));
-        assert_eq!(error_message(Some(&json!({"errors": [{"error": "RATE", "message": "m3"}]}))).as_deref(), Some("m3"));
-        assert_eq!(error_message(Some(&json!({"error": "NOT_FOUND"}))).as_deref(), Some("NOT_FOUND"));
-        assert_eq!(error_message(Some(&json!({"error": {"type": "X"}}))).as_deref(), Some("X"));
-        assert_eq!(error_message(None), None);
+    fn reads_the_first_error_path_that_holds_a_string() {
+        let paths = ["/message", "/error/message", "/errors/0/message", "/error", "/error/type"];
+        assert_eq!(error_message(&paths, Some(&json!({"status": "error", "message": "m1"}))).as_deref(), Some("m1"));
+        assert_eq!(error_message(&paths, Some(&json!({"error": {"type": "T", "message": "m2"}}))).as_deref(), Some("m2"));
+        assert_eq!(error_message(&paths, Some(&json!({"errors": [{"error": "RATE", "message": "m3"}]}))).as_deref(), Some("m3"));
+        assert_eq!(error_message(&paths, Some(&json!({"error": "NOT_FOUND"}))).as_deref(), Some("NOT_FOUND"));
+        assert_eq!(error_message(&paths, Some(&json!({"error": {"type": "X"}}))).as_deref(), Some("X"));
+        assert_eq!(error_message(&paths, None), None);
     }
 }

@@ -68,15 +68,25 @@ pub enum Pkce {
     Unsupported,
 }
 
-/// How a grant is revoked on disconnect (paths under the API base).
+/// How a grant is revoked on disconnect, at the provider's revocation URL (its own setting,
+/// `{PROVIDER}_REVOKE_URL`, not assumed under the API base).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Revocation {
     /// No documented revocation endpoint: disconnecting forgets the tokens.
     None,
-    /// `DELETE {api_base}{path}/{refresh_token}`.
-    DeleteRefreshToken { path: &'static [&'static str] },
-    /// `POST {api_base}{path} {"token": access_token}` with Basic client authentication.
-    PostToken { path: &'static [&'static str] },
+    /// `DELETE {url}/{refresh_token}`.
+    DeleteRefreshToken { url: &'static str },
+    /// `POST {url} {"token": access_token}` with Basic client authentication.
+    PostToken { url: &'static str },
+}
+
+impl Revocation {
+    pub fn url(&self) -> Option<&'static str> {
+        match self {
+            Revocation::None => None,
+            Revocation::DeleteRefreshToken { url } | Revocation::PostToken { url } => Some(url),
+        }
+    }
 }
 
 /// The most requests this app sends in any window of time, a little under the provider's own
@@ -117,6 +127,8 @@ pub struct ProviderSpec {
     /// The domains of the provider's own web app: an item's link is opened only when it is an
     /// https address on one of these (or a subdomain), or on the configured API base's origin.
     pub web_domains: &'static [&'static str],
+    /// Where an API error body keeps its human message (JSON pointers, first match wins).
+    pub error_paths: &'static [&'static str],
     /// Client-side pacing of every request of one load.
     pub pacing: Pacing,
     /// How long to wait after a 429 that carries no usable `Retry-After`.

@@ -56,6 +56,9 @@ pub(crate) struct FakeSpec {
     /// The consent page and the token endpoint, relative to the provider's base URL.
     pub authorize_path: &'static str,
     pub token_path: &'static str,
+    /// Where grants are revoked (the token's own segment appended where the provider puts it
+    /// in the path), for providers that revoke.
+    pub revoke_path: Option<&'static str>,
     /// Every scope the provider knows; a personal token holds all of them.
     pub scopes: &'static [&'static str],
     pub consent: ConsentRules,

@@ -24,6 +24,8 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     default_expires_in: Some(3600),
     revocation: Revocation::None,
     web_domains: &["airtable.com"],
+    // `{"error": {"type": ..., "message": ...}}`, or `{"error": "NOT_FOUND"}`; a 429 lists `errors`.
+    error_paths: &["/error/message", "/errors/0/message", "/error/type", "/error"],
     // 5 requests per second per base (the key bases use); past it, a 30 s lock-out.
     pacing: Pacing { requests: 5, window: Duration::from_millis(1_030) },
     rate_limit_wait: Duration::from_secs(30),

@@ -22,8 +22,10 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     headers: &[],
     rotates_refresh_token: false,
     default_expires_in: Some(1800),
-    revocation: Revocation::DeleteRefreshToken { path: &["oauth", "v1", "refresh-tokens"] },
+    revocation: Revocation::DeleteRefreshToken { url: "https://api.hubapi.com/oauth/v1/refresh-tokens/" },
     web_domains: &["hubspot.com"],
+    // `{"status": "error", "message": ..., "category": ...}`
+    error_paths: &["/message", "/category"],
     // 110 requests per 10 s per account; the three object types share it.
     pacing: Pacing { requests: 107, window: Duration::from_millis(10_050) },
     // HubSpot sends no Retry-After; its SDK waits 10 s per attempt on the 10-second policy.

@@ -22,8 +22,10 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     headers: &[("Notion-Version", NOTION_VERSION)],
     rotates_refresh_token: true,
     default_expires_in: None,
-    revocation: Revocation::PostToken { path: &["v1", "oauth", "revoke"] },
+    revocation: Revocation::PostToken { url: "https://api.notion.com/v1/oauth/revoke" },
     web_domains: &["notion.so", "notion.site", "notion.com"],
+    // `{"object": "error", "code": ..., "message": ...}`
+    error_paths: &["/message", "/code"],
     // About 3 requests per second on average.
     pacing: Pacing { requests: 3, window: Duration::from_millis(1_020) },
     // Notion sends Retry-After; this is for when it does not.

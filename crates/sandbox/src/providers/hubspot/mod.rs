@@ -39,6 +39,7 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     routes,
     authorize_path: "oauth/authorize",
     token_path: "oauth/v1/token",
+    revoke_path: Some("oauth/v1/refresh-tokens/"),
     scopes: &["oauth", "crm.objects.contacts.read", "crm.objects.companies.read", "crm.objects.deals.read", "crm.objects.contacts.write"],
     consent: ConsentRules {
         requires_response_type: false,
