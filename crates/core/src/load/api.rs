@@ -154,6 +154,16 @@ impl Api {
         super::parse_page(self.provider(), &fetched.body).map_err(|e| e.in_request(&fetched.request))
     }
 
+    /// The next page's cursor as the provider's cursor style says; an unreadable page is a
+    /// typed error naming its request.
+    pub fn next_cursor(&self, style: &crate::load::cursor::CursorStyle, fetched: &Fetched) -> Result<Option<String>> {
+        style.next_cursor(&fetched.body).map_err(|message| Error::BadResponse {
+            provider: self.provider(),
+            request: Some(fetched.request.to_string()),
+            message,
+        })
+    }
+
     /// Sends a request (JSON body optional) and returns the successful answer's body, unparsed,
     /// so pages can be read into borrowed, typed structures without a copy.
     pub async fn call_raw(&self, method: Method, url: Url, body: Option<&Value>, rate_key: &str) -> std::result::Result<Fetched, ApiFailure> {

@@ -9,6 +9,7 @@
 //! A load returns every item, or an error naming the listing it could not finish.
 
 pub mod api;
+pub mod cursor;
 mod mapping;
 pub mod pacing;
 pub(crate) mod pages;

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::load::LoadContext;
+pub use crate::load::cursor::{CursorParam, CursorStyle};
 
 pub use tributary_provider_id::{PerProvider, ProviderId, UnknownProvider, NOTION_VERSION};
 
@@ -129,6 +130,8 @@ pub struct ProviderSpec {
     pub web_domains: &'static [&'static str],
     /// Where an API error body keeps its human message (JSON pointers, first match wins).
     pub error_paths: &'static [&'static str],
+    /// How its listings page.
+    pub cursor: CursorStyle,
     /// Client-side pacing of every request of one load.
     pub pacing: Pacing,
     /// How long to wait after a 429 that carries no usable `Retry-After`.

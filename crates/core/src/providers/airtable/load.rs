@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::load::api::ApiFailure;
+use crate::load::cursor::CursorStyle;
 use crate::load::pages::{pages, PageSpec};
 use crate::load::{LoadContext, MappedPage, PageNotes};
 use crate::error::{Error, Result};
@@ -75,13 +76,6 @@ struct Record<'a> {
     /// Left raw: only the primary field is read, and only when the record is mapped.
     #[serde(borrow)]
     fields: Option<&'a RawValue>,
-}
-
-/// Just the offset: read first, so the next request can go out while this page is mapped.
-#[derive(Deserialize)]
-struct OffsetOnly<'a> {
-    #[serde(borrow, default)]
-    offset: Option<Cow<'a, str>>,
 }
 
 /// Reads one field of a record's `fields` object without building a map of all of them.
@@ -156,9 +150,8 @@ async fn list_bases(ctx: &LoadContext) -> Result<Vec<Base>> {
     let spec = PageSpec { provider: ProviderId::Airtable, listing: "bases".into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |offset: Option<String>| async move {
         let mut url = ctx.api.url(&["v0", "meta", "bases"]);
-        if let Some(o) = &offset {
-            url.query_pairs_mut().append_pair("offset", o);
-        }
+        // The bases listing pages as the records do, without a page size.
+        CursorStyle { page_size: None, ..super::SPEC.cursor }.apply(&mut url, &mut None, offset.as_deref());
         let body = ctx.api.call_raw(Method::GET, url, None, "meta").await.map_err(ListError::from)?;
         let page: BasesPage = ctx.api.parse(&body)?;
         let next = page.offset.clone();
@@ -255,13 +248,10 @@ async fn load_records(ctx: &LoadContext, base: &Base, table: &Table, listing: &s
         let spec = PageSpec { provider: ProviderId::Airtable, listing: listing.to_string(), max_pages: ctx.options.max_pages_per_listing };
         let stream = pages(spec, |offset: Option<String>| async move {
             let mut url = ctx.api.url(&["v0", &base.id, &table.id]);
-            url.query_pairs_mut().append_pair("pageSize", "100");
-            if let Some(o) = &offset {
-                url.query_pairs_mut().append_pair("offset", o);
-            }
+            let style = &super::SPEC.cursor;
+            style.apply(&mut url, &mut None, offset.as_deref());
             let body = ctx.api.call_raw(Method::GET, url, None, &base.id).await.map_err(ListError::from)?;
-            let next: OffsetOnly = ctx.api.parse(&body)?;
-            let next = next.offset.map(Cow::into_owned);
+            let next = ctx.api.next_cursor(style, &body)?;
             Ok::<_, ListError>((body, next))
         });
         let rc = rc.clone();

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{ClientAuth, Pacing, Pkce, ProviderId, ProviderSpec, Quirk, Revocation, TokenBody};
+use super::{ClientAuth, CursorParam, CursorStyle, Pacing, Pkce, ProviderId, ProviderSpec, Quirk, Revocation, TokenBody};
 
 pub(super) static SPEC: ProviderSpec = ProviderSpec {
     id: ProviderId::Airtable,
@@ -26,6 +26,8 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     web_domains: &["airtable.com"],
     // `{"error": {"type": ..., "message": ...}}`, or `{"error": "NOT_FOUND"}`; a 429 lists `errors`.
     error_paths: &["/error/message", "/errors/0/message", "/error/type", "/error"],
+    // `offset`, sent back as `offset`; at most 100 records a page.
+    cursor: CursorStyle { next: &["offset"], has_more: None, send: CursorParam::Query("offset"), page_size: Some(("pageSize", 100)) },
     // 5 requests per second per base (the key bases use); past it, a 30 s lock-out.
     pacing: Pacing { requests: 5, window: Duration::from_millis(1_030) },
     rate_limit_wait: Duration::from_secs(30),

@@ -41,25 +41,6 @@ struct Page<'a> {
     results: Vec<Record<'a>>,
 }
 
-/// Just the cursor of a list page.
-#[derive(Deserialize)]
-struct PagingOnly<'a> {
-    #[serde(borrow, default)]
-    paging: Option<Paging<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Paging<'a> {
-    #[serde(borrow)]
-    next: Option<Next<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Next<'a> {
-    #[serde(borrow)]
-    after: Cow<'a, str>,
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Record<'a> {
@@ -157,14 +138,12 @@ async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) 
     let spec = PageSpec { provider: ProviderId::Hubspot, listing: t.path.into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |after: Option<String>| async move {
         let mut url = ctx.api.url(&["crm", "v3", "objects", t.path]);
-        url.query_pairs_mut().append_pair("limit", "100").append_pair("properties", t.properties).append_pair("archived", "false");
-        if let Some(a) = &after {
-            url.query_pairs_mut().append_pair("after", a);
-        }
+        url.query_pairs_mut().append_pair("properties", t.properties).append_pair("archived", "false");
+        let style = &super::SPEC.cursor;
+        style.apply(&mut url, &mut None, after.as_deref());
         let body = ctx.api.call_raw(Method::GET, url, None, RATE_KEY).await.map_err(fatal)?;
         // The cursor alone first, so the next request goes out while this page is mapped.
-        let page: PagingOnly = ctx.api.parse(&body)?;
-        let next = page.paging.and_then(|p| p.next).map(|n| n.after.into_owned());
+        let next = ctx.api.next_cursor(style, &body)?;
         Ok::<_, Error>((body, next))
     });
     let map = move |body: &[u8]| {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{no_quirks, ClientAuth, Pacing, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody};
+use super::{no_quirks, ClientAuth, CursorParam, CursorStyle, Pacing, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody};
 
 pub(super) static SPEC: ProviderSpec = ProviderSpec {
     id: ProviderId::Hubspot,
@@ -26,6 +26,8 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     web_domains: &["hubspot.com"],
     // `{"status": "error", "message": ..., "category": ...}`
     error_paths: &["/message", "/category"],
+    // `paging.next.after`, sent back as `after`; at most 100 records a page.
+    cursor: CursorStyle { next: &["paging", "next", "after"], has_more: None, send: CursorParam::Query("after"), page_size: Some(("limit", 100)) },
     // 110 requests per 10 s per account; the three object types share it.
     pacing: Pacing { requests: 107, window: Duration::from_millis(10_050) },
     // HubSpot sends no Retry-After; its SDK waits 10 s per attempt on the 10-second policy.

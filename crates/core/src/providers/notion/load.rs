@@ -7,7 +7,6 @@ use std::borrow::Cow;
 
 use reqwest::Method;
 use serde::Deserialize;
-use serde_json::json;
 use serde_json::value::RawValue;
 
 use crate::load::api::ApiFailure;
@@ -17,10 +16,6 @@ use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
 use crate::links::LinkPolicy;
 use crate::provider::ProviderId;
-
-fn bad(message: &str) -> Error {
-    Error::BadResponse { provider: ProviderId::Notion, request: None, message: message.into() }
-}
 
 fn fatal(f: ApiFailure) -> Error {
     f.into_error(ProviderId::Notion)
@@ -155,15 +150,6 @@ fn title_text(raw: &RawValue) -> (String, bool) {
     }
 }
 
-/// Just the cursor, read before the page is mapped so the next request can go out at once.
-#[derive(Deserialize)]
-struct CursorOnly<'a> {
-    #[serde(borrow, default)]
-    next_cursor: Option<Cow<'a, str>>,
-    #[serde(default)]
-    has_more: bool,
-}
-
 pub(super) fn load(ctx: &LoadContext) -> futures::future::BoxFuture<'_, Result<()>> {
     Box::pin(load_all(ctx))
 }
@@ -175,19 +161,13 @@ async fn load_all(ctx: &LoadContext) -> Result<()> {
 async fn search(ctx: &LoadContext) -> Result<()> {
     let spec = PageSpec { provider: ProviderId::Notion, listing: "search".into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |cursor: Option<String>| async move {
-        let mut body = json!({ "page_size": 100 });
-        if let Some(c) = cursor {
-            body["start_cursor"] = json!(c);
-        }
-        let raw = ctx.api.call_raw(Method::POST, ctx.api.url(&["v1", "search"]), Some(&body), "search").await.map_err(fatal)?;
-        // Notion's pages come one cursor after another: read the cursor alone so the next
-        // request goes out while this page is mapped.
-        let page: CursorOnly = ctx.api.parse(&raw)?;
-        let next = match (page.has_more, page.next_cursor) {
-            (true, Some(c)) => Some(c.into_owned()),
-            (true, None) => return Err(bad("has_more is true but next_cursor is missing").in_request(&raw.request)),
-            (false, _) => None,
-        };
+        let (mut url, mut body) = (ctx.api.url(&["v1", "search"]), None);
+        let style = &super::SPEC.cursor;
+        style.apply(&mut url, &mut body, cursor.as_deref());
+        let raw = ctx.api.call_raw(Method::POST, url, body.as_ref(), "search").await.map_err(fatal)?;
+        // The pages come one cursor after another: read the cursor alone so the next request
+        // goes out while this page is mapped.
+        let next = ctx.api.next_cursor(style, &raw)?;
         Ok::<_, Error>((raw, next))
     });
     let links = LinkPolicy::for_provider(ctx.api.connection.settings());

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{no_quirks, ClientAuth, Pacing, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody, NOTION_VERSION};
+use super::{no_quirks, ClientAuth, CursorParam, CursorStyle, Pacing, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody, NOTION_VERSION};
 
 pub(super) static SPEC: ProviderSpec = ProviderSpec {
     id: ProviderId::Notion,
@@ -26,6 +26,8 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     web_domains: &["notion.so", "notion.site", "notion.com"],
     // `{"object": "error", "code": ..., "message": ...}`
     error_paths: &["/message", "/code"],
+    // `next_cursor` while `has_more`, sent back as `start_cursor` in the body; 100 a page.
+    cursor: CursorStyle { next: &["next_cursor"], has_more: Some(&["has_more"]), send: CursorParam::Body("start_cursor"), page_size: Some(("page_size", 100)) },
     // About 3 requests per second on average.
     pacing: Pacing { requests: 3, window: Duration::from_millis(1_020) },
     // Notion sends Retry-After; this is for when it does not.
