@@ -161,25 +161,26 @@ impl AppSession {
     /// Every item the JSON view shows, parsed: the view keeps only the items in sight in the
     /// page, so this scrolls it from top to bottom, a panel at a time, reading each item's block.
     pub async fn json_view_items(&self) -> Vec<serde_json::Value> {
-        let blocks = self
-            .client
-            .execute_async(
-                "const done = arguments[0];
-                 const panel = document.querySelector('[data-testid=\"data-output\"]');
-                 const seen = new Map();
-                 panel.scrollTop = 0;
-                 function collect() {
-                   for (const el of panel.querySelectorAll('[data-testid=\"json-item\"]')) seen.set(el.dataset.itemId, el.textContent);
-                   if (panel.scrollTop + panel.clientHeight >= panel.scrollHeight - 1) return done([...seen.values()]);
-                   panel.scrollTop += panel.clientHeight;
-                   requestAnimationFrame(() => requestAnimationFrame(collect));
-                 }
-                 requestAnimationFrame(collect);",
-                vec![],
-            )
-            .await
-            .expect("read the JSON view");
-        let blocks: Vec<String> = serde_json::from_value(blocks).expect("strings");
+        // The blocks come back as one JSON text: WebKitWebDriver has been seen failing to
+        // serialise a large array of strings ("Could not parse script result"), and a single
+        // string is the simplest thing it returns. One retry covers a transient failure.
+        let script = "const done = arguments[0];
+             const panel = document.querySelector('[data-testid=\"data-output\"]');
+             const seen = new Map();
+             panel.scrollTop = 0;
+             function collect() {
+               for (const el of panel.querySelectorAll('[data-testid=\"json-item\"]')) seen.set(el.dataset.itemId, el.textContent);
+               if (panel.scrollTop + panel.clientHeight >= panel.scrollHeight - 1) return done(JSON.stringify([...seen.values()]));
+               panel.scrollTop += panel.clientHeight;
+               requestAnimationFrame(() => requestAnimationFrame(collect));
+             }
+             requestAnimationFrame(collect);";
+        let mut result = self.client.execute_async(script, vec![]).await;
+        if result.is_err() {
+            result = self.client.execute_async(script, vec![]).await;
+        }
+        let text = result.expect("read the JSON view");
+        let blocks: Vec<String> = serde_json::from_str(text.as_str().expect("a JSON text")).expect("strings");
         blocks
             .iter()
             .map(|b| serde_json::from_str(b.trim_end().trim_end_matches(',')).unwrap_or_else(|e| panic!("a JSON view block is not JSON ({e}): {b}")))
