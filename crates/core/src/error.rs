@@ -120,6 +120,14 @@ impl Error {
         }
     }
 
+    /// Names the request an unreadable answer came from, where the error does not yet.
+    pub(crate) fn in_request(self, named: &str) -> Error {
+        match self {
+            Error::BadResponse { provider, request: None, message } => Error::BadResponse { provider, request: Some(named.into()), message },
+            other => other,
+        }
+    }
+
     /// Every kind [`Error::kind`] can answer.
     pub fn kinds() -> Vec<&'static str> {
         use strum::VariantNames;
@@ -128,16 +136,6 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-impl Error {
-    /// Names the request an unreadable answer came from, where the error does not yet.
-    pub(crate) fn in_request(self, named: &str) -> Error {
-        match self {
-            Error::BadResponse { provider, request: None, message } => Error::BadResponse { provider, request: Some(named.into()), message },
-            other => other,
-        }
-    }
-}
 
 /// A request as errors name it: method and path, never the query (cursors) or a host.
 pub(crate) fn request_name(method: &reqwest::Method, url: &url::Url) -> String {

@@ -192,10 +192,6 @@ impl Core {
         self.flows.complete(url, expected).await
     }
 
-    pub async fn cancel(&self, key: &FlowKey) -> Result<()> {
-        self.flows.cancel(key).await
-    }
-
     /// Takes the freshly stored credentials (once) into a live connection and returns its summary.
     pub async fn take_credentials(&self, key: &FlowKey) -> Result<ConnectionSummary> {
         let tokens = self.flows.take_credentials(key).await?;

@@ -15,7 +15,7 @@ use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
@@ -241,11 +241,9 @@ async fn accept(listener: TcpListener, app: Router, limits: LoopbackLimits, mut 
                 let app = app.clone();
                 async move { Ok::<_, std::convert::Infallible>(tower::ServiceExt::oneshot(app, request).await.into_response()) }
             });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_read)
-                .keep_alive(false)
-                .serve_connection(TokioIo::new(stream), service);
+            let connection = hyper::server::conn::http1::Builder::new().keep_alive(false).serve_connection(TokioIo::new(stream), service);
+            // The one header-read bound, counted from the accept: a connection that has not
+            // sent a whole request head by then (idle, or dripping bytes) is dropped.
             let idle = async {
                 tokio::time::sleep(limits.header_read).await;
                 if busy.load(Ordering::Relaxed) {
