@@ -289,7 +289,15 @@ describe('DataForm', () => {
     backend({
       authorize: () => null,
       credentials: () => ({ provider: 'hubspot', scopes: [] }),
-      load: () => ({ items: ITEMS, notes: { repeatedIds: 2, unreadableTitles: 0, unsafeLinks: 1 } }),
+      load: () => ({
+        items: ITEMS,
+        notes: {
+          repeatedIds: 2,
+          unreadableTitles: 0,
+          unsafeLinks: 1,
+          summary: "2 records were listed more than once (the newest copy of each is kept); 1 links were not the provider's own and were left out",
+        },
+      }),
     });
     render(<App />);
     await connect('hubspot', 'HubSpot');

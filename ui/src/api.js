@@ -35,7 +35,7 @@ export function disconnect(provider, userId, orgId) {
 }
 
 // `onProgress` receives `{ items, pages, listing }` while the load runs. Resolves to
-// `{ items, notes: { repeatedIds, unreadableTitles, unsafeLinks } }`.
+// `{ items, notes: { repeatedIds, unreadableTitles, unsafeLinks, summary } }`.
 export function loadItems(provider, userId, orgId, onProgress) {
   const channel = new Channel();
   channel.onmessage = onProgress;

@@ -2,14 +2,10 @@ import { useState } from 'react';
 import { cancelLoad, errorMessage, exportItems, loadItems } from '../api.js';
 import { ErrorKind } from '../errorKinds.js';
 
-// What a complete load had to leave out, in one sentence, or null.
+// What a complete load had to leave out, in the sentence the Rust side writes (the CLI prints
+// the same), or null.
 export function notesText(notes) {
-  if (!notes) return null;
-  const parts = [];
-  if (notes.repeatedIds) parts.push(`${notes.repeatedIds.toLocaleString()} records were listed more than once (the newest copy of each is shown)`);
-  if (notes.unreadableTitles) parts.push(`${notes.unreadableTitles.toLocaleString()} titles could not be read`);
-  if (notes.unsafeLinks) parts.push(`${notes.unsafeLinks.toLocaleString()} links were not the provider's own and were left out`);
-  return parts.length ? `Loaded everything. Note: ${parts.join('; ')}.` : null;
+  return notes?.summary ? `Loaded everything. Note: ${notes.summary}.` : null;
 }
 
 // One connection's load as a state machine: Load (with progress, cancellable), Clear, Export.

@@ -60,9 +60,9 @@ pub struct Progress {
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 
 /// What a complete load had to leave out or could not read, so the window and the CLI can say
-/// it instead of presenting a quietly smaller or vaguer list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// it instead of presenting a quietly smaller or vaguer list. Serialised with its `summary`, so
+/// the window shows the same sentence the CLI prints.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadNotes {
     /// Records listed more than once under one id: the most recently modified copy is kept.
     pub repeated_ids: usize,
@@ -86,6 +86,18 @@ impl LoadNotes {
             parts.push(format!("{} links were not the provider's own and were left out", self.unsafe_links));
         }
         (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+impl Serialize for LoadNotes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("LoadNotes", 4)?;
+        out.serialize_field("repeatedIds", &self.repeated_ids)?;
+        out.serialize_field("unreadableTitles", &self.unreadable_titles)?;
+        out.serialize_field("unsafeLinks", &self.unsafe_links)?;
+        out.serialize_field("summary", &self.summary())?;
+        out.end()
     }
 }
 
@@ -391,6 +403,16 @@ mod tests {
         let (items, _) = link(vec![item("a", None), item("x", Some("a")), new]);
         assert_eq!(items[1].name, "new", "a newer copy listed later replaces the earlier one");
         assert_eq!(items[0].children, vec!["x"]);
+    }
+
+    #[test]
+    fn notes_say_what_was_left_out_in_one_sentence_for_window_and_cli() {
+        assert_eq!(LoadNotes::default().summary(), None);
+        let notes = LoadNotes { repeated_ids: 2, unreadable_titles: 0, unsafe_links: 1 };
+        let sentence = "2 records were listed more than once (the newest copy of each is kept); 1 links were not the provider's own and were left out";
+        assert_eq!(notes.summary().as_deref(), Some(sentence));
+        let json = serde_json::to_value(&notes).unwrap();
+        assert_eq!(json, serde_json::json!({"repeatedIds": 2, "unreadableTitles": 0, "unsafeLinks": 1, "summary": sentence}));
     }
 
     #[test]
