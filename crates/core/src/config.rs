@@ -36,6 +36,9 @@ pub struct ProviderSettings {
     /// A long-lived token made in the provider (`{PROVIDER}_TOKEN`), used by the CLI instead of
     /// signing in: a private-app token, a personal access token, an internal-integration token.
     pub token: Option<PersonalToken>,
+    /// The API version asked for (`{PROVIDER}_API_VERSION`, default the spec's), for providers
+    /// whose spec has an `api_version`.
+    pub api_version: Option<String>,
 }
 
 /// Whether a provider can be connected to, and if not, what to set.
@@ -61,6 +64,14 @@ pub enum CallbackRoute {
 impl ProviderSettings {
     pub fn spec(&self) -> &'static ProviderSpec {
         self.provider.spec()
+    }
+
+    /// The headers every API and token call to this provider carries: the spec's own and the
+    /// API version's, where it goes in a header.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        let spec = self.spec();
+        let version = spec.api_version.and_then(|v| Some((v.header?, self.api_version.as_deref()?)));
+        spec.headers.iter().map(|(k, v)| (*k, *v)).chain(version)
     }
 
     pub fn status(&self) -> ProviderStatus {
@@ -93,6 +104,7 @@ impl ProviderSettings {
             revoke_url: spec.revocation.url().map(|u| Url::parse(u).expect("built-in URL")),
             sandbox: false,
             token: None,
+            api_version: spec.api_version.map(|v| v.default.to_string()),
         }
     }
 }
@@ -171,6 +183,20 @@ fn var(provider: ProviderId, suffix: &str) -> String {
     provider.setting(suffix)
 }
 
+/// `{PROVIDER}_API_VERSION`, checked: a version is a short word of letters, digits, `-` and
+/// `.` (it goes into a header or a path); one the app is not tested with is used with a warning.
+fn api_version(provider: ProviderId, asked: Option<String>) -> Result<Option<String>> {
+    let (Some(asked), Some(spec)) = (asked, provider.spec().api_version) else { return Ok(None) };
+    let name = var(provider, "API_VERSION");
+    if asked.len() > 32 || !asked.chars().all(|c| c.is_ascii_alphanumeric() || "-.".contains(c)) {
+        return Err(Error::Config(format!("{name}: `{asked}` is not an API version such as {}", spec.default)));
+    }
+    if !spec.tested.contains(&asked.as_str()) {
+        tracing::warn!(setting = %name, version = %asked, tested = ?spec.tested, "this API version is not one the app is tested with");
+    }
+    Ok(Some(asked))
+}
+
 impl Settings {
     /// Reads the user's settings file, then `.env` from the working folder (or the nearest
     /// folder above it), then the environment; a later source wins.
@@ -215,6 +241,7 @@ impl Settings {
                 },
                 sandbox: false,
                 token: get(&var(p, "TOKEN")).map(PersonalToken::new),
+                api_version: api_version(p, get(&var(p, "API_VERSION")))?.or(d.api_version),
             });
         }
         let redirect_port = match get("TRIBUTARY_REDIRECT_PORT") {

@@ -126,12 +126,12 @@ impl Connection {
         // Requests are named without the token, even where the path carries it.
         let (request, secret, sent) = match self.settings.spec().revocation {
             Revocation::None => return Ok(false),
-            Revocation::DeleteRefreshToken { .. } => {
+            Revocation::PostRefreshTokenForm { .. } => {
                 let Some(rt) = &tokens.refresh_token else { return Ok(false) };
-                let request = format!("DELETE {}{{refresh token}}", with_slash(url.path()));
-                // The token is one path segment, percent-encoded: never parsed as a relative URL.
-                let url = crate::links::with_segments(&url, &[rt.expose()]);
-                (request, rt.expose(), self.http.delete(url).send().await)
+                let request = format!("POST {}", url.path());
+                let mut form = vec![("client_id", self.settings.require_client_id()?), ("token", rt.expose()), ("token_type_hint", "refresh_token")];
+                form.extend(self.settings.client_secret.as_ref().map(|s| ("client_secret", s.expose())));
+                (request, rt.expose(), self.http.post(url).form(&form).send().await)
             }
             Revocation::PostToken { .. } => {
                 let request = format!("POST {}", url.path());
@@ -140,26 +140,21 @@ impl Connection {
                     .post(url)
                     .basic_auth(self.settings.require_client_id()?, self.settings.client_secret.as_ref().map(ClientSecret::expose))
                     .json(&serde_json::json!({ "token": tokens.access_token.expose() }));
-                for (k, v) in self.settings.spec().headers {
-                    req = req.header(*k, *v);
+                for (k, v) in self.settings.headers() {
+                    req = req.header(k, v);
                 }
                 (request, tokens.access_token.expose(), req.send().await)
             }
         };
-        let response = sent.map_err(|e| Error::Network { provider, request, message: crate::error::transport_message(e, &[secret]) })?;
+        let response = sent.map_err(|e| Error::Network { provider, request: request.clone(), message: crate::error::transport_message(e, &[secret]) })?;
         let status = response.status();
         if status.is_success() {
-            Ok(true)
-        } else {
-            Err(Error::TokenRequest { provider, status: Some(status.as_u16()), message: "revocation was refused".into() })
+            return Ok(true);
         }
-    }
-}
-
-fn with_slash(path: &str) -> String {
-    if path.ends_with('/') {
-        path.to_string()
-    } else {
-        format!("{path}/")
+        // What the provider said, in whichever of the usual fields it says it.
+        let body: Option<serde_json::Value> = response.json().await.ok();
+        let said = ["/error_description", "/message", "/error"].iter().find_map(|p| body.as_ref()?.pointer(p)?.as_str().map(String::from));
+        let message = crate::error::scrub(&said.unwrap_or_else(|| "the revocation was refused".into()), &[secret]);
+        Err(Error::TokenRequest { provider, request, status: Some(status.as_u16()), message })
     }
 }

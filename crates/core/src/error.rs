@@ -48,21 +48,28 @@ pub enum Error {
     #[error("{provider} no longer accepts this connection (access revoked or expired); reconnect")]
     ReconnectNeeded { provider: ProviderId },
 
-    /// Any failure of a call to the token endpoint: a refusal (`status`), or no usable answer
-    /// at all (a reset, a stall, HTML or a token-less 200: `status` is `None`).
+    /// Any failure of a call to the token endpoint (or its revocation endpoint): a refusal
+    /// (`status`), or no usable answer at all (a reset, a stall, HTML or a token-less 200:
+    /// `status` is `None`).
     #[error("{}", match status {
-        Some(status) => format!("{provider} refused the token request (HTTP {status}): {message}"),
-        None => format!("the {provider} token request failed: {message}"),
+        Some(status) => format!("{provider} answered {} to {request}{}", status_text(*status), tail(message)),
+        None => format!("the {provider} token request failed ({request}): {message}"),
     })]
-    TokenRequest { provider: ProviderId, status: Option<u16>, message: String },
+    TokenRequest { provider: ProviderId, request: String, status: Option<u16>, message: String },
 
     #[error("could not reach {provider} ({request}): {message}")]
     Network { provider: ProviderId, request: String, message: String },
 
+    /// A body that could not be read at all (not JSON, cut off mid-way).
     #[error("{provider} sent a response that could not be read{}: {message}", request.as_deref().map(|r| format!(" (to {r})")).unwrap_or_default())]
     BadResponse { provider: ProviderId, request: Option<String>, message: String },
 
-    #[error("{provider} answered HTTP {status} to {request}: {message}")]
+    /// Well-formed JSON without what the provider documents (a field missing or of another type).
+    #[error("{provider} answered{} with JSON of an unexpected shape: {message}", request.as_deref().map(|r| format!(" {r}")).unwrap_or_default())]
+    UnexpectedShape { provider: ProviderId, request: Option<String>, message: String },
+
+    /// An unsuccessful answer: "{provider} answered 404 Not Found to GET /some/path: its words".
+    #[error("{provider} answered {} to {request}{}", status_text(*status), tail(message))]
     Provider { provider: ProviderId, request: String, status: u16, message: String },
 
     #[error("{provider} kept refusing {request} with 429 (rate limited) after {attempts} attempts")]
@@ -74,8 +81,8 @@ pub enum Error {
     #[error("{provider} sent more than {} MiB for {request}, the most one page may be; the rest was not read", limit / (1024 * 1024))]
     ResponseTooLarge { provider: ProviderId, request: String, limit: usize },
 
-    #[error("{provider} sent a page it had already sent while listing {listing} (a repeated cursor, or the same items under a new one); the listing cannot be completed")]
-    RepeatedCursor { provider: ProviderId, listing: String },
+    #[error("{provider} sent page {page} of {listing} again (a repeated cursor, or the same items under a new one); the listing cannot be completed")]
+    RepeatedCursor { provider: ProviderId, listing: String, page: usize },
 
     #[error("{provider}: {listing} has more than {pages} pages, the most one load reads")]
     PageCapReached { provider: ProviderId, listing: String, pages: usize },
@@ -124,6 +131,7 @@ impl Error {
     pub(crate) fn in_request(self, named: &str) -> Error {
         match self {
             Error::BadResponse { provider, request: None, message } => Error::BadResponse { provider, request: Some(named.into()), message },
+            Error::UnexpectedShape { provider, request: None, message } => Error::UnexpectedShape { provider, request: Some(named.into()), message },
             other => other,
         }
     }
@@ -136,6 +144,24 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A status as a person reads it: `404 Not Found`, `529 (overloaded)`.
+pub fn status_text(status: u16) -> String {
+    match reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()) {
+        Some(reason) => format!("{status} {reason}"),
+        None if status == 529 => "529 (overloaded)".into(),
+        None => format!("HTTP {status}"),
+    }
+}
+
+/// What the provider said, after a colon, or nothing when it said nothing.
+fn tail(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    }
+}
 
 /// A request as errors name it: method and path, never the query (cursors) or a host.
 pub(crate) fn request_name(method: &reqwest::Method, url: &url::Url) -> String {

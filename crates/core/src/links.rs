@@ -20,6 +20,17 @@ pub fn with_segments(base: &Url, segments: &[&str]) -> Url {
     url
 }
 
+/// What a path segment must have percent-encoded (the WHATWG URL standard's path-segment set):
+/// an id from a provider can hold `/`, `?`, `#` or a space and must stay one segment.
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'`').add(b'?').add(b'{').add(b'}').add(b'/').add(b'%');
+
+/// `s` as one percent-encoded path segment, for links built from ids (borrowed when nothing
+/// needs encoding, as with the usual ids).
+pub fn segment(s: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(s, SEGMENT)
+}
+
 /// The links one provider's items may carry.
 #[derive(Debug, Clone)]
 pub struct LinkPolicy(Arc<Policy>);

@@ -51,7 +51,7 @@ async fn token_works(sb: &tributary_sandbox::Sandbox, p: ProviderId, token: &str
     let base = sb.endpoints(p).api_base.clone();
     let http = reqwest::Client::new();
     let req = match p {
-        ProviderId::Hubspot => http.get(base.join("crm/v3/objects/contacts?limit=1").unwrap()),
+        ProviderId::Hubspot => http.get(base.join("crm/objects/2026-09/contacts?limit=1").unwrap()),
         ProviderId::Airtable => http.get(base.join("v0/meta/bases").unwrap()),
         ProviderId::Notion => http
             .post(base.join("v1/search").unwrap())

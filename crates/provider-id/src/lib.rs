@@ -19,8 +19,12 @@ pub enum ProviderId {
     Notion,
 }
 
-/// The Notion API version this workspace speaks, client and sandbox alike.
-pub const NOTION_VERSION: &str = "2025-09-03";
+/// The Notion API versions this workspace speaks, client and sandbox alike, newest first:
+/// 2026-03-11 (`in_trash` only, no `archived`) and 2025-09-03 (data sources; `archived` too).
+pub const NOTION_VERSIONS: [&str; 2] = ["2026-03-11", "2025-09-03"];
+
+/// The Notion API version used unless `NOTION_API_VERSION` names another.
+pub const NOTION_VERSION: &str = NOTION_VERSIONS[0];
 
 impl ProviderId {
     pub const ALL: [ProviderId; 3] = [ProviderId::Hubspot, ProviderId::Airtable, ProviderId::Notion];

@@ -54,6 +54,11 @@ pub struct SandboxConfig {
     /// The account's web domain, where a provider reports one (e.g. an EU data centre's);
     /// `None`: the provider's usual one.
     pub ui_domain: Option<String>,
+    /// Also serve the endpoints providers still answer but are switching off (each provider's
+    /// folder says which), to test a client that still uses them.
+    pub legacy_endpoints: bool,
+    /// Paths answered with a bare 404, as by a server that lacks them.
+    pub missing_endpoints: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -78,6 +83,8 @@ impl Default for SandboxConfig {
             rate_limit_rules: PerProvider::from_fn(|p| spec(p).rate_rule),
             retry_after_secs: 1,
             ui_domain: None,
+            legacy_endpoints: false,
+            missing_endpoints: Vec::new(),
         }
     }
 }

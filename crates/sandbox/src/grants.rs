@@ -282,6 +282,24 @@ impl Grants {
         Ok(grant.scopes.clone())
     }
 
+    /// What an introspection endpoint says of a live token (access or refresh, unexpired, its
+    /// grant not revoked), or `None` for any other.
+    pub fn introspect(&self, provider: ProviderId, token: &str) -> Option<TokenFacts> {
+        let inner = self.lock();
+        let record = inner.tokens.get(token).filter(|t| t.provider == provider)?;
+        let grant = inner.grants.get(&record.grant)?;
+        let now = Instant::now();
+        if grant.revoked || record.rotated || record.expires_at.is_some_and(|exp| now >= exp) {
+            return None;
+        }
+        Some(TokenFacts {
+            refresh: record.kind == TokenKind::Refresh,
+            client_id: grant.client_id.clone(),
+            scopes: grant.scopes.clone(),
+            expires_in: record.expires_at.map(|exp| exp.saturating_duration_since(now).as_secs()),
+        })
+    }
+
     /// Seconds left on an access token, for token-info endpoints.
     pub fn expires_in(&self, token: &str) -> Option<u64> {
         let inner = self.lock();
@@ -321,6 +339,15 @@ impl Grants {
             }
         }
     }
+}
+
+/// A live token, as an introspection endpoint describes it.
+#[derive(Debug, Clone)]
+pub struct TokenFacts {
+    pub refresh: bool,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub expires_in: Option<u64>,
 }
 
 impl GrantsInner {

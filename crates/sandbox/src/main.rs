@@ -87,6 +87,13 @@ struct ServeArgs {
     /// The web domain account info reports (an EU data centre's, say).
     #[arg(long)]
     ui_domain: Option<String>,
+    /// Also serve the legacy endpoints providers are switching off (each provider's folder
+    /// says which), to test a client that still uses them.
+    #[arg(long)]
+    legacy_endpoints: bool,
+    /// Answer this path with a bare 404, as a server without the endpoint would. Repeatable.
+    #[arg(long = "without-endpoint", value_name = "PATH")]
+    missing_endpoints: Vec<String>,
 
     /// Client id as PROVIDER=ID (default: sandbox-PROVIDER-client). Repeatable.
     #[arg(long = "client-id", value_name = "PROVIDER=ID")]
@@ -125,6 +132,8 @@ impl ServeArgs {
             ..SandboxConfig::default()
         };
         c.ui_domain = self.ui_domain.clone();
+        c.legacy_endpoints = self.legacy_endpoints;
+        c.missing_endpoints = self.missing_endpoints.clone();
         let number = |s: &str, v: &str| v.parse::<u64>().map_err(|_| format!("expected a number in `{s}`"));
         for s in &self.ports {
             let (p, v) = provider_value(s)?;

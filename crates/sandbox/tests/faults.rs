@@ -11,7 +11,7 @@ use tributary_sandbox::{ArmedFault, Fault, ProviderId};
 
 fn list_path(sb: &tributary_sandbox::Sandbox, p: ProviderId) -> String {
     match p {
-        ProviderId::Hubspot => "crm/v3/objects/contacts?limit=5".into(),
+        ProviderId::Hubspot => "crm/objects/2026-09/contacts?limit=5".into(),
         ProviderId::Airtable => {
             let d = &sb.dataset().airtable;
             format!("v0/{}/{}?pageSize=5", d.base(0).id, d.table(0, 0).id)
@@ -81,10 +81,10 @@ async fn a_repeated_cursor_is_served_on_request() {
     assert_eq!(second["next_cursor"], cursor.as_str());
 
     let token = personal_token(&sb, ProviderId::Hubspot);
-    let first: Value = get(&sb, ProviderId::Hubspot, "crm/v3/objects/contacts?limit=10", &token).await.json().await.unwrap();
+    let first: Value = get(&sb, ProviderId::Hubspot, "crm/objects/2026-09/contacts?limit=10", &token).await.json().await.unwrap();
     let after = first["paging"]["next"]["after"].as_str().unwrap().to_string();
     sb.arm_fault(ProviderId::Hubspot, ArmedFault::new(Fault::RepeatCursor));
-    let second: Value = get(&sb, ProviderId::Hubspot, &format!("crm/v3/objects/contacts?limit=10&after={after}"), &token).await.json().await.unwrap();
+    let second: Value = get(&sb, ProviderId::Hubspot, &format!("crm/objects/2026-09/contacts?limit=10&after={after}"), &token).await.json().await.unwrap();
     assert_eq!(second["paging"]["next"]["after"], after.as_str());
 }
 
@@ -191,11 +191,11 @@ async fn documented_rate_limits_are_enforced() {
     // HubSpot: 110 per rolling 10 s for the account, with its headers.
     let token = personal_token(&sb, ProviderId::Hubspot);
     for i in 0..110 {
-        let resp = get(&sb, ProviderId::Hubspot, "crm/v3/objects/contacts?limit=1", &token).await;
+        let resp = get(&sb, ProviderId::Hubspot, "crm/objects/2026-09/contacts?limit=1", &token).await;
         assert_eq!(resp.status(), StatusCode::OK, "request {i}");
         assert_eq!(resp.headers()["X-HubSpot-RateLimit-Remaining"], (109 - i).to_string().as_str());
     }
-    let resp = get(&sb, ProviderId::Hubspot, "crm/v3/objects/contacts?limit=1", &token).await;
+    let resp = get(&sb, ProviderId::Hubspot, "crm/objects/2026-09/contacts?limit=1", &token).await;
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(resp.json::<Value>().await.unwrap()["policyName"], "TEN_SECONDLY_ROLLING");
 

@@ -8,7 +8,7 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tributary_sandbox::consent::{decide_consent, ConsentError, ConsentOutcome};
-use tributary_sandbox::ProviderId;
+use tributary_sandbox::{ProviderId, Sandbox};
 
 #[tokio::test]
 async fn every_provider_completes_a_flow_and_the_token_works() {
@@ -209,7 +209,7 @@ async fn access_tokens_expire_and_refresh_recovers() {
     for p in [ProviderId::Hubspot, ProviderId::Airtable] {
         let tokens = connect(&sb, p).await;
         tokio::time::sleep(Duration::from_millis(400)).await;
-        let resp = get(&sb, p, if p == ProviderId::Hubspot { "crm/v3/objects/deals" } else { "v0/meta/bases" }, tokens["access_token"].as_str().unwrap()).await;
+        let resp = get(&sb, p, if p == ProviderId::Hubspot { "crm/objects/2026-09/deals" } else { "v0/meta/bases" }, tokens["access_token"].as_str().unwrap()).await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{p}");
         let body: Value = resp.json().await.unwrap();
         match p {
@@ -259,9 +259,19 @@ async fn revocation_endpoints_work() {
     let sb = start(10).await;
     let hs = connect(&sb, ProviderId::Hubspot).await;
     let rt = hs["refresh_token"].as_str().unwrap();
-    let url = sb.endpoints(ProviderId::Hubspot).api_base.join(&format!("oauth/v1/refresh-tokens/{rt}")).unwrap();
-    assert_eq!(client().delete(url).send().await.unwrap().status(), StatusCode::NO_CONTENT);
-    assert_eq!(refresh(&sb, ProviderId::Hubspot, rt).await.status(), StatusCode::BAD_REQUEST);
+    let at = hs["access_token"].as_str().unwrap();
+    assert_eq!(hubspot_form(&sb, "oauth/2026-03/token/introspect", &[("token", at)]).await["active"], true);
+    let introspected = hubspot_form(&sb, "oauth/2026-03/token/introspect", &[("token", rt), ("token_type_hint", "refresh_token")]).await;
+    assert_eq!(introspected["token_type"], "refresh_token");
+    assert_eq!(introspected["hub_id"], sb.dataset().hubspot.portal_id);
+    let url = sb.endpoints(ProviderId::Hubspot).revoke_url.clone().unwrap();
+    assert_eq!(url.path(), "/oauth/2026-03/token/revoke", "no token in the path");
+    let c = &sb.config().clients[ProviderId::Hubspot];
+    let form = [("client_id", c.client_id.as_str()), ("client_secret", c.client_secret.as_deref().unwrap()), ("token", rt), ("token_type_hint", "refresh_token")];
+    assert_eq!(client().post(url).form(&form).send().await.unwrap().status(), StatusCode::OK);
+    let refused: Value = refresh(&sb, ProviderId::Hubspot, rt).await.json().await.unwrap();
+    assert_eq!((refused["error"].as_str(), refused["status"].as_str()), (Some("invalid_grant"), Some("BAD_REFRESH_TOKEN")), "{refused}");
+    assert_eq!(hubspot_form(&sb, "oauth/2026-03/token/introspect", &[("token", at)]).await["active"], false);
 
     let nt = connect(&sb, ProviderId::Notion).await;
     let access = nt["access_token"].as_str().unwrap();
@@ -291,4 +301,43 @@ async fn personal_tokens_work_without_oauth() {
         assert_eq!(probe(&sb, p, &personal_token(&sb, p)).await, StatusCode::OK, "{p}");
         assert_eq!(probe(&sb, p, "made-up").await, StatusCode::UNAUTHORIZED, "{p}");
     }
+}
+
+/// A form POST to one of HubSpot's current OAuth endpoints, with the client's credentials.
+async fn hubspot_form(sb: &Sandbox, path: &str, fields: &[(&str, &str)]) -> Value {
+    let c = &sb.config().clients[ProviderId::Hubspot];
+    let mut form = vec![("client_id", c.client_id.as_str()), ("client_secret", c.client_secret.as_deref().unwrap())];
+    form.extend_from_slice(fields);
+    let url = sb.endpoints(ProviderId::Hubspot).api_base.join(path).unwrap();
+    client().post(url).form(&form).send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn hubspot_serves_the_2026_03_oauth_endpoints_and_the_legacy_ones_only_behind_the_switch() {
+    let sb = start(10).await;
+    assert_eq!(sb.endpoints(ProviderId::Hubspot).token_url.path(), "/oauth/2026-03/token");
+    let tokens = connect(&sb, ProviderId::Hubspot).await;
+    let rt = tokens["refresh_token"].as_str().unwrap();
+    let base = sb.endpoints(ProviderId::Hubspot).api_base.clone();
+    let legacy = client().post(base.join("oauth/v1/token").unwrap()).form(&[("grant_type", "refresh_token"), ("refresh_token", rt)]);
+    assert_eq!(legacy.send().await.unwrap().status(), StatusCode::NOT_FOUND, "v1 is off without the switch");
+    let wrong_client = hubspot_form(&sb, "oauth/2026-03/token/introspect", &[]).await;
+    assert_eq!(wrong_client["error"], "invalid_request");
+
+    let sb = start_with(|c| c.legacy_endpoints = true).await;
+    let tokens = connect(&sb, ProviderId::Hubspot).await;
+    let c = &sb.config().clients[ProviderId::Hubspot];
+    let base = sb.endpoints(ProviderId::Hubspot).api_base.clone();
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ("client_id", c.client_id.as_str()),
+        ("client_secret", c.client_secret.as_deref().unwrap()),
+    ];
+    let resp = client().post(base.join("oauth/v1/token").unwrap()).form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bad = [("grant_type", "refresh_token"), ("refresh_token", "nope"), form[2], form[3]];
+    let refused: Value = client().post(base.join("oauth/v1/token").unwrap()).form(&bad).send().await.unwrap().json().await.unwrap();
+    assert_eq!(refused["status"], "BAD_REFRESH_TOKEN");
+    assert!(refused.get("error").is_none(), "the v1 endpoint answers in its old shape: {refused}");
 }

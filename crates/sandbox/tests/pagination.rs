@@ -21,7 +21,7 @@ async fn hubspot_pages_with_after_and_the_last_page_has_no_paging() {
     for t in ObjectType::ALL {
         let (mut after, mut seen, mut pages) = (None::<String>, Vec::new(), 0);
         loop {
-            let mut path = format!("crm/v3/objects/{}?limit=100&properties=firstname,lastname,email,name,domain,dealname", t.as_str());
+            let mut path = format!("crm/objects/2026-09/{}?limit=100&properties=firstname,lastname,email,name,domain,dealname", t.as_str());
             if let Some(a) = &after {
                 path.push_str(&format!("&after={a}"));
             }
@@ -61,17 +61,17 @@ async fn hubspot_pages_with_after_and_the_last_page_has_no_paging() {
 async fn hubspot_validates_limit_scope_and_cursor() {
     let sb = start(50).await;
     let token = personal_token(&sb, ProviderId::Hubspot);
-    let resp = get(&sb, ProviderId::Hubspot, "crm/v3/objects/contacts?limit=101", &token).await;
+    let resp = get(&sb, ProviderId::Hubspot, "crm/objects/2026-09/contacts?limit=101", &token).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(resp.json::<Value>().await.unwrap()["category"], "VALIDATION_ERROR");
-    let resp = get(&sb, ProviderId::Hubspot, "crm/v3/objects/contacts?after=999", &token).await;
+    let resp = get(&sb, ProviderId::Hubspot, "crm/objects/2026-09/contacts?after=999", &token).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     // The default page size is 10 and default properties are returned.
-    let body: Value = get(&sb, ProviderId::Hubspot, "crm/v3/objects/0-1", &token).await.json().await.unwrap();
+    let body: Value = get(&sb, ProviderId::Hubspot, "crm/objects/2026-09/0-1", &token).await.json().await.unwrap();
     assert_eq!(body["results"].as_array().unwrap().len(), 10);
     assert!(body["results"][0]["properties"].get("lastname").is_some());
     // Account info gives what record URLs need.
-    let info: Value = get(&sb, ProviderId::Hubspot, "account-info/v3/details", &token).await.json().await.unwrap();
+    let info: Value = get(&sb, ProviderId::Hubspot, "account-info/2026-03/details", &token).await.json().await.unwrap();
     assert_eq!(info["portalId"], sb.dataset().hubspot.portal_id);
     assert_eq!(info["uiDomain"], "app.hubspot.com");
 }
@@ -82,7 +82,7 @@ async fn hubspot_refuses_an_object_type_outside_the_granted_scopes() {
     let mut url = authorize_url(&sb, ProviderId::Hubspot, "s");
     let pairs: Vec<(String, String)> = url
         .query_pairs()
-        .map(|(k, v)| (k.to_string(), if k == "scope" { "oauth crm.objects.contacts.read".to_string() } else { v.to_string() }))
+        .map(|(k, v)| (k.to_string(), if k == "scope" { "crm.objects.contacts.read".to_string() } else { v.to_string() }))
         .collect();
     url.query_pairs_mut().clear().extend_pairs(pairs.iter());
     let cb = match tributary_sandbox::consent::decide_consent(url.as_str(), true).await.unwrap() {
@@ -92,10 +92,13 @@ async fn hubspot_refuses_an_object_type_outside_the_granted_scopes() {
     let code = query(&cb, "code").unwrap();
     let tokens: Value = exchange(&sb, ProviderId::Hubspot, &code).await.json().await.unwrap();
     let token = tokens["access_token"].as_str().unwrap();
-    assert_eq!(get(&sb, ProviderId::Hubspot, "crm/v3/objects/contacts", token).await.status(), StatusCode::OK);
-    let resp = get(&sb, ProviderId::Hubspot, "crm/v3/objects/deals", token).await;
+    assert_eq!(get(&sb, ProviderId::Hubspot, "crm/objects/2026-09/contacts", token).await.status(), StatusCode::OK);
+    let resp = get(&sb, ProviderId::Hubspot, "crm/objects/2026-09/deals", token).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     assert_eq!(resp.json::<Value>().await.unwrap()["category"], "MISSING_SCOPES");
+    // Account details need the `oauth` scope.
+    let resp = get(&sb, ProviderId::Hubspot, "account-info/2026-03/details", token).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -260,4 +263,39 @@ async fn datasets_are_deterministic_per_seed() {
     let first = |sb: &tributary_sandbox::Sandbox| sb.dataset().notion.item(10).title.clone() + &sb.dataset().airtable.record(0, 0, 3).id;
     assert_eq!(first(&a), first(&b));
     assert_ne!(first(&a), first(&c));
+}
+
+#[tokio::test]
+async fn hubspot_serves_its_date_versioned_crm_and_the_v3_paths_only_behind_the_legacy_switch() {
+    let sb = start(40).await;
+    let token = personal_token(&sb, ProviderId::Hubspot);
+    for version in ["2026-03", "2026-09"] {
+        let resp = get(&sb, ProviderId::Hubspot, &format!("crm/objects/{version}/contacts?limit=2"), &token).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{version}");
+        let link = resp.json::<Value>().await.unwrap()["paging"]["next"]["link"].as_str().unwrap().to_string();
+        assert!(link.contains(&format!("/crm/objects/{version}/contacts?after=")), "{link}");
+    }
+    let unknown = get(&sb, ProviderId::Hubspot, "crm/objects/2019-01/contacts", &token).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(&sb, ProviderId::Hubspot, "crm/v3/objects/contacts", &token).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(&sb, ProviderId::Hubspot, "account-info/v3/details", &token).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(&sb, ProviderId::Hubspot, "account-info/2026-03/details", &token).await.status(), StatusCode::OK);
+
+    let sb = start_with(|c| c.legacy_endpoints = true).await;
+    let token = personal_token(&sb, ProviderId::Hubspot);
+    let legacy = get(&sb, ProviderId::Hubspot, "crm/v3/objects/contacts?limit=2", &token).await;
+    assert_eq!(legacy.status(), StatusCode::OK);
+    let link = legacy.json::<Value>().await.unwrap()["paging"]["next"]["link"].as_str().unwrap().to_string();
+    assert!(link.contains("/crm/v3/objects/contacts?after="), "{link}");
+    assert_eq!(get(&sb, ProviderId::Hubspot, "account-info/v3/details", &token).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_missing_endpoint_is_a_bare_404_and_account_details_need_the_oauth_scope() {
+    let sb = start_with(|c| c.missing_endpoints = vec!["/account-info/2026-03/details".into()]).await;
+    let token = personal_token(&sb, ProviderId::Hubspot);
+    let resp = get(&sb, ProviderId::Hubspot, "account-info/2026-03/details", &token).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert!(resp.bytes().await.unwrap().is_empty());
+    assert_eq!(get(&sb, ProviderId::Hubspot, "crm/objects/2026-09/deals", &token).await.status(), StatusCode::OK);
 }

@@ -9,7 +9,12 @@ fn settings(pairs: &[(&str, &str)]) -> Result<Settings> {
 fn defaults_point_at_the_real_services_and_report_what_to_set() {
     let s = settings(&[]).unwrap();
     let hs = s.provider(ProviderId::Hubspot);
-    assert_eq!(hs.token_url.as_str(), "https://api.hubapi.com/oauth/v1/token");
+    // HubSpot's 2026-03 OAuth API (v1 stops on 2027-02-16) and its latest CRM suite.
+    assert_eq!(hs.token_url.as_str(), "https://api.hubapi.com/oauth/2026-03/token");
+    assert_eq!(hs.revoke_url.as_ref().unwrap().as_str(), "https://api.hubapi.com/oauth/2026-03/token/revoke");
+    assert_eq!(hs.api_version.as_deref(), Some("2026-09"));
+    assert_eq!(s.provider(ProviderId::Notion).api_version.as_deref(), Some("2026-03-11"));
+    assert_eq!(s.provider(ProviderId::Airtable).api_version, None);
     assert_eq!(hs.status(), ProviderStatus::NotConfigured { missing: vec!["HUBSPOT_CLIENT_ID".into()] });
     assert!(matches!(hs.require_client_id(), Err(Error::NotConfigured { .. })));
     assert_eq!(s.loopback_redirect_uri(), "http://localhost:8765/callback");
@@ -76,4 +81,17 @@ fn bad_values_are_config_errors() {
     assert!(matches!(settings(&[("TRIBUTARY_CALLBACK_TIMEOUT", "0")]), Err(Error::Config(_))));
     assert!(matches!(settings(&[("TRIBUTARY_HTTP_TIMEOUT", "soon")]), Err(Error::Config(_))));
     assert_eq!(settings(&[("TRIBUTARY_HTTP_TIMEOUT", "7")]).unwrap().http_timeout, Duration::from_secs(7));
+}
+
+#[test]
+fn api_versions_are_settings_checked_and_sent_where_the_provider_wants_them() {
+    let s = settings(&[("HUBSPOT_API_VERSION", "2026-03"), ("NOTION_API_VERSION", "2025-09-03")]).unwrap();
+    assert_eq!(s.provider(ProviderId::Hubspot).api_version.as_deref(), Some("2026-03"));
+    let notion: Vec<(&str, &str)> = s.provider(ProviderId::Notion).headers().collect();
+    assert_eq!(notion, [("Notion-Version", "2025-09-03")]);
+    assert_eq!(s.provider(ProviderId::Hubspot).headers().count(), 0, "HubSpot's version goes in its paths");
+    // An untested version is used as asked (a user moving with the provider's releases).
+    assert_eq!(settings(&[("HUBSPOT_API_VERSION", "2027-03")]).unwrap().provider(ProviderId::Hubspot).api_version.as_deref(), Some("2027-03"));
+    let err = settings(&[("NOTION_API_VERSION", "2025-09-03\r\nX-Evil: 1")]).unwrap_err().to_string();
+    assert!(err.contains("NOTION_API_VERSION") && err.contains("not an API version"), "{err}");
 }

@@ -38,3 +38,9 @@ fn only_https_links_on_the_providers_own_site() {
     assert!(policy.check("http://127.0.0.1:7403/page/1").is_some());
     assert!(policy.check("http://127.0.0.1:7404/page/1").is_none());
 }
+
+#[test]
+fn ids_in_links_are_one_percent_encoded_segment() {
+    assert_eq!(segment("10000001").to_string(), "10000001");
+    assert_eq!(segment("a/b c?d#e%").to_string(), "a%2Fb%20c%3Fd%23e%25");
+}

@@ -69,7 +69,7 @@ impl ApiFailure {
         match self {
             ApiFailure::Fatal(e) => e,
             ApiFailure::IteratorExpired => {
-                Error::BadResponse { provider, request: None, message: "unexpected list-iterator error".into() }
+                Error::UnexpectedShape { provider, request: None, message: "a list-iterator error from a listing that has none".into() }
             }
         }
     }
@@ -157,11 +157,7 @@ impl Api {
     /// The next page's cursor as the provider's cursor style says; an unreadable page is a
     /// typed error naming its request.
     pub fn next_cursor(&self, style: &crate::load::cursor::CursorStyle, fetched: &Fetched) -> Result<Option<String>> {
-        style.next_cursor(&fetched.body).map_err(|message| Error::BadResponse {
-            provider: self.provider(),
-            request: Some(fetched.request.to_string()),
-            message,
-        })
+        style.next_cursor(&fetched.body).map_err(|e| e.into_error(self.provider()).in_request(&fetched.request))
     }
 
     /// Sends a request (JSON body optional) and returns the successful answer's body, unparsed,
@@ -179,8 +175,8 @@ impl Api {
             }
             let token = self.connection.access_token().await?;
             let mut req = self.http.request(method.clone(), url.clone()).bearer_auth(token.expose());
-            for (k, v) in self.connection.settings().spec().headers {
-                req = req.header(*k, *v);
+            for (k, v) in self.connection.settings().headers() {
+                req = req.header(k, v);
             }
             if let Some(b) = body {
                 req = req.json(b);
@@ -214,7 +210,7 @@ impl Api {
                 return Ok(Fetched { body: bytes, request: request.into() });
             }
             let body: Option<Value> = serde_json::from_slice(&bytes).ok();
-            let message = error_message(provider.spec().error_paths, body.as_ref()).unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
+            let message = error_message(provider.spec().error_paths, body.as_ref()).unwrap_or_default();
             let message = scrub(&message, &[token.expose()]);
             // Retry-After only means something on a 429, a 503 or a 529 (overloaded).
             let retry_after = || {

@@ -62,10 +62,10 @@ impl CursorStyle {
 
     /// The next page's cursor, `None` on the last page; an error (for the caller to name) when
     /// the page is not JSON or says more follow without saying where.
-    pub fn next_cursor(&self, page: &[u8]) -> Result<Option<String>, String> {
+    pub fn next_cursor(&self, page: &[u8]) -> Result<Option<String>, CursorError> {
         let mut paths: Vec<&[&str]> = vec![self.next];
         paths.extend(self.has_more);
-        let found = extract(page, &paths).map_err(|e| format!("the page is not valid JSON ({e})"))?;
+        let found = extract(page, &paths).map_err(CursorError::Json)?;
         let next = match &found[0] {
             Some(Found::Text(c)) if !c.is_empty() => Some(c.clone()),
             _ => None,
@@ -73,8 +73,26 @@ impl CursorStyle {
         match (self.has_more.map(|_| &found[1]), next) {
             (None, next) => Ok(next),
             (Some(Some(Found::Bool(true))), Some(c)) => Ok(Some(c)),
-            (Some(Some(Found::Bool(true))), None) => Err(format!("the page says more follow but has no {}", self.next.join("."))),
+            (Some(Some(Found::Bool(true))), None) => Err(CursorError::Missing(format!("the page says more follow but has no {}", self.next.join(".")))),
             (Some(_), _) => Ok(None),
+        }
+    }
+}
+
+/// Why a page's cursor could not be read.
+#[derive(Debug)]
+pub enum CursorError {
+    /// The page is not JSON.
+    Json(serde_json::Error),
+    /// Well-formed, but more pages are announced without a cursor to them.
+    Missing(String),
+}
+
+impl CursorError {
+    pub(crate) fn into_error(self, provider: crate::provider::ProviderId) -> crate::Error {
+        match self {
+            CursorError::Json(e) => super::shape_error(provider, e),
+            CursorError::Missing(message) => crate::Error::UnexpectedShape { provider, request: None, message },
         }
     }
 }

@@ -70,6 +70,9 @@ pub struct LoadNotes {
     pub unreadable_titles: usize,
     /// Links that were not https addresses on the provider's own site, left off their items.
     pub unsafe_links: usize,
+    /// Why no item has a link, when the facts links are built on could not be read (said once,
+    /// instead of once per item).
+    pub links_unavailable: Option<String>,
 }
 
 impl LoadNotes {
@@ -85,6 +88,9 @@ impl LoadNotes {
         if self.unsafe_links > 0 {
             parts.push(format!("{} links were not the provider's own and were left out", self.unsafe_links));
         }
+        if let Some(why) = &self.links_unavailable {
+            parts.push(why.clone());
+        }
         (!parts.is_empty()).then(|| parts.join("; "))
     }
 }
@@ -92,10 +98,11 @@ impl LoadNotes {
 impl Serialize for LoadNotes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut out = s.serialize_struct("LoadNotes", 4)?;
+        let mut out = s.serialize_struct("LoadNotes", 5)?;
         out.serialize_field("repeatedIds", &self.repeated_ids)?;
         out.serialize_field("unreadableTitles", &self.unreadable_titles)?;
         out.serialize_field("unsafeLinks", &self.unsafe_links)?;
+        out.serialize_field("linksUnavailable", &self.links_unavailable)?;
         out.serialize_field("summary", &self.summary())?;
         out.end()
     }
@@ -177,9 +184,15 @@ pub(crate) struct LoadContext {
     sink: Mutex<Vec<IntegrationItem>>,
     unreadable_titles: AtomicUsize,
     unsafe_links: AtomicUsize,
+    links_unavailable: Mutex<Option<String>>,
 }
 
 impl LoadContext {
+    /// Says once, for the whole load, why its items carry no links.
+    pub fn links_unavailable(&self, why: String) {
+        self.links_unavailable.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(why);
+    }
+
     /// Adds a finished page (or a finished listing) of items.
     pub fn emit(&self, listing: &str, items: Vec<IntegrationItem>) {
         self.tracker.page(listing, items.len());
@@ -232,9 +245,11 @@ where
     use futures::TryStreamExt;
     let map = Arc::new(map);
     let mut seen = pages::SeenItems::default();
+    let mut page = 0;
     let mut deliver = |(items, notes): MappedPage| -> Result<()> {
+        page += 1;
         if seen.only_repeats(items.iter().map(|i| i.id.as_str())) {
-            return Err(Error::RepeatedCursor { provider: ctx.tracker.provider, listing: listing.to_string() });
+            return Err(Error::RepeatedCursor { provider: ctx.tracker.provider, listing: listing.to_string(), page });
         }
         ctx.note(&notes);
         on_page(items);
@@ -256,10 +271,21 @@ where
     Ok(())
 }
 
-/// Parses a page body into `T`; a body that does not fit is a typed error.
+/// Parses a page body into `T`. A body that is not JSON (or stops mid-way) and well-formed JSON
+/// of another shape are different errors: the first is a broken answer, the second an API that
+/// changed or a server that is not the provider.
 pub(crate) fn parse_page<'a, T: serde::Deserialize<'a>>(provider: ProviderId, body: &'a [u8]) -> Result<T> {
-    serde_json::from_slice(body)
-        .map_err(|e| Error::BadResponse { provider, request: None, message: format!("the page is not valid JSON ({e})") })
+    serde_json::from_slice(body).map_err(|e| shape_error(provider, e))
+}
+
+/// A JSON error as the typed error it is (see [`parse_page`]).
+pub(crate) fn shape_error(provider: ProviderId, e: serde_json::Error) -> Error {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Data => Error::UnexpectedShape { provider, request: None, message: e.to_string() },
+        Category::Eof => Error::BadResponse { provider, request: None, message: format!("the body ends mid-way ({e})") },
+        Category::Syntax | Category::Io => Error::BadResponse { provider, request: None, message: format!("the body is not valid JSON ({e})") },
+    }
 }
 
 /// Loads every item the connection can see. Either all of them, or an error that says what
@@ -280,6 +306,7 @@ pub async fn load(
         sink: Mutex::new(Vec::new()),
         unreadable_titles: AtomicUsize::new(0),
         unsafe_links: AtomicUsize::new(0),
+        links_unavailable: Mutex::new(None),
     };
     tracing::info!(provider = provider.as_str(), "load started");
     let result = (provider.spec().load)(&ctx).await;
@@ -290,6 +317,7 @@ pub async fn load(
                 repeated_ids,
                 unreadable_titles: ctx.unreadable_titles.into_inner(),
                 unsafe_links: ctx.unsafe_links.into_inner(),
+                links_unavailable: ctx.links_unavailable.into_inner().unwrap_or_else(|e| e.into_inner()),
             };
             tracing::info!(provider = provider.as_str(), items = items.len(), ?notes, "load complete");
             Ok(Loaded { items, notes })
@@ -408,11 +436,11 @@ mod tests {
     #[test]
     fn notes_say_what_was_left_out_in_one_sentence_for_window_and_cli() {
         assert_eq!(LoadNotes::default().summary(), None);
-        let notes = LoadNotes { repeated_ids: 2, unreadable_titles: 0, unsafe_links: 1 };
+        let notes = LoadNotes { repeated_ids: 2, unreadable_titles: 0, unsafe_links: 1, links_unavailable: None };
         let sentence = "2 records were listed more than once (the newest copy of each is kept); 1 links were not the provider's own and were left out";
         assert_eq!(notes.summary().as_deref(), Some(sentence));
         let json = serde_json::to_value(&notes).unwrap();
-        assert_eq!(json, serde_json::json!({"repeatedIds": 2, "unreadableTitles": 0, "unsafeLinks": 1, "summary": sentence}));
+        assert_eq!(json, serde_json::json!({"repeatedIds": 2, "unreadableTitles": 0, "unsafeLinks": 1, "linksUnavailable": null, "summary": sentence}));
     }
 
     #[test]

@@ -43,7 +43,8 @@ where
             let (page, next) = (st.fetch)(st.cursor.clone()).await?;
             st.pages += 1;
             match next {
-                Some(c) if !st.seen.insert(c.clone()) => return Err(Error::RepeatedCursor { provider, listing }.into()),
+                // The page that came back under a cursor already used is the next one.
+                Some(c) if !st.seen.insert(c.clone()) => return Err(Error::RepeatedCursor { provider, listing, page: st.pages + 1 }.into()),
                 Some(c) => st.cursor = Some(c),
                 None => st.done = true,
             }

@@ -110,8 +110,8 @@ pub(crate) async fn token_request(http: &reqwest::Client, settings: &ProviderSet
     let mut fields: Vec<(&str, &str)> = grant.fields();
     let secrets = grant.secrets();
     let mut req = http.post(settings.token_url.clone()).header(reqwest::header::ACCEPT, "application/json");
-    for (k, v) in spec.headers {
-        req = req.header(*k, *v);
+    for (k, v) in settings.headers() {
+        req = req.header(k, v);
     }
     match (spec.client_auth, secret) {
         (ClientAuth::RequestBody, s) => {
@@ -134,7 +134,8 @@ pub(crate) async fn token_request(http: &reqwest::Client, settings: &ProviderSet
     all_secrets.extend(secret);
     // Every way this call can fail is a token-request failure, HTTP or not, so a sign-in that
     // breaks here is reported as a sign-in failure whatever broke.
-    let failed = |message: String| TokenFailure::Other(Error::TokenRequest { provider, status: None, message });
+    let request = crate::error::request_name(&reqwest::Method::POST, &settings.token_url);
+    let failed = |message: String| TokenFailure::Other(Error::TokenRequest { provider, request: request.clone(), status: None, message });
     let mut resp = req.send().await.map_err(|e| failed(transport_message(e, &all_secrets)))?;
     let status = resp.status();
     let bytes = match read_body(&mut resp, MAX_TOKEN_RESPONSE).await {
@@ -147,7 +148,6 @@ pub(crate) async fn token_request(http: &reqwest::Client, settings: &ProviderSet
         let field = |k: &str| body.as_ref().and_then(|b| b.get(k)).and_then(Value::as_str).map(String::from);
         let code = field("error").or(field("code")).or(field("status")).unwrap_or_default();
         let message = field("error_description").or(field("message")).unwrap_or_else(|| code.clone());
-        let message = if message.is_empty() { format!("HTTP {}", status.as_u16()) } else { message };
         if code == "invalid_client" {
             // The app's own client id or secret is wrong: no reconnect can fix that, a setting can.
             return Err(TokenFailure::Other(Error::Config(format!(
@@ -157,7 +157,8 @@ pub(crate) async fn token_request(http: &reqwest::Client, settings: &ProviderSet
                 provider.setting("CLIENT_SECRET")
             ))));
         }
-        let error = Error::TokenRequest { provider, status: Some(status.as_u16()), message: scrub(&message, &all_secrets) };
+        let message = if code.is_empty() || message == code { message } else { format!("{message} ({code})") };
+        let error = Error::TokenRequest { provider, request: request.clone(), status: Some(status.as_u16()), message: scrub(&message, &all_secrets) };
         let rejected = spec.grant_rejected_codes.contains(&code.as_str()) || status == reqwest::StatusCode::UNAUTHORIZED;
         return Err(if rejected { TokenFailure::GrantRejected(error) } else { TokenFailure::Other(error) });
     }

@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::load::LoadContext;
 pub use crate::load::cursor::{CursorParam, CursorStyle};
 
-pub use tributary_provider_id::{PerProvider, ProviderId, UnknownProvider, NOTION_VERSION};
+pub use tributary_provider_id::{PerProvider, ProviderId, UnknownProvider, NOTION_VERSION, NOTION_VERSIONS};
 
 /// A provider's spec, as a method on its id (the id lives in the shared leaf crate).
 pub trait Spec {
@@ -70,13 +70,14 @@ pub enum Pkce {
 }
 
 /// How a grant is revoked on disconnect, at the provider's revocation URL (its own setting,
-/// `{PROVIDER}_REVOKE_URL`, not assumed under the API base).
+/// `{PROVIDER}_REVOKE_URL`, not assumed under the API base). No token ever goes in a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Revocation {
     /// No documented revocation endpoint: disconnecting forgets the tokens.
     None,
-    /// `DELETE {url}/{refresh_token}`.
-    DeleteRefreshToken { url: &'static str },
+    /// RFC 7009: `POST {url}` with a form body of the client's id and secret, the refresh
+    /// token and `token_type_hint=refresh_token`.
+    PostRefreshTokenForm { url: &'static str },
     /// `POST {url} {"token": access_token}` with Basic client authentication.
     PostToken { url: &'static str },
 }
@@ -85,9 +86,21 @@ impl Revocation {
     pub fn url(&self) -> Option<&'static str> {
         match self {
             Revocation::None => None,
-            Revocation::DeleteRefreshToken { url } | Revocation::PostToken { url } => Some(url),
+            Revocation::PostRefreshTokenForm { url } | Revocation::PostToken { url } => Some(url),
         }
     }
+}
+
+/// A provider's API version, where the client picks one (`{PROVIDER}_API_VERSION`), so a user
+/// can move with the provider's releases without a new build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiVersion {
+    /// The version used unless the setting names another: the newest the app is tested with.
+    pub default: &'static str,
+    /// Every version the app is tested with; another is used as asked, with a warning.
+    pub tested: &'static [&'static str],
+    /// The header the version is sent in (`None`: it goes in the paths, which the loader builds).
+    pub header: Option<&'static str>,
 }
 
 /// The most requests this app sends in any window of time, a little under the provider's own
@@ -118,8 +131,10 @@ pub struct ProviderSpec {
     /// Beyond what every authorize URL carries (client_id, redirect_uri, response_type=code,
     /// scope, state and the PKCE challenge).
     pub extra_authorize_params: &'static [(&'static str, &'static str)],
-    /// Headers every API and token call carries.
+    /// Headers every API and token call carries (besides the API version's, see `api_version`).
     pub headers: &'static [(&'static str, &'static str)],
+    /// The API version the client chooses, where it chooses one.
+    pub api_version: Option<ApiVersion>,
     /// Refresh replaces both tokens and kills the old pair.
     pub rotates_refresh_token: bool,
     /// Lifetime to assume when the token response has no `expires_in` (None: does not expire).

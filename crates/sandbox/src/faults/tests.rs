@@ -12,8 +12,8 @@ fn after_and_times_count_requests() {
 fn path_faults_fire_on_their_path_only() {
     let board = FaultBoard::default();
     board.arm(ProviderId::Hubspot, ArmedFault::new(Fault::MalformedJson).on_path("deals"));
-    assert_eq!(board.take(ProviderId::Hubspot, "/crm/v3/objects/contacts", false), None);
-    assert_eq!(board.take(ProviderId::Hubspot, "/crm/v3/objects/deals", false), Some(Fault::MalformedJson));
+    assert_eq!(board.take(ProviderId::Hubspot, "/crm/objects/2026-09/contacts", false), None);
+    assert_eq!(board.take(ProviderId::Hubspot, "/crm/objects/2026-09/deals", false), Some(Fault::MalformedJson));
 }
 
 #[test]

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde_json::Value;
 
@@ -52,7 +52,8 @@ pub(crate) struct DenyCallback {
 
 /// What a fake provider is, for the parts of the sandbox every provider shares.
 pub(crate) struct FakeSpec {
-    pub routes: fn() -> Router<Arc<SandboxState>>,
+    /// Its routes (some depend on the configuration, such as legacy endpoints).
+    pub routes: fn(&SandboxState) -> Router<Arc<SandboxState>>,
     /// The consent page and the token endpoint, relative to the provider's base URL.
     pub authorize_path: &'static str,
     pub token_path: &'static str,
@@ -100,9 +101,20 @@ pub(crate) fn no_state() -> Arc<dyn Any + Send + Sync> {
 }
 
 pub(crate) fn router(provider: ProviderId, state: Arc<SandboxState>) -> Router {
-    (spec(provider).routes)()
+    let missing = state.config.missing_endpoints.clone();
+    (spec(provider).routes)(&state)
         .merge(crate::consent::routes(provider))
         .layer(axum::middleware::from_fn(remember_path))
+        .layer(axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let missing = missing.iter().any(|m| request.uri().path() == m.as_str());
+            async move {
+                if missing {
+                    // What a server without the endpoint answers: a bare 404.
+                    return StatusCode::NOT_FOUND.into_response();
+                }
+                next.run(request).await
+            }
+        }))
         .with_state(state)
 }
 

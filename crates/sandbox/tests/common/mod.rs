@@ -127,7 +127,7 @@ pub async fn probe(sb: &Sandbox, p: ProviderId, token: &str) -> StatusCode {
     let base = sb.endpoints(p).api_base.clone();
     let http = client();
     let req = match p {
-        ProviderId::Hubspot => http.get(base.join("crm/v3/objects/contacts?limit=1").unwrap()),
+        ProviderId::Hubspot => http.get(base.join("crm/objects/2026-09/contacts?limit=1").unwrap()),
         ProviderId::Airtable => http.get(base.join("v0/meta/bases").unwrap()),
         ProviderId::Notion => http.post(base.join("v1/search").unwrap()).header("Notion-Version", NOTION_VERSION).json(&json!({"page_size": 1})),
     };

@@ -23,7 +23,8 @@ fn a_flag_that_says_more_needs_a_cursor() {
     assert_eq!(FLAGGED.next_cursor(&page(json!({"next_cursor": "c2", "has_more": false}))).unwrap(), None, "the flag wins");
     assert_eq!(FLAGGED.next_cursor(&page(json!({"next_cursor": null, "has_more": false}))).unwrap(), None);
     let err = FLAGGED.next_cursor(&page(json!({"next_cursor": null, "has_more": true}))).unwrap_err();
-    assert!(err.contains("more follow") && err.contains("next_cursor"), "{err}");
+    assert!(matches!(&err, CursorError::Missing(m) if m.contains("more follow") && m.contains("next_cursor")), "{err:?}");
+    assert!(matches!(NESTED.next_cursor(b"{\"paging\": <html>"), Err(CursorError::Json(_))));
 }
 
 #[test]

@@ -17,6 +17,7 @@ use crate::load::pages::{pages, PageSpec};
 use crate::load::{LoadContext, MappedPage, PageNotes};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
+use crate::links::segment;
 use crate::provider::ProviderId;
 
 /// Restarts allowed per table when Airtable drops its list iterator.
@@ -159,9 +160,11 @@ async fn list_bases(ctx: &LoadContext) -> Result<Vec<Base>> {
     });
     futures::pin_mut!(stream);
     let mut seen = crate::load::pages::SeenItems::default();
+    let mut number = 0;
     while let Some(page) = stream.try_next().await.map_err(|e| fatal(e, "bases"))? {
+        number += 1;
         if seen.only_repeats(page.iter().map(|b| b.id.as_str())) {
-            return Err(Error::RepeatedCursor { provider: ProviderId::Airtable, listing: "bases".into() });
+            return Err(Error::RepeatedCursor { provider: ProviderId::Airtable, listing: "bases".into(), page: number });
         }
         let items = page
             .iter()
@@ -170,7 +173,7 @@ async fn list_bases(ctx: &LoadContext) -> Result<Vec<Base>> {
                 kind: Cow::Borrowed("base"),
                 directory: true,
                 name: b.name.clone(),
-                url: Some(format!("https://airtable.com/{}", b.id)),
+                url: Some(format!("https://airtable.com/{}", segment(&b.id))),
                 visibility: true,
                 ..Default::default()
             })
@@ -208,7 +211,7 @@ async fn load_base(ctx: &LoadContext, base: &Base) -> Result<()> {
             parent_path_or_name: Some(base.name.clone()),
             parent_id: Some(base.id.clone()),
             name: t.name.clone(),
-            url: Some(format!("https://airtable.com/{}/{}", base.id, t.id)),
+            url: Some(format!("https://airtable.com/{}/{}", segment(&base.id), segment(&t.id))),
             visibility: true,
             ..Default::default()
         });
@@ -301,7 +304,7 @@ fn record(rc: &RecordContext, r: &Record) -> IntegrationItem {
         parent_id: Some(rc.table_id.clone()),
         name: name.unwrap_or_else(|| id.to_string()),
         creation_time: r.created_time.as_deref().and_then(parse_time),
-        url: Some(format!("https://airtable.com/{}/{}/{id}", rc.base_id, rc.table_id)),
+        url: Some(format!("https://airtable.com/{}/{}/{}", segment(&rc.base_id), segment(&rc.table_id), segment(id))),
         visibility: true,
         ..Default::default()
     }

@@ -20,6 +20,7 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     pkce: Pkce::Required,
     extra_authorize_params: &[],
     headers: &[],
+    api_version: None,
     rotates_refresh_token: true,
     default_expires_in: Some(3600),
     revocation: Revocation::None,

@@ -1,5 +1,8 @@
 //! HubSpot: contacts, companies and deals, every page, the three object types at once under one
-//! account-wide pace. Record URLs come from the account's portal id and UI domain.
+//! account-wide pace, through the CRM paths of the configured API version
+//! (`/crm/objects/2026-09/{type}`, or the legacy `/crm/v3/objects/{type}`). Record URLs come from
+//! the account's portal id and UI domain when those can be read; without them records load
+//! with no URL, and the load says why.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -14,7 +17,7 @@ use crate::load::pages::{pages, PageSpec};
 use crate::load::{LoadContext, PageNotes};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
-use crate::links::LinkPolicy;
+use crate::links::{segment, LinkPolicy};
 use crate::provider::ProviderId;
 
 /// Every request of one account shares one rate budget.
@@ -72,15 +75,51 @@ struct Properties<'a> {
     dealname: Option<Cow<'a, str>>,
 }
 
+/// The account facts record links are built on; without them (`web: None`) no record has a link.
 struct Account {
+    web: Option<AccountWeb>,
+}
+
+struct AccountWeb {
     portal_id: String,
-    /// `None` when the answer's `uiDomain` is not a HubSpot web address: no record gets a link.
-    ui_domain: Option<String>,
+    ui_domain: String,
 }
 
 impl Account {
-    fn link(&self, path: std::fmt::Arguments) -> Option<String> {
-        self.ui_domain.as_ref().map(|domain| format!("https://{domain}/{path}"))
+    fn link(&self, path: impl FnOnce(&str) -> String) -> Option<String> {
+        self.web.as_ref().map(|w| format!("https://{}/{}", w.ui_domain, path(&w.portal_id)))
+    }
+}
+
+/// Where the configured API version puts things: the date-versioned layout
+/// (`crm/objects/{version}/{type}`) or the legacy semantic one (`crm/v3/objects/{type}`).
+struct Paths {
+    version: String,
+}
+
+/// The account-information API's date version (it is released on its own schedule).
+const ACCOUNT_INFO_VERSION: &str = "2026-03";
+
+impl Paths {
+    fn new(ctx: &LoadContext) -> Self {
+        let version = ctx.api.connection.settings().api_version.clone();
+        Paths { version: version.unwrap_or_else(|| super::SPEC.api_version.expect("HubSpot has API versions").default.to_string()) }
+    }
+
+    fn legacy(&self) -> bool {
+        self.version.starts_with('v')
+    }
+
+    fn objects<'a>(&'a self, object_type: &'a str) -> Vec<&'a str> {
+        if self.legacy() {
+            vec!["crm", &self.version, "objects", object_type]
+        } else {
+            vec!["crm", "objects", &self.version, object_type]
+        }
+    }
+
+    fn account(&self) -> [&str; 3] {
+        ["account-info", if self.legacy() { "v3" } else { ACCOUNT_INFO_VERSION }, "details"]
     }
 }
 
@@ -89,43 +128,56 @@ pub(super) fn load(ctx: &LoadContext) -> futures::future::BoxFuture<'_, Result<(
 }
 
 async fn load_all(ctx: &LoadContext) -> Result<()> {
-    let account = Arc::new(ctx.listing("account details", account(ctx)).await?);
-    futures::future::try_join_all(OBJECT_TYPES.iter().map(|t| ctx.listing(t.path, list(ctx, account.clone(), t)))).await?;
+    let paths = Arc::new(Paths::new(ctx));
+    let account = Arc::new(ctx.listing("account details", account(ctx, &paths)).await?);
+    futures::future::try_join_all(OBJECT_TYPES.iter().map(|t| ctx.listing(t.path, list(ctx, &paths, account.clone(), t)))).await?;
     Ok(())
 }
 
-async fn account(ctx: &LoadContext) -> Result<Account> {
-    let url = ctx.api.url(&["account-info", "v3", "details"]);
+/// The account facts, when they can be read. They only make links, so an account-information
+/// endpoint that refuses (403 for a token without the `oauth` scope), is missing (404, a
+/// server that lacks it) or answers in an unexpected shape costs the links, said once in the
+/// load's notes, not the load.
+async fn account(ctx: &LoadContext, paths: &Paths) -> Result<Account> {
+    let url = ctx.api.url(&paths.account());
     let request = crate::error::request_name(&Method::GET, &url);
-    let v = ctx.api.call(Method::GET, url, None, RATE_KEY).await.map_err(fatal)?;
-    let portal_id = match v.get("portalId") {
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) => s.clone(),
-        _ => return Err(bad("account details have no portalId").in_request(&request)),
+    let answer = async {
+        let v = ctx.api.call(Method::GET, url, None, RATE_KEY).await.map_err(fatal)?;
+        let portal_id = match v.get("portalId") {
+            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            _ => return Err(Error::UnexpectedShape { provider: ProviderId::Hubspot, request: Some(request.clone()), message: "the account details have no portalId".into() }),
+        };
+        let ui_domain = v.get("uiDomain").and_then(Value::as_str).unwrap_or("app.hubspot.com").to_string();
+        Ok((portal_id, ui_domain))
     };
-    let ui_domain = v.get("uiDomain").and_then(Value::as_str).unwrap_or("app.hubspot.com").to_string();
+    let (portal_id, ui_domain) = match answer.await {
+        Ok(facts) => facts,
+        Err(e @ (Error::Provider { status: 400..=499, .. } | Error::UnexpectedShape { .. } | Error::BadResponse { .. })) => {
+            tracing::warn!(error = %e, "HubSpot account details unavailable; records get no links");
+            ctx.links_unavailable(format!("records have no links: the account details could not be read ({e})"));
+            return Ok(Account { web: None });
+        }
+        Err(e) => return Err(e),
+    };
     // The domain every record link is built on, checked once: a hostile `uiDomain` such as
     // `app.hubspot.com@evil.example` would otherwise send every link elsewhere.
     let links = LinkPolicy::for_provider(ctx.api.connection.settings());
-    let ui_domain = links.check(&format!("https://{ui_domain}/")).map(|_| ui_domain);
-    if ui_domain.is_none() {
+    if links.check(&format!("https://{ui_domain}/")).is_none() {
         tracing::warn!("HubSpot's uiDomain is not a HubSpot address; records get no links");
+        ctx.links_unavailable("records have no links: the account's web domain is not a HubSpot address".into());
+        return Ok(Account { web: None });
     }
-    Ok(Account { portal_id, ui_domain })
+    Ok(Account { web: Some(AccountWeb { portal_id, ui_domain }) })
 }
 
 fn fatal(f: ApiFailure) -> Error {
     f.into_error(ProviderId::Hubspot)
 }
 
-fn bad(message: &str) -> Error {
-    Error::BadResponse { provider: ProviderId::Hubspot, request: None, message: message.into() }
-}
-
-async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) -> Result<()> {
+async fn list(ctx: &LoadContext, paths: &Paths, account: Arc<Account>, t: &'static ObjectType) -> Result<()> {
     let folder_id = format!("hubspot:{}", t.path);
-    let folder_url = account.link(format_args!("contacts/{}/objects/{}/views/all/list", account.portal_id, t.type_id));
-    ctx.note(&PageNotes { unsafe_links: usize::from(folder_url.is_none()), ..Default::default() });
+    let folder_url = account.link(|portal| format!("contacts/{}/objects/{}/views/all/list", segment(portal), t.type_id));
     ctx.emit_quietly(vec![IntegrationItem {
         id: folder_id.clone(),
         kind: Cow::Borrowed("object_type"),
@@ -137,7 +189,7 @@ async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) 
     }]);
     let spec = PageSpec { provider: ProviderId::Hubspot, listing: t.path.into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |after: Option<String>| async move {
-        let mut url = ctx.api.url(&["crm", "v3", "objects", t.path]);
+        let mut url = ctx.api.url(&paths.objects(t.path));
         url.query_pairs_mut().append_pair("properties", t.properties).append_pair("archived", "false");
         let style = &super::SPEC.cursor;
         style.apply(&mut url, &mut None, after.as_deref());
@@ -149,8 +201,7 @@ async fn list(ctx: &LoadContext, account: Arc<Account>, t: &'static ObjectType) 
     let map = move |body: &[u8]| {
         let page: Page = crate::load::parse_page(ProviderId::Hubspot, body)?;
         let items: Vec<IntegrationItem> = page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect();
-        let unsafe_links = if account.ui_domain.is_none() { items.len() } else { 0 };
-        Ok((items, PageNotes { unsafe_links, ..Default::default() }))
+        Ok((items, PageNotes::default()))
     };
     crate::load::map_pages(ctx, t.path, stream, map, |records| ctx.emit(t.path, records)).await
 }
@@ -178,7 +229,7 @@ fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> Int
         name: name.unwrap_or_else(|| format!("{} {id}", t.kind)),
         creation_time: time(&r.created_at),
         last_modified_time: time(&r.updated_at),
-        url: account.link(format_args!("contacts/{}/record/{}/{id}", account.portal_id, t.type_id)),
+        url: account.link(|portal| format!("contacts/{}/record/{}/{}", segment(portal), t.type_id, segment(id))),
         visibility: !r.archived,
         ..Default::default()
     }

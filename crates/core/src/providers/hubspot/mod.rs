@@ -1,5 +1,6 @@
-//! HubSpot: OAuth with the client secret in a form body, PKCE verified when sent, a refresh
-//! token that is kept, revocation by deleting the refresh token; contacts, companies and deals.
+//! HubSpot: OAuth (the 2026-03 endpoints) with the client secret in a form body, PKCE verified
+//! when sent, a refresh token that is kept, RFC 7009 revocation of the refresh token; contacts,
+//! companies and deals through the date-versioned CRM paths.
 
 mod load;
 
@@ -7,12 +8,13 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{no_quirks, ClientAuth, CursorParam, CursorStyle, Pacing, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody};
+use super::{no_quirks, ApiVersion, ClientAuth, CursorParam, CursorStyle, Pacing, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody};
 
 pub(super) static SPEC: ProviderSpec = ProviderSpec {
     id: ProviderId::Hubspot,
     authorize_url: "https://app.hubspot.com/oauth/authorize",
-    token_url: "https://api.hubapi.com/oauth/v1/token",
+    // The 2026-03 OAuth API; the v1 endpoints stop answering on 2027-02-16.
+    token_url: "https://api.hubapi.com/oauth/2026-03/token",
     api_base: "https://api.hubapi.com/",
     default_scopes: &["oauth", "crm.objects.contacts.read", "crm.objects.companies.read", "crm.objects.deals.read"],
     client_auth: ClientAuth::RequestBody,
@@ -20,9 +22,12 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     pkce: Pkce::Supported,
     extra_authorize_params: &[],
     headers: &[],
+    // The CRM's date-versioned suites (two a year, each supported at least 18 months; the
+    // semantic `v3` paths are unsupported from September 2027 but still selectable).
+    api_version: Some(ApiVersion { default: "2026-09", tested: &["2026-09", "2026-03", "v3"], header: None }),
     rotates_refresh_token: false,
     default_expires_in: Some(1800),
-    revocation: Revocation::DeleteRefreshToken { url: "https://api.hubapi.com/oauth/v1/refresh-tokens/" },
+    revocation: Revocation::PostRefreshTokenForm { url: "https://api.hubapi.com/oauth/2026-03/token/revoke" },
     web_domains: &["hubspot.com"],
     // `{"status": "error", "message": ..., "category": ...}`
     error_paths: &["/message", "/category"],
@@ -38,7 +43,8 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     load: load::load,
 };
 
-/// The token response names the portal by `hub_id`.
+/// The token response names the portal by `hub_id` (`hubId` in some of HubSpot's answers).
 fn token_account(body: &Value) -> Option<String> {
-    body.get("hub_id").and_then(Value::as_u64).map(|hub| format!("HubSpot account {hub}"))
+    let hub = body.get("hub_id").or_else(|| body.get("hubId"))?;
+    hub.as_u64().map(|hub| format!("HubSpot account {hub}"))
 }

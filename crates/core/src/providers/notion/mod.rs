@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{no_quirks, ClientAuth, CursorParam, CursorStyle, Pacing, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody, NOTION_VERSION};
+use super::{no_quirks, ApiVersion, ClientAuth, CursorParam, CursorStyle, Pacing, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody, NOTION_VERSION, NOTION_VERSIONS};
 
 pub(super) static SPEC: ProviderSpec = ProviderSpec {
     id: ProviderId::Notion,
@@ -19,7 +19,9 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     token_body: TokenBody::Json,
     pkce: Pkce::Unsupported,
     extra_authorize_params: &[("owner", "user")],
-    headers: &[("Notion-Version", NOTION_VERSION)],
+    headers: &[],
+    // Sent on every call; 2026-03-11 by default, 2025-09-03 still selectable.
+    api_version: Some(ApiVersion { default: NOTION_VERSION, tested: &NOTION_VERSIONS, header: Some("Notion-Version") }),
     rotates_refresh_token: true,
     default_expires_in: None,
     revocation: Revocation::PostToken { url: "https://api.notion.com/v1/oauth/revoke" },

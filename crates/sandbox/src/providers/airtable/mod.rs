@@ -71,7 +71,7 @@ fn iterators(state: &SandboxState) -> &Iterators {
     state.provider_state[ProviderId::Airtable].downcast_ref().expect("Airtable's state is its iterators")
 }
 
-pub(crate) fn routes() -> Router<Arc<SandboxState>> {
+pub(crate) fn routes(_state: &SandboxState) -> Router<Arc<SandboxState>> {
     Router::new()
         .route("/v0/meta/whoami", get(whoami))
         .route("/v0/meta/bases", get(list_bases))

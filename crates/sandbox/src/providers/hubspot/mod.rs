@@ -1,5 +1,9 @@
-//! HubSpot: CRM v3 object lists with `after` paging, account details, the v1 token endpoint
-//! (form body, client secret in the body, refresh token not rotated), token metadata and revocation.
+//! HubSpot: CRM object lists under the date-versioned paths (`/crm/objects/{version}/{type}`)
+//! with `after` paging, account details, and the 2026-03 OAuth endpoints (token, introspect,
+//! revoke: form bodies, the client secret in the body, the token never in a path, RFC 6749
+//! errors), the refresh token not rotated. The legacy endpoints HubSpot still serves until
+//! they are switched off (`/crm/v3/...`, `/account-info/v3/...`, the v1 OAuth endpoints that
+//! stop on 2027-02-16) are served too when the sandbox's `legacy_endpoints` switch is on.
 
 pub mod dataset;
 
@@ -26,10 +30,25 @@ use crate::SandboxState;
 
 type Shared = State<Arc<SandboxState>>;
 
-pub(crate) fn routes() -> Router<Arc<SandboxState>> {
-    Router::new()
-        .route("/crm/v3/objects/{object_type}", get(list_objects))
-        .route("/account-info/v3/details", get(account_details))
+/// The date-versioned CRM suites this fake serves (HubSpot ships one each March and
+/// September and supports each for at least 18 months).
+pub const CRM_VERSIONS: &[&str] = &["2026-03", "2026-09"];
+
+/// The OAuth API version of the current endpoints.
+pub const OAUTH_VERSION: &str = "2026-03";
+
+pub(crate) fn routes(state: &SandboxState) -> Router<Arc<SandboxState>> {
+    let router = Router::new()
+        .route("/crm/objects/{version}/{object_type}", get(list_dated_objects))
+        .route("/account-info/{version}/details", get(account_details))
+        .route("/oauth/2026-03/token", post(token))
+        .route("/oauth/2026-03/token/introspect", post(introspect))
+        .route("/oauth/2026-03/token/revoke", post(revoke));
+    if !state.config.legacy_endpoints {
+        return router;
+    }
+    router
+        .route("/crm/v3/objects/{object_type}", get(list_legacy_objects))
         .route("/oauth/v1/token", post(token))
         .route("/oauth/v1/access-tokens/{token}", get(token_metadata))
         .route("/oauth/v1/refresh-tokens/{token}", delete(revoke_refresh_token))
@@ -38,8 +57,8 @@ pub(crate) fn routes() -> Router<Arc<SandboxState>> {
 pub(crate) static SPEC: FakeSpec = FakeSpec {
     routes,
     authorize_path: "oauth/authorize",
-    token_path: "oauth/v1/token",
-    revoke_path: Some("oauth/v1/refresh-tokens/"),
+    token_path: "oauth/2026-03/token",
+    revoke_path: Some("oauth/2026-03/token/revoke"),
     scopes: &["oauth", "crm.objects.contacts.read", "crm.objects.companies.read", "crm.objects.deals.read", "crm.objects.contacts.write"],
     consent: ConsentRules {
         requires_response_type: false,
@@ -119,10 +138,39 @@ fn portal_key(state: &SandboxState) -> String {
     state.dataset.hubspot.portal_id.to_string()
 }
 
-async fn list_objects(
+async fn list_dated_objects(
+    State(state): Shared,
+    Path((version, object_type)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if !CRM_VERSIONS.contains(&version.as_str()) {
+        return unknown_version(&version);
+    }
+    list_objects(state, &format!("crm/objects/{version}"), object_type, q, headers).await
+}
+
+async fn list_legacy_objects(
     State(state): Shared,
     Path(object_type): Path<String>,
     Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    list_objects(state, "crm/v3/objects", object_type, q, headers).await
+}
+
+/// HubSpot's answer to a version it does not have.
+fn unknown_version(version: &str) -> Response {
+    error(StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND", &format!("API version {version} does not exist"))
+}
+
+/// One object type's page, under `prefix` (the versioned path the request came in on, which
+/// the next page's link repeats).
+async fn list_objects(
+    state: Arc<SandboxState>,
+    prefix: &str,
+    object_type: String,
+    q: HashMap<String, String>,
     headers: HeaderMap,
 ) -> Response {
     let requested_after = q.get("after").filter(|a| !a.is_empty());
@@ -186,17 +234,30 @@ async fn list_objects(
     if let Some(next) = next_after {
         let base = state.base_urls.get().map(|b| b[ProviderId::Hubspot].to_string()).unwrap_or_default();
         body["paging"] = json!({
-            "next": { "after": next, "link": format!("{base}crm/v3/objects/{}?after={next}", t.as_str()) }
+            "next": { "after": next, "link": format!("{base}{prefix}/{}?after={next}", t.as_str()) }
         });
     }
     admitted.page(body)
 }
 
-async fn account_details(State(state): Shared, headers: HeaderMap) -> Response {
+/// The account-information API's versions: its date-versioned one, and `v3` while legacy
+/// endpoints are served.
+async fn account_details(State(state): Shared, Path(version): Path<String>, headers: HeaderMap) -> Response {
+    let known = version == OAUTH_VERSION || (version == "v3" && state.config.legacy_endpoints);
+    if !known {
+        return unknown_version(&version);
+    }
     let admitted = match admit(&state, ProviderId::Hubspot, &headers, false, Some(&portal_key(&state))).await {
         Ok(a) => a,
         Err(resp) => return resp,
     };
+    if !admitted.has_scope("oauth") {
+        return error(
+            StatusCode::FORBIDDEN,
+            "MISSING_SCOPES",
+            "This app hasn't been granted all required scopes to make this call. Required: oauth",
+        );
+    }
     // A US account's domain unless the sandbox was told otherwise (an EU account's, say).
     let ui_domain = state.config.ui_domain.as_deref().unwrap_or("app.hubspot.com");
     let body = json!({
@@ -213,14 +274,39 @@ async fn account_details(State(state): Shared, headers: HeaderMap) -> Response {
     admitted.page(body)
 }
 
-fn token_error(status: &str, message: &str) -> Response {
-    http::json(
-        StatusCode::BAD_REQUEST,
-        json!({ "status": status, "message": message, "correlationId": request_id() }),
-    )
+/// A token-endpoint error: HubSpot's own `status` and `message`, and on the current endpoints
+/// also RFC 6749's `error` and `error_description` (the legacy v1 endpoints send only the former).
+fn token_error(rfc6749: bool, status: &str, message: &str) -> Response {
+    let mut body = json!({ "status": status, "message": message, "correlationId": request_id() });
+    if rfc6749 {
+        let error = match status {
+            "BAD_CLIENT_ID" | "BAD_CLIENT_SECRET" => "invalid_client",
+            "BAD_GRANT_TYPE" => "unsupported_grant_type",
+            "BAD_REQUEST" => "invalid_request",
+            _ => "invalid_grant",
+        };
+        body["error"] = json!(error);
+        body["error_description"] = json!(message);
+    }
+    http::json(StatusCode::BAD_REQUEST, body)
 }
 
-async fn token(State(state): Shared, Form(form): Form<HashMap<String, String>>) -> Response {
+/// Checks the client credentials every current OAuth call carries in its form body.
+fn check_client(state: &SandboxState, form: &HashMap<String, String>) -> Result<(), Response> {
+    let client = &state.config.clients[ProviderId::Hubspot];
+    let get = |k: &str| form.get(k).map(String::as_str);
+    if get("client_id") != Some(client.client_id.as_str()) {
+        return Err(token_error(true, "BAD_CLIENT_ID", "missing or invalid client_id"));
+    }
+    if get("client_secret") != client.client_secret.as_deref() {
+        return Err(token_error(true, "BAD_CLIENT_SECRET", "missing or invalid client_secret"));
+    }
+    Ok(())
+}
+
+async fn token(State(state): Shared, uri: axum::http::Uri, Form(form): Form<HashMap<String, String>>) -> Response {
+    let rfc6749 = !uri.path().starts_with("/oauth/v1/");
+    let token_error = |status: &str, message: &str| token_error(rfc6749, status, message);
     state.counters[ProviderId::Hubspot].token_requests.fetch_add(1, Ordering::Relaxed);
     if let Some(faulty) = crate::providers::token_fault(&state, ProviderId::Hubspot).await {
         return faulty;
@@ -276,6 +362,44 @@ async fn token(State(state): Shared, Form(form): Form<HashMap<String, String>>) 
             token_error(status, &e.to_string())
         }
     }
+}
+
+/// `POST /oauth/2026-03/token/introspect`: RFC 7662's answer, with HubSpot's account facts.
+async fn introspect(State(state): Shared, Form(form): Form<HashMap<String, String>>) -> Response {
+    if let Err(refused) = check_client(&state, &form) {
+        return refused;
+    }
+    let Some(token) = form.get("token") else {
+        return token_error(true, "BAD_REQUEST", "token is required");
+    };
+    let Some(facts) = state.grants.introspect(ProviderId::Hubspot, token) else {
+        return http::json(StatusCode::OK, json!({ "active": false }));
+    };
+    let mut body = json!({
+        "active": true,
+        "client_id": facts.client_id,
+        "hub_id": state.dataset.hubspot.portal_id,
+        "user_id": 7_100_001,
+        "scopes": facts.scopes,
+        "token_type": if facts.refresh { "refresh_token" } else { "access_token" },
+    });
+    if let Some(left) = facts.expires_in {
+        body["expires_in"] = json!(left);
+    }
+    http::json(StatusCode::OK, body)
+}
+
+/// `POST /oauth/2026-03/token/revoke`: revokes the grant behind a refresh token. As RFC 7009
+/// says, an unknown token is not an error.
+async fn revoke(State(state): Shared, Form(form): Form<HashMap<String, String>>) -> Response {
+    if let Err(refused) = check_client(&state, &form) {
+        return refused;
+    }
+    let Some(token) = form.get("token") else {
+        return token_error(true, "BAD_REQUEST", "token is required");
+    };
+    state.grants.revoke(ProviderId::Hubspot, token);
+    StatusCode::OK.into_response()
 }
 
 async fn token_metadata(State(state): Shared, Path(token): Path<String>) -> Response {

@@ -25,7 +25,7 @@ use crate::SandboxState;
 
 type Shared = State<Arc<SandboxState>>;
 
-pub(crate) fn routes() -> Router<Arc<SandboxState>> {
+pub(crate) fn routes(_state: &SandboxState) -> Router<Arc<SandboxState>> {
     Router::new()
         .route("/v1/search", post(search))
         .route("/v1/users/me", get(me))

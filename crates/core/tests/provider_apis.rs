@@ -1,0 +1,121 @@
+//! The providers' current APIs, and the legacy ones a user can still select: HubSpot's 2026-03
+//! OAuth endpoints and date-versioned CRM paths (the v1 and `/crm/v3` paths behind the sandbox's
+//! legacy switch), account facts that cannot be read, and errors that name the request.
+
+mod common;
+
+use common::*;
+use tributary_core::load::{Cancel, Loaded};
+use tributary_core::{Core, Error, FlowKey, ProviderId};
+use tributary_sandbox::PerProvider;
+
+const ITEMS: usize = 600;
+
+async fn load(core: &Core, key: &FlowKey) -> Result<Loaded, Error> {
+    core.load(key, fast_options(), None, Cancel::new()).await
+}
+
+#[tokio::test]
+async fn hubspot_signs_in_loads_refreshes_and_disconnects_through_the_current_endpoints() {
+    // The sandbox serves no v1 endpoint here: everything below goes through 2026-03.
+    let sb = sandbox(|c| c.dataset = PerProvider::all(ITEMS)).await;
+    let (core, key) = connected(&sb, ProviderId::Hubspot).await;
+    let loaded = load(&core, &key).await.unwrap();
+    assert_eq!(loaded.items.len(), ITEMS + 3);
+    assert!(
+        loaded.items.iter().all(|i| i.url.is_some()),
+        "account facts give every record a link"
+    );
+    assert_eq!(loaded.notes.links_unavailable, None);
+    // A refresh goes through the same 2026-03 endpoint.
+    sb.expire_access_tokens(ProviderId::Hubspot);
+    assert_eq!(load(&core, &key).await.unwrap().items.len(), ITEMS + 3);
+    let before = sb.stats(ProviderId::Hubspot).token_requests;
+    assert!(before >= 2, "exchange and refresh: {before}");
+    // Disconnect revokes the refresh token with a form POST (no token in the path); that the
+    // grant is gone is checked in connect.rs.
+    assert!(core.disconnect(&key).await.unwrap());
+}
+
+#[tokio::test]
+async fn hubspot_still_works_on_the_legacy_endpoints_when_a_user_selects_them() {
+    let sb = sandbox(|c| {
+        c.dataset = PerProvider::all(ITEMS);
+        c.legacy_endpoints = true;
+    })
+    .await;
+    let (core, key) = connected_with(&sb, ProviderId::Hubspot, |s| {
+        let hs = s.provider_mut(ProviderId::Hubspot);
+        hs.token_url = hs.token_url.join("/oauth/v1/token").unwrap();
+        hs.api_version = Some("v3".into());
+    })
+    .await;
+    let loaded = load(&core, &key).await.unwrap();
+    assert_eq!(loaded.items.len(), ITEMS + 3);
+    assert!(loaded.items.iter().all(|i| i.url.is_some()));
+}
+
+#[tokio::test]
+async fn hubspot_account_facts_that_cannot_be_read_cost_the_links_not_the_load() {
+    // A server without the endpoint.
+    let sb = sandbox(|c| {
+        c.dataset = PerProvider::all(ITEMS);
+        c.missing_endpoints = vec!["/account-info/2026-03/details".into()];
+    })
+    .await;
+    let (core, key) = connected(&sb, ProviderId::Hubspot).await;
+    let loaded = load(&core, &key).await.unwrap();
+    assert_eq!(loaded.items.len(), ITEMS + 3, "every record loads");
+    assert!(loaded.items.iter().all(|i| i.url.is_none()));
+    let why = loaded
+        .notes
+        .links_unavailable
+        .clone()
+        .expect("the load says why, once");
+    assert!(
+        why.contains("404 Not Found") && why.contains("GET /account-info/2026-03/details"),
+        "{why}"
+    );
+    assert!(loaded.notes.summary().unwrap().contains(&why));
+
+    // A token without the `oauth` scope: 403.
+    let sb = sandbox(|c| c.dataset = PerProvider::all(ITEMS)).await;
+    let (core, key) = connected_with(&sb, ProviderId::Hubspot, |s| {
+        s.provider_mut(ProviderId::Hubspot)
+            .scopes
+            .retain(|scope| scope != "oauth");
+    })
+    .await;
+    let loaded = load(&core, &key).await.unwrap();
+    assert_eq!(loaded.items.len(), ITEMS + 3);
+    assert!(
+        loaded
+            .notes
+            .links_unavailable
+            .as_deref()
+            .is_some_and(|w| w.contains("403 Forbidden")),
+        "{:?}",
+        loaded.notes
+    );
+}
+
+#[tokio::test]
+async fn an_error_names_the_provider_the_request_and_what_came_back() {
+    let sb = sandbox(|c| c.dataset = PerProvider::all(ITEMS)).await;
+    let (core, key) = connected_with(&sb, ProviderId::Hubspot, |s| {
+        s.provider_mut(ProviderId::Hubspot).api_version = Some("2019-01".into());
+    })
+    .await;
+    let Err(Error::LoadIncomplete { cause, .. }) = load(&core, &key).await else {
+        panic!("an unknown version cannot load")
+    };
+    let message = cause.to_string();
+    assert!(
+        message.starts_with("HubSpot answered 404 Not Found to GET /crm/objects/2019-01/"),
+        "{message}"
+    );
+    assert!(
+        message.contains("does not exist"),
+        "the provider's own words follow: {message}"
+    );
+}
