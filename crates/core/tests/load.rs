@@ -27,14 +27,14 @@ fn time(s: &str) -> Option<DateTime<Utc>> {
     Some(s.parse().unwrap())
 }
 
-/// Ids unique, every parent an item of the load, children lists matching parents.
+/// Ids unique, children lists matching parents. A parent outside the load (a Notion page shared
+/// without its parent) is kept, and lists no children.
 fn assert_consistent(items: &[IntegrationItem]) {
     let ids: HashSet<&str> = items.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids.len(), items.len(), "ids are unique");
     let mut expected_children: HashMap<&str, Vec<&str>> = HashMap::new();
     for i in items {
-        if let Some(p) = &i.parent_id {
-            assert!(ids.contains(p.as_str()), "{} has a parent outside the load: {p}", i.id);
+        if let Some(p) = i.parent_id.as_deref().filter(|p| ids.contains(p)) {
             expected_children.entry(p).or_default().push(&i.id);
         }
     }
@@ -146,9 +146,11 @@ async fn notion_loads_every_page_and_data_source() {
     let items = load(&core, &key, fast_options()).await.unwrap();
     assert_consistent(&items);
     let data = &sb.dataset().notion;
-    assert_eq!(items.len(), ITEMS);
-    for (k, item) in items.iter().enumerate() {
+    assert_eq!(items.len(), ITEMS, "search's items and the rows only the data sources list");
+    let position: HashMap<&str, usize> = items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i)).collect();
+    for k in 0..ITEMS {
         let expected = data.item(k);
+        let item = &items[position[expected.id.as_str()]];
         assert_eq!(item.id, expected.id);
         assert_eq!(item.name, if expected.title.is_empty() { "Untitled".to_string() } else { expected.title.clone() });
         assert_eq!(item.url.as_deref(), Some(expected.url.as_str()));
@@ -157,10 +159,11 @@ async fn notion_loads_every_page_and_data_source() {
         let expected_parent = match (&expected.kind, &expected.parent, &expected.database_parent) {
             (NotionKind::Page, NotionParent::Page { page_id }, _) => Some(page_id.clone()),
             (NotionKind::Page, NotionParent::DataSource { data_source_id, .. }, _) => Some(data_source_id.clone()),
+            (NotionKind::Page, NotionParent::Block { block_id }, _) => Some(block_id.clone()),
             (NotionKind::DataSource, _, Some(NotionParent::Page { page_id })) => Some(page_id.clone()),
             _ => None,
         };
-        assert_eq!(item.parent_id, expected_parent, "parent of item {k}");
+        assert_eq!(item.parent_id, expected_parent, "parent of item {k}, kept even when it is not part of the load");
         match expected.kind {
             NotionKind::DataSource => assert_eq!((item.kind.as_ref(), item.directory), ("data_source", true)),
             NotionKind::Page => assert_eq!(item.kind, "page"),
@@ -169,7 +172,12 @@ async fn notion_loads_every_page_and_data_source() {
             assert_eq!(item.parent_path_or_name.as_deref(), Some("Workspace"));
         }
     }
-    assert_eq!(sb.stats(ProviderId::Notion).pages_served, 26);
+    let searchable = (0..ITEMS).filter(|&k| data.in_search(k)).count();
+    let data_sources = (0..ITEMS).filter(|&k| data.kind(k) == NotionKind::DataSource).count();
+    assert!(searchable < ITEMS);
+    assert_eq!(sb.stats(ProviderId::Notion).pages_served as usize, searchable.div_ceil(100) + data_sources, "search, then one query per data source");
+    let outside = items.iter().filter(|i| i.parent_id.as_deref().is_some_and(|p| !position.contains_key(p))).count();
+    assert!(outside > 0, "pages under unshared parents keep them");
 }
 
 #[tokio::test]

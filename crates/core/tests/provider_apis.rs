@@ -119,3 +119,35 @@ async fn an_error_names_the_provider_the_request_and_what_came_back() {
         "the provider's own words follow: {message}"
     );
 }
+
+#[tokio::test]
+async fn notion_loads_the_rows_search_misses_in_either_api_version() {
+    use tributary_sandbox::dataset::notion::{NotionKind, NotionParent};
+    let sb = sandbox(|c| c.dataset = PerProvider::all(ITEMS)).await;
+    let data = &sb.dataset().notion;
+    let missed: Vec<String> = (0..ITEMS).filter(|&k| !data.in_search(k)).map(|k| data.id(k)).collect();
+    assert!(!missed.is_empty());
+    for version in ["2026-03-11", "2025-09-03"] {
+        let (core, key) = connected_with(&sb, ProviderId::Notion, |s| {
+            s.provider_mut(ProviderId::Notion).api_version = Some(version.into());
+        })
+        .await;
+        let loaded = load(&core, &key).await.unwrap();
+        assert_eq!(loaded.items.len(), ITEMS, "{version}: every item once");
+        assert_eq!(loaded.notes.repeated_ids, 0, "{version}: rows in both search and their query are not repeats");
+        for id in &missed {
+            let row = loaded.items.iter().find(|i| &i.id == id).unwrap_or_else(|| panic!("{version}: row {id} is loaded"));
+            assert_eq!(row.kind, "page");
+        }
+        // A page whose parent was not shared keeps it; so does a page under a block.
+        let unshared = (0..ITEMS).find(|&k| data.kind(k) == NotionKind::Page && k % 89 == 13).unwrap();
+        let NotionParent::Page { page_id } = data.parent(unshared) else { panic!("an unshared page parent") };
+        let item = loaded.items.iter().find(|i| i.id == data.id(unshared)).unwrap();
+        assert_eq!(item.parent_id.as_deref(), Some(page_id.as_str()));
+        assert!(loaded.items.iter().all(|i| i.id != page_id), "the parent is not part of the load");
+        let under_block = (0..ITEMS).find(|&k| data.kind(k) == NotionKind::Page && k % 89 == 44).unwrap();
+        let item = loaded.items.iter().find(|i| i.id == data.id(under_block)).unwrap();
+        assert!(matches!(data.parent(under_block), NotionParent::Block { block_id } if item.parent_id.as_deref() == Some(block_id.as_str())));
+        assert_eq!(item.parent_path_or_name.as_deref(), Some("a block"));
+    }
+}

@@ -25,7 +25,7 @@ const TreeRow = memo(function TreeRow({ item, depth, hasChildren, childCount, op
       ) : (
         <span style={{ width: 28, flex: 'none' }} />
       )}
-      <span className={item.directory ? 'cell grow directory' : 'cell grow'} title={item.name}>
+      <span className={item.directory ? 'cell grow directory' : 'cell grow'} title={item.notLoaded ? `${item.name} (not part of this load)` : item.name}>
         {item.name}
       </span>
       <span className="count">

@@ -338,8 +338,9 @@ pub async fn load(
 }
 
 /// Makes the list self-consistent: one item per id (the most recently modified copy, the first
-/// on a tie), every `parent_id` naming another item of this load (or cleared), and `children`
-/// listing each item's children in order. Returns the items and how many repeats were folded.
+/// on a tie), and `children` listing each item's children in order. A `parent_id` that names no
+/// item of this load is kept as the provider gave it (a page shared without its parent still
+/// has one); only an item named as its own parent loses it. Returns the items and how many repeats were folded.
 /// Works on positions, borrowing ids, so the only copies made are the ids `children` must hold
 /// and the parent names. It runs after the last page, so it is kept to one hash lookup per item
 /// (foldhash: several times faster than the default SipHash here, still seeded per map).
@@ -374,7 +375,9 @@ fn link(mut items: Vec<IntegrationItem>) -> (Vec<IntegrationItem>, usize) {
     };
     for (i, parent) in parent_of.into_iter().enumerate() {
         let Some(p) = parent else {
-            items[i].parent_id = None;
+            if items[i].parent_id.as_deref() == Some(items[i].id.as_str()) {
+                items[i].parent_id = None;
+            }
             continue;
         };
         if keep[i] {
@@ -412,7 +415,8 @@ mod tests {
         assert_eq!(items.len(), 3);
         assert_eq!(items[0].children, vec!["b"]);
         assert_eq!(items[1].parent_path_or_name.as_deref(), Some("na"));
-        assert_eq!(items[2].parent_id, None, "a parent outside the load is cleared");
+        assert_eq!(items[2].parent_id.as_deref(), Some("missing"), "a parent outside the load is kept");
+        assert!(items[2].parent_path_or_name.is_none(), "its name is not known");
         assert!(items[0].directory && !items[1].directory);
     }
 

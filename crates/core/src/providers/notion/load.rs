@@ -1,8 +1,12 @@
-//! Notion (Notion-Version 2025-09-03): every page and data source the connection can see, through
-//! `/v1/search`, one cursor chain paced at about 3 requests a second. Data sources are
-//! directories; a page's parent is a page, a data source, or the workspace.
+//! Notion (Notion-Version 2026-03-11, or 2025-09-03): every page and data source the connection
+//! can see. `/v1/search` finds them, but Notion documents it as not exhaustive (its index lags
+//! and can change mid-iteration), so every data source it finds is then read through
+//! `/v1/data_sources/{id}/query` as well, and the rows search missed are added: each item once.
+//! Data sources are directories; a page's parent is a page, a data source, a block or the
+//! workspace, kept as Notion names it even when that parent is not part of the load.
 
 use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
 
 
 use reqwest::Method;
@@ -94,6 +98,8 @@ struct Parent<'a> {
     data_source_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     database_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    block_id: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -154,25 +160,96 @@ pub(super) fn load(ctx: &LoadContext) -> futures::future::BoxFuture<'_, Result<(
     Box::pin(load_all(ctx))
 }
 
+/// Every request of one connection shares one budget.
+const RATE_KEY: &str = "connection";
+
+/// Data sources read at once after search (the connection's budget paces them all).
+const CONCURRENT_QUERIES: usize = 4;
+
 async fn load_all(ctx: &LoadContext) -> Result<()> {
-    ctx.listing("search", search(ctx)).await
+    let found = ctx.listing("search", search(ctx)).await?;
+    let found = Arc::new(found);
+    use futures::stream::{StreamExt, TryStreamExt};
+    let queries: Vec<_> = (0..found.data_sources.len())
+        .map(|i| {
+            let found = found.clone();
+            async move {
+                let (id, title) = &found.data_sources[i];
+                let listing = format!("{title} (data source)");
+                ctx.listing(&listing, query(ctx, id, &listing, &found)).await
+            }
+        })
+        .collect();
+    futures::stream::iter(queries).buffer_unordered(CONCURRENT_QUERIES).try_collect::<Vec<()>>().await?;
+    Ok(())
 }
 
-async fn search(ctx: &LoadContext) -> Result<()> {
-    let spec = PageSpec { provider: ProviderId::Notion, listing: "search".into(), max_pages: ctx.options.max_pages_per_listing };
-    let stream = pages(spec, |cursor: Option<String>| async move {
-        let (mut url, mut body) = (ctx.api.url(&["v1", "search"]), None);
+/// What search found: the ids it listed (as 64-bit hashes, so a data source's query can leave
+/// them out) and the data sources to query.
+#[derive(Default)]
+struct Found {
+    ids: foldhash::HashSet<u64>,
+    hasher: foldhash::fast::FixedState,
+    data_sources: Vec<(String, String)>,
+}
+
+impl Found {
+    fn hash(&self, id: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(id)
+    }
+}
+
+/// One list endpoint paged with `start_cursor`: search, or a data source's query.
+fn list<'a>(ctx: &'a LoadContext, listing: &str, path: &'a [&'a str]) -> impl futures::Stream<Item = Result<crate::load::api::Fetched>> + 'a {
+    let spec = PageSpec { provider: ProviderId::Notion, listing: listing.into(), max_pages: ctx.options.max_pages_per_listing };
+    pages(spec, move |cursor: Option<String>| async move {
+        let (mut url, mut body) = (ctx.api.url(path), None);
         let style = &super::SPEC.cursor;
         style.apply(&mut url, &mut body, cursor.as_deref());
-        let raw = ctx.api.call_raw(Method::POST, url, body.as_ref(), "search").await.map_err(fatal)?;
+        let raw = ctx.api.call_raw(Method::POST, url, body.as_ref(), RATE_KEY).await.map_err(fatal)?;
         // The pages come one cursor after another: read the cursor alone so the next request
         // goes out while this page is mapped.
         let next = ctx.api.next_cursor(style, &raw)?;
         Ok::<_, Error>((raw, next))
-    });
+    })
+}
+
+async fn search(ctx: &LoadContext) -> Result<Found> {
     let links = LinkPolicy::for_provider(ctx.api.connection.settings());
     let map = move |body: &[u8]| map_page(&links, body);
-    crate::load::map_pages(ctx, "search", stream, map, |items| ctx.emit("search", items)).await
+    let mut found = Found::default();
+    let stream = list(ctx, "search", &["v1", "search"]);
+    crate::load::map_pages(ctx, "search", stream, map, |items| {
+        for item in &items {
+            found.ids.insert(found.hash(&item.id));
+            if item.kind == "data_source" {
+                found.data_sources.push((item.id.clone(), item.name.clone()));
+            }
+        }
+        ctx.emit("search", items)
+    })
+    .await?;
+    Ok(found)
+}
+
+/// A data source's rows that search did not list.
+async fn query(ctx: &LoadContext, id: &str, listing: &str, found: &Found) -> Result<()> {
+    let links = LinkPolicy::for_provider(ctx.api.connection.settings());
+    let map = move |body: &[u8]| map_page(&links, body);
+    let path = ["v1", "data_sources", id, "query"];
+    let added = Mutex::new(0usize);
+    crate::load::map_pages(ctx, listing, list(ctx, listing, &path), map, |mut items| {
+        items.retain(|item| !found.ids.contains(&found.hash(&item.id)));
+        *added.lock().unwrap_or_else(|e| e.into_inner()) += items.len();
+        ctx.emit(listing, items)
+    })
+    .await?;
+    let added = added.into_inner().unwrap_or_else(|e| e.into_inner());
+    if added > 0 {
+        tracing::debug!(added, "rows of a data source that search did not list");
+    }
+    Ok(())
 }
 
 fn map_page(links: &LinkPolicy, body: &[u8]) -> Result<MappedPage> {
@@ -203,12 +280,14 @@ fn item(r: &Object, links: &LinkPolicy, notes: &mut PageNotes) -> Option<Integra
         ("data_source", Some(dp)) => Some(dp),
         _ => r.parent.as_ref(),
     };
+    // The parent as Notion names it, whether or not it is part of this load (the tree shows a
+    // parent outside the load by its name, marked as not loaded). The workspace is the root.
     let (parent_id, parent_path) = match parent {
         Some(p) => match p.kind.as_ref() {
             "page_id" => (p.page_id.as_deref().map(String::from), None),
             "data_source_id" => (p.data_source_id.as_deref().map(String::from), None),
             "database_id" => (p.database_id.as_deref().map(String::from), None),
-            "block_id" => (None, Some("a block".to_string())),
+            "block_id" => (p.block_id.as_deref().map(String::from), Some("a block".to_string())),
             "workspace" => (None, Some("Workspace".to_string())),
             _ => (None, None),
         },

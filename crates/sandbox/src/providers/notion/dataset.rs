@@ -1,8 +1,12 @@
-//! Notion pages and data sources as `/v1/search` returns them under Notion-Version 2025-09-03.
+//! Notion pages and data sources as the API returns them (Notion-Version 2026-03-11, or
+//! 2025-09-03 with its `archived` field too).
 //!
 //! Items are numbered in search order (most recently edited first). Pages sit at the workspace
-//! root, under earlier pages, or as rows of earlier data sources; each data source belongs to a
-//! database (a container search does not return) whose parent is an earlier page or the workspace.
+//! root, under earlier pages, or as rows of the data source just before them; each data source
+//! belongs to a database (a container search does not return) whose parent is an earlier page
+//! or the workspace. As Notion documents, search is not exhaustive: some rows are missing from
+//! its index and come only from their data source's query. A few pages hang under a parent the
+//! connection was not given (a page that is not shared, a block).
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Value};
@@ -10,8 +14,9 @@ use serde_json::{json, Value};
 use crate::dataset::names::*;
 use crate::dataset::{mix, pick, rfc3339_millis};
 
-/// The API version whose shapes the sandbox serves: the one the app speaks, from the shared crate.
-pub use tributary_provider_id::NOTION_VERSION;
+/// The API versions whose shapes the sandbox serves: the ones the app speaks, from the shared
+/// crate (the newest, `NOTION_VERSION`, first).
+pub use tributary_provider_id::{NOTION_VERSION, NOTION_VERSIONS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotionKind {
@@ -25,6 +30,7 @@ pub enum NotionParent {
     Page { page_id: String },
     DataSource { data_source_id: String, database_id: String },
     Database { database_id: String },
+    Block { block_id: String },
 }
 
 impl NotionParent {
@@ -36,6 +42,7 @@ impl NotionParent {
                 "type": "data_source_id", "data_source_id": data_source_id, "database_id": database_id,
             }),
             NotionParent::Database { database_id } => json!({ "type": "database_id", "database_id": database_id }),
+            NotionParent::Block { block_id } => json!({ "type": "block_id", "block_id": block_id }),
         }
     }
 }
@@ -82,8 +89,9 @@ impl NotionData {
         self.items
     }
 
+    /// One item in a hundred is a data source; its rows are among the pages just after it.
     pub fn kind(&self, k: usize) -> NotionKind {
-        if k % 20 == 5 {
+        if k % DATA_SOURCE_EVERY == 5 {
             NotionKind::DataSource
         } else {
             NotionKind::Page
@@ -128,7 +136,7 @@ impl NotionData {
     }
 
     fn last_data_source_before(&self, k: usize) -> Option<usize> {
-        (k > 5).then(|| 5 + 20 * ((k - 6) / 20))
+        (k > 5).then(|| 5 + DATA_SOURCE_EVERY * ((k - 6) / DATA_SOURCE_EVERY))
     }
 
     pub fn parent(&self, k: usize) -> NotionParent {
@@ -139,19 +147,33 @@ impl NotionData {
                 if k < 3 || k.is_multiple_of(97) {
                     return NotionParent::Workspace;
                 }
-                let p = match self.last_data_source_before(k) {
-                    Some(ds) if h.is_multiple_of(3) => ds,
-                    _ => (h >> 8) as usize % k,
-                };
-                match self.kind(p) {
-                    NotionKind::DataSource => NotionParent::DataSource {
-                        data_source_id: self.id(p),
-                        database_id: self.database_id(p),
-                    },
-                    NotionKind::Page => NotionParent::Page { page_id: self.id(p) },
+                // Parents the connection cannot see: a page not shared with it, a block.
+                match k % 89 {
+                    13 => return NotionParent::Page { page_id: uuid(self.h(15, k), self.h(16, k)) },
+                    44 => return NotionParent::Block { block_id: uuid(self.h(17, k), self.h(18, k)) },
+                    _ => {}
                 }
+                if let Some(ds) = self.last_data_source_before(k).filter(|_| h.is_multiple_of(3)) {
+                    return NotionParent::DataSource { data_source_id: self.id(ds), database_id: self.database_id(ds) };
+                }
+                // Another earlier page (rows belong to the data source just before them only).
+                let p = (h >> 8) as usize % k;
+                let p = if self.kind(p) == NotionKind::DataSource { p - 1 } else { p };
+                NotionParent::Page { page_id: self.id(p) }
             }
         }
+    }
+
+    /// The rows of the data source at `ds`, in order (each data source's rows are among the
+    /// pages up to the next data source).
+    pub fn rows(&self, ds: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = (ds + DATA_SOURCE_EVERY).min(self.items);
+        (ds + 1..end).filter(move |&k| matches!(self.parent(k), NotionParent::DataSource { .. }))
+    }
+
+    /// Whether search returns this item: about one row in five is missing from its index.
+    pub fn in_search(&self, k: usize) -> bool {
+        !(matches!(self.parent(k), NotionParent::DataSource { .. }) && self.h(14, k).is_multiple_of(5))
     }
 
     fn database_parent(&self, k: usize) -> NotionParent {
@@ -223,8 +245,19 @@ impl NotionData {
         }
     }
 
-    /// The item exactly as the search endpoint returns it.
-    pub fn item_json(&self, k: usize) -> Value {
+    /// The item exactly as the API returns it under `version` (2026-03-11 has no `archived`).
+    pub fn item_json(&self, k: usize, version: &str) -> Value {
+        let mut value = self.item_json_2025(k);
+        if version != "2025-09-03" {
+            if let Some(fields) = value.as_object_mut() {
+                fields.remove("archived");
+            }
+        }
+        value
+    }
+
+    /// The item as Notion-Version 2025-09-03 returns it.
+    fn item_json_2025(&self, k: usize) -> Value {
         let item = self.item(k);
         let rich_title: Vec<Value> = self.title_runs(k).iter().map(|(t, bold)| rich_text(t, *bold)).collect();
         let user = json!({ "object": "user", "id": self.user_id });
@@ -294,6 +327,9 @@ impl NotionData {
     }
 }
 
+/// How often an item is a data source.
+const DATA_SOURCE_EVERY: usize = 100;
+
 fn rich_text(text: &str, bold: bool) -> Value {
     json!({
         "type": "text",
@@ -333,6 +369,8 @@ mod tests {
             assert_eq!(d.index_of(&item.id), Some(k));
             assert_eq!(d.index_of(&item.id.replace('-', "")), Some(k));
             match &item.parent {
+                // An unshared parent is no item of the dataset; any other comes earlier.
+                NotionParent::Page { page_id } if k % 89 == 13 => assert_eq!(d.index_of(page_id), None),
                 NotionParent::Page { page_id } => assert!(d.index_of(page_id).unwrap() < k),
                 NotionParent::DataSource { data_source_id, .. } => {
                     let p = d.index_of(data_source_id).unwrap();
@@ -344,6 +382,11 @@ mod tests {
                 assert!(d.item(k - 1).last_edited_time > item.last_edited_time);
             }
         }
+        // Every row is listed by its data source, and only there.
+        let rows: usize = (0..500).filter(|&k| d.kind(k) == NotionKind::DataSource).map(|ds| d.rows(ds).count()).sum();
+        let expected = (0..500).filter(|&k| matches!(d.parent(k), NotionParent::DataSource { .. })).count();
+        assert_eq!(rows, expected);
+        assert!(rows > 20 && (0..500).any(|k| !d.in_search(k)));
         assert_eq!(d.index_of("00000000-0000-4000-8000-000000000000"), None);
     }
 }

@@ -1,4 +1,5 @@
-//! Notion (Notion-Version 2025-09-03): `/v1/search` with `start_cursor`/`next_cursor`/`has_more`,
+//! Notion (Notion-Version 2026-03-11 or 2025-09-03): `/v1/search` (not exhaustive, as Notion
+//! documents) and `/v1/data_sources/{id}/query` with `start_cursor`/`next_cursor`/`has_more`,
 //! `/v1/users/me`, and the OAuth endpoints (Basic auth, JSON body, rotating refresh tokens).
 
 pub mod dataset;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -16,7 +17,7 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use crate::config::ProviderId;
-use dataset::{NotionKind, NOTION_VERSION};
+use dataset::{NotionKind, NOTION_VERSIONS};
 use crate::grants::GrantError;
 use crate::http::{self, request_id};
 use crate::providers::{admit, no_state, plain_page, ConsentRules, DenyCallback, FakeSpec, PkceRule};
@@ -28,6 +29,7 @@ type Shared = State<Arc<SandboxState>>;
 pub(crate) fn routes(_state: &SandboxState) -> Router<Arc<SandboxState>> {
     Router::new()
         .route("/v1/search", post(search))
+        .route("/v1/data_sources/{id}/query", post(query_data_source))
         .route("/v1/users/me", get(me))
         .route("/v1/oauth/token", post(token))
         .route("/v1/oauth/revoke", post(revoke))
@@ -94,21 +96,58 @@ pub(crate) fn rate_limited(retry_after: Duration) -> Response {
     resp
 }
 
-/// Every API call must name the version; the sandbox serves one version's shapes.
-fn check_version(headers: &HeaderMap) -> Result<(), Response> {
+/// Every API call must name the version; the sandbox serves the shapes of the versions the app
+/// speaks, and says which one a request asked for.
+fn check_version(headers: &HeaderMap) -> Result<&'static str, Response> {
     match headers.get("Notion-Version").and_then(|v| v.to_str().ok()) {
         None => Err(error(
             StatusCode::BAD_REQUEST,
             "missing_version",
             "Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.",
         )),
-        Some(v) if v == NOTION_VERSION => Ok(()),
-        Some(v) => Err(error(
-            StatusCode::BAD_REQUEST,
-            "validation_error",
-            &format!("This sandbox serves Notion-Version {NOTION_VERSION} only; the request asked for `{v}`."),
-        )),
+        Some(v) => NOTION_VERSIONS.iter().copied().find(|known| *known == v).ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                &format!("This sandbox serves Notion-Version {} only; the request asked for `{v}`.", NOTION_VERSIONS.join(" or ")),
+            )
+        }),
     }
+}
+
+/// A list request's JSON body (`{}` when empty).
+fn list_request(body: &Bytes) -> Result<Value, Response> {
+    if body.is_empty() {
+        return Ok(json!({}));
+    }
+    match serde_json::from_slice(body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(error(StatusCode::BAD_REQUEST, "invalid_json", "Error parsing JSON body.")),
+    }
+}
+
+/// A list request's `page_size` (default and maximum 100).
+fn page_size(request: &Value) -> Result<usize, Response> {
+    match request.get("page_size") {
+        None | Some(Value::Null) => Ok(100),
+        Some(v) => match v.as_u64() {
+            Some(n @ 1..=100) => Ok(n as usize),
+            _ => Err(validation("body failed validation: body.page_size should be a number between 1 and 100.")),
+        },
+    }
+}
+
+/// A page of a list: Notion's envelope around `results`.
+fn list_page(results: Vec<Value>, next: Option<String>) -> Value {
+    json!({
+        "object": "list",
+        "results": results,
+        "next_cursor": next,
+        "has_more": next.is_some(),
+        "type": "page_or_data_source",
+        "page_or_data_source": {},
+        "request_id": request_id(),
+    })
 }
 
 fn validation(message: &str) -> Response {
@@ -116,16 +155,13 @@ fn validation(message: &str) -> Response {
 }
 
 async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = check_version(&headers) {
-        return r;
-    }
-    let request: Value = if body.is_empty() {
-        json!({})
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => return error(StatusCode::BAD_REQUEST, "invalid_json", "Error parsing JSON body."),
-        }
+    let version = match check_version(&headers) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let request = match list_request(&body) {
+        Ok(r) => r,
+        Err(r) => return r,
     };
     let requested = request.get("start_cursor").and_then(Value::as_str).map(String::from);
     let cursor = requested.as_deref().map(|c| state.resolve_cursor(c));
@@ -134,12 +170,9 @@ async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
         Ok(a) => a,
         Err(r) => return r,
     };
-    let page_size = match request.get("page_size") {
-        None | Some(Value::Null) => 100,
-        Some(v) => match v.as_u64() {
-            Some(n @ 1..=100) => n as usize,
-            _ => return validation("body failed validation: body.page_size should be a number between 1 and 100."),
-        },
+    let page_size = match page_size(&request) {
+        Ok(n) => n,
+        Err(r) => return r,
     };
     let kind_filter = match request.pointer("/filter/value").and_then(Value::as_str) {
         None => None,
@@ -165,28 +198,61 @@ async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
             None => return validation(&format!("body failed validation: body.start_cursor should be a valid cursor, instead was `\"{c}\"`.")),
         },
     };
+    // Search's index lags: the rows it does not have are left out (their data source has them).
     let matches = |k: usize| {
-        kind_filter.is_none_or(|f| data.kind(k) == f) && (query.is_empty() || data.item(k).title.to_lowercase().contains(&query))
+        data.in_search(k)
+            && kind_filter.is_none_or(|f| data.kind(k) == f)
+            && (query.is_empty() || data.item(k).title.to_lowercase().contains(&query))
     };
     let mut results = Vec::with_capacity(page_size);
     let mut pos = start;
     while pos < n && results.len() < page_size {
         if matches(at(pos)) {
-            results.push(data.item_json(at(pos)));
+            results.push(data.item_json(at(pos), version));
         }
         pos += 1;
     }
     // The next cursor is the id of the next matching result.
     let next = admitted.next_cursor(requested.as_deref(), || (pos..n).find(|&p| matches(at(p))).map(|p| data.id(at(p))));
-    admitted.page(json!({
-        "object": "list",
-        "results": results,
-        "next_cursor": next,
-        "has_more": next.is_some(),
-        "type": "page_or_data_source",
-        "page_or_data_source": {},
-        "request_id": request_id(),
-    }))
+    admitted.page(list_page(results, next))
+}
+
+/// `POST /v1/data_sources/{id}/query`: every row of a data source, in order, paged like search.
+async fn query_data_source(State(state): Shared, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let version = match check_version(&headers) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let request = match list_request(&body) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let requested = request.get("start_cursor").and_then(Value::as_str).map(String::from);
+    let cursor = requested.as_deref().map(|c| state.resolve_cursor(c));
+    let token = http::bearer(&headers).map(String::from);
+    let admitted = match admit(&state, ProviderId::Notion, &headers, cursor.is_some(), token.as_deref()).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let page_size = match page_size(&request) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let data = &state.dataset.notion;
+    let Some(ds) = data.index_of(&id).filter(|&k| data.kind(k) == NotionKind::DataSource) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "object_not_found",
+            &format!("Could not find data_source with ID: {id}. Make sure the relevant pages and databases are shared with your integration."),
+        );
+    };
+    let mut rows = data.rows(ds).skip_while(|&k| cursor.as_deref().is_some_and(|c| data.id(k) != c)).peekable();
+    if cursor.is_some() && rows.peek().is_none() {
+        return validation(&format!("body failed validation: body.start_cursor should be a valid cursor, instead was `\"{}\"`.", cursor.unwrap_or_default()));
+    }
+    let results: Vec<Value> = rows.by_ref().take(page_size).map(|k| data.item_json(k, version)).collect();
+    let next = admitted.next_cursor(requested.as_deref(), || rows.next().map(|k| data.id(k)));
+    admitted.page(list_page(results, next))
 }
 
 async fn me(State(state): Shared, headers: HeaderMap) -> Response {
