@@ -123,11 +123,15 @@ async fn airtable_loads_bases_tables_and_every_record() {
                 assert_eq!(ri.parent_id.as_deref(), Some(table.id.as_str()));
                 assert_eq!(ri.parent_path_or_name, Some(format!("{} / {}", base.name, table.name)));
                 assert_eq!(ri.creation_time, time(&rfc3339_millis(rec.created_time)));
+                // The table's `lastModifiedTime` field, where it has one; no other time stands in.
+                assert_eq!(ri.last_modified_time, rec.modified_time.map(|m| time(&rfc3339_millis(m)).unwrap()), "record {r} of table {t}");
                 assert_eq!(ri.url, Some(format!("https://airtable.com/{}/{}/{}", base.id, table.id, rec.id)));
             }
         }
     }
     assert!(sb.stats(ProviderId::Airtable).pages_served >= 25);
+    let modified = items.iter().filter(|i| i.kind == "record" && i.last_modified_time.is_some()).count();
+    assert!(modified > 0 && modified < items.len() / 2, "one table in three has the field: {modified}");
 }
 
 #[tokio::test]

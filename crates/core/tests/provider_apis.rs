@@ -151,3 +151,40 @@ async fn notion_loads_the_rows_search_misses_in_either_api_version() {
         assert_eq!(item.parent_path_or_name.as_deref(), Some("a block"));
     }
 }
+
+#[tokio::test]
+async fn airtable_stays_under_the_per_user_limit_across_more_than_ten_bases() {
+    let sb = sandbox(|c| {
+        c.rate_limits = true;
+        c.dataset[ProviderId::Airtable] = 60_000;
+    })
+    .await;
+    assert!(sb.dataset().airtable.base_count() > 10, "each base's own limit adds up past the user's");
+    let (core, key) = connected(&sb, ProviderId::Airtable).await;
+    let started = std::time::Instant::now();
+    let loaded = core.load(&key, tributary_core::load::LoadOptions::default(), None, Cancel::new()).await.unwrap();
+    assert_eq!(loaded.items.len(), 60_000);
+    assert_eq!(sb.stats(ProviderId::Airtable).rate_limited, 0, "paced under 50 per second per user");
+    let requests = sb.stats(ProviderId::Airtable).api_requests as f64;
+    assert!(started.elapsed().as_secs_f64() >= (requests - 50.0) / 50.0, "{requests} requests in {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn notion_waits_out_its_window_budget_as_the_answers_say() {
+    use tributary_sandbox::{RateRule, Scope, ScopedRule};
+    let window = std::time::Duration::from_secs(3);
+    let sb = sandbox(|c| {
+        c.rate_limits = true;
+        c.dataset[ProviderId::Notion] = 900;
+        // A plan with a small budget: five requests per three-second window.
+        c.rate_limit_rules[ProviderId::Notion] =
+            vec![ScopedRule { rule: RateRule::FixedWindow { max: 5, window }, scope: Scope::Key, reason: "connection_rate_limit" }];
+    })
+    .await;
+    let (core, key) = connected(&sb, ProviderId::Notion).await;
+    let loaded = core.load(&key, tributary_core::load::LoadOptions::default(), None, Cancel::new()).await.unwrap();
+    assert_eq!(loaded.items.len(), 900, "every item, after waiting for the window to reset");
+    let stats = sb.stats(ProviderId::Notion);
+    assert!(stats.rate_limited >= 1, "the budget was met: {stats:?}");
+    assert!(stats.rate_limited <= stats.api_requests / 2, "a refusal holds the connection, not only its own request: {stats:?}");
+}

@@ -117,6 +117,10 @@ impl<T> PerProvider<T> {
         ProviderId::ALL.into_iter().zip(self.0.iter())
     }
 
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (ProviderId, &mut T)> {
+        ProviderId::ALL.into_iter().zip(self.0.iter_mut())
+    }
+
     pub fn map<U>(&self, mut f: impl FnMut(ProviderId, &T) -> U) -> PerProvider<U> {
         PerProvider::from_fn(|p| f(p, self.get(p)))
     }

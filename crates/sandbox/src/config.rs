@@ -25,7 +25,7 @@ pub struct ClientRegistration {
 /// them). Generation is deterministic for a given seed.
 pub type DatasetSize = PerProvider<usize>;
 
-pub use crate::ratelimit::{RateLimitRules, RateRule};
+pub use crate::ratelimit::{RateLimitRules, RateRule, Scope, ScopedRule};
 
 /// Everything a sandbox needs to start.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ impl Default for SandboxConfig {
             code_ttl: Duration::from_secs(600),
             offset_ttl: Duration::from_secs(300),
             rate_limits: false,
-            rate_limit_rules: PerProvider::from_fn(|p| spec(p).rate_rule),
+            rate_limit_rules: PerProvider::from_fn(|p| spec(p).rate_rules.to_vec()),
             retry_after_secs: 1,
             ui_domain: None,
             legacy_endpoints: false,

@@ -35,7 +35,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use url::Url;
 
-pub use config::{ClientRegistration, DatasetSize, PerProvider, ProviderId, RateLimitRules, RateRule, SandboxConfig, DEFAULT_PORTS};
+pub use config::{ClientRegistration, DatasetSize, PerProvider, ProviderId, RateLimitRules, RateRule, SandboxConfig, Scope, ScopedRule, DEFAULT_PORTS};
 pub use dataset::Dataset;
 pub use faults::{ArmedFault, Fault};
 pub use grants::s256_challenge;

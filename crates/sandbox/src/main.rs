@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
-use tributary_sandbox::{ArmedFault, PerProvider, ProviderId, RateRule, Sandbox, SandboxConfig, DEFAULT_PORTS};
+use tributary_sandbox::{ArmedFault, PerProvider, ProviderId, RateRule, Sandbox, SandboxConfig, Scope, DEFAULT_PORTS};
 
 /// Local fakes of the providers: consent pages, token endpoints and the REST endpoints the app
 /// loads from, each on its own port, with deterministic data.
@@ -74,6 +74,10 @@ struct ServeArgs {
     /// The lock-out after exceeding a per-second limit, in seconds, for providers that have one.
     #[arg(long)]
     penalty_secs: Option<u64>,
+    /// The budget of a per-key limit counted in fixed windows (a plan-dependent one), in
+    /// requests per window, for providers that have one.
+    #[arg(long)]
+    window_budget: Option<usize>,
     /// Access-token lifetime as PROVIDER=SECONDS (0 = never expires); by default each
     /// provider's documented lifetime. Repeatable.
     #[arg(long = "access-token-ttl", value_name = "PROVIDER=SECONDS")]
@@ -143,11 +147,19 @@ impl ServeArgs {
             let (p, v) = provider_value(s)?;
             c.dataset[p] = number(s, &v)? as usize;
         }
-        if let Some(secs) = self.penalty_secs {
-            for p in ProviderId::ALL {
-                if let RateRule::PerSecondWithPenalty { penalty, .. } = &mut c.rate_limit_rules[p] {
-                    *penalty = Duration::from_secs(secs);
+        for rule in c.rate_limit_rules.iter_mut().flat_map(|(_, rules)| rules.iter_mut()) {
+            match &mut rule.rule {
+                RateRule::PerSecondWithPenalty { penalty, .. } => {
+                    if let Some(secs) = self.penalty_secs {
+                        *penalty = Duration::from_secs(secs);
+                    }
                 }
+                RateRule::FixedWindow { max, .. } if rule.scope == Scope::Key => {
+                    if let Some(budget) = self.window_budget {
+                        *max = budget;
+                    }
+                }
+                _ => {}
             }
         }
         for s in &self.access_token_ttl {

@@ -1,5 +1,6 @@
 //! Request limits of the kinds providers document, enforced per the key each provider counts by
-//! (an account, a base, a connection). Which rule a provider follows is data in its spec.
+//! (an account, a base, a connection) and, where a provider has one, a second limit shared by
+//! every key of the same user or workspace. Which rules a provider follows is data in its spec.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -12,6 +13,9 @@ use crate::config::{PerProvider, ProviderId};
 pub enum RateRule {
     /// At most `max` requests in any rolling `window` per key.
     Window { max: usize, window: Duration },
+    /// A budget of `max` requests per fixed `window`, spendable at any pace; the count starts
+    /// again when the window resets (a refusal's Retry-After is the time to that reset).
+    FixedWindow { max: usize, window: Duration },
     /// At most `per_second` requests per second per key; past it, every request is refused for
     /// `penalty`.
     PerSecondWithPenalty { per_second: usize, penalty: Duration },
@@ -19,27 +23,124 @@ pub enum RateRule {
     Bucket { per_second: f64, burst: f64 },
 }
 
-/// Each provider's rule (its spec's, unless a test or the command line changed it).
-pub type RateLimitRules = PerProvider<RateRule>;
+/// What a limit counts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The request's own key (the account, base or connection the provider names).
+    Key,
+    /// Everything behind the same user or workspace, across keys (the sandbox has one of each).
+    Shared,
+}
+
+/// A limit, what it counts by, and what the provider calls it when it refuses a request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScopedRule {
+    pub rule: RateRule,
+    pub scope: Scope,
+    pub reason: &'static str,
+}
+
+/// Each provider's rules (its spec's, unless a test or the command line changed them).
+pub type RateLimitRules = PerProvider<Vec<ScopedRule>>;
 
 /// What the limiter decided for one request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
+    /// Allowed; `remaining` is what the first rule has left for this key.
     Allowed { remaining: usize },
-    /// Refused; `retry_after` is when a retry would be accepted.
-    Limited { retry_after: Duration },
+    /// Refused by the rule called `reason`; `retry_after` is when a retry would be accepted.
+    Limited { retry_after: Duration, reason: &'static str },
 }
 
-/// What one key has used of its rule.
+/// What one key has used of one rule.
 enum Usage {
     Window(VecDeque<Instant>),
+    Fixed { started: Instant, used: usize },
     Penalty { recent: VecDeque<Instant>, until: Option<Instant> },
     Bucket { tokens: f64, at: Instant },
 }
 
+impl Usage {
+    fn new(rule: RateRule, now: Instant) -> Self {
+        match rule {
+            RateRule::Window { .. } => Usage::Window(VecDeque::new()),
+            RateRule::FixedWindow { .. } => Usage::Fixed { started: now, used: 0 },
+            RateRule::PerSecondWithPenalty { .. } => Usage::Penalty { recent: VecDeque::new(), until: None },
+            RateRule::Bucket { burst, .. } => Usage::Bucket { tokens: burst, at: now },
+        }
+    }
+
+    /// Whether one more request fits: what would be left, or how long until one fits. Only a
+    /// penalty rule changes on a refusal (it starts its lock-out).
+    fn room(&mut self, rule: RateRule, now: Instant) -> Result<usize, Duration> {
+        let forget_older_than = |log: &mut VecDeque<Instant>, age: Duration| {
+            while log.front().is_some_and(|t| now.duration_since(*t) >= age) {
+                log.pop_front();
+            }
+        };
+        match (rule, self) {
+            (RateRule::Window { max, window }, Usage::Window(log)) => {
+                forget_older_than(log, window);
+                match log.front() {
+                    Some(oldest) if log.len() >= max => Err(window.saturating_sub(now.duration_since(*oldest))),
+                    _ => Ok(max - log.len() - 1),
+                }
+            }
+            (RateRule::FixedWindow { max, window }, Usage::Fixed { started, used }) => {
+                if now.duration_since(*started) >= window {
+                    // Windows follow one another from the first request.
+                    let elapsed = now.duration_since(*started).as_nanos() / window.as_nanos().max(1);
+                    *started += window * elapsed as u32;
+                    *used = 0;
+                }
+                if *used >= max {
+                    Err(window.saturating_sub(now.duration_since(*started)))
+                } else {
+                    Ok(max - *used - 1)
+                }
+            }
+            (RateRule::PerSecondWithPenalty { per_second, penalty }, Usage::Penalty { recent, until }) => {
+                if let Some(end) = *until {
+                    if now < end {
+                        return Err(end - now);
+                    }
+                    *until = None;
+                }
+                forget_older_than(recent, Duration::from_secs(1));
+                if recent.len() >= per_second {
+                    *until = Some(now + penalty);
+                    return Err(penalty);
+                }
+                Ok(per_second - recent.len() - 1)
+            }
+            (RateRule::Bucket { per_second, burst }, Usage::Bucket { tokens, at }) => {
+                *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * per_second).min(burst);
+                *at = now;
+                if *tokens < 1.0 {
+                    Err(Duration::from_secs_f64((1.0 - *tokens) / per_second))
+                } else {
+                    Ok((*tokens - 1.0) as usize)
+                }
+            }
+            // The rules cannot change while the sandbox runs, so usage always matches its rule.
+            _ => Ok(0),
+        }
+    }
+
+    /// Counts a request that every rule let through.
+    fn record(&mut self, now: Instant) {
+        match self {
+            Usage::Window(log) | Usage::Penalty { recent: log, .. } => log.push_back(now),
+            Usage::Fixed { used, .. } => *used += 1,
+            Usage::Bucket { tokens, .. } => *tokens -= 1.0,
+        }
+    }
+}
+
 pub struct RateLimiter {
     rules: RateLimitRules,
-    usage: Mutex<HashMap<(ProviderId, String), Usage>>,
+    /// By provider, rule position and key (`""` for a shared rule).
+    usage: Mutex<HashMap<(ProviderId, usize, String), Usage>>,
 }
 
 impl RateLimiter {
@@ -51,58 +152,29 @@ impl RateLimiter {
         &self.rules
     }
 
-    /// Counts one request of `provider` under `key` against the provider's rule.
+    /// Counts one request of `provider` under `key` against every rule of the provider: it is
+    /// let through, and counted by each, only when every rule has room for it.
     pub fn check(&self, provider: ProviderId, key: &str) -> Verdict {
         let now = Instant::now();
-        let rule = self.rules[provider];
+        let rules = &self.rules[provider];
         let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = usage.entry((provider, key.to_string())).or_insert_with(|| match rule {
-            RateRule::Window { .. } => Usage::Window(VecDeque::new()),
-            RateRule::PerSecondWithPenalty { .. } => Usage::Penalty { recent: VecDeque::new(), until: None },
-            RateRule::Bucket { burst, .. } => Usage::Bucket { tokens: burst, at: now },
-        });
-        let forget_older_than = |log: &mut VecDeque<Instant>, age: Duration| {
-            while log.front().is_some_and(|t| now.duration_since(*t) >= age) {
-                log.pop_front();
-            }
-        };
-        match (rule, entry) {
-            (RateRule::Window { max, window }, Usage::Window(log)) => {
-                forget_older_than(log, window);
-                if log.len() >= max {
-                    let oldest = *log.front().expect("a full window holds requests");
-                    return Verdict::Limited { retry_after: window.saturating_sub(now.duration_since(oldest)) };
+        let slot = |i: usize, r: &ScopedRule| (provider, i, if r.scope == Scope::Key { key.to_string() } else { String::new() });
+        let mut remaining = None;
+        for (i, r) in rules.iter().enumerate() {
+            let used = usage.entry(slot(i, r)).or_insert_with(|| Usage::new(r.rule, now));
+            match used.room(r.rule, now) {
+                Ok(left) => {
+                    remaining.get_or_insert(left);
                 }
-                log.push_back(now);
-                Verdict::Allowed { remaining: max - log.len() }
+                Err(retry_after) => return Verdict::Limited { retry_after, reason: r.reason },
             }
-            (RateRule::PerSecondWithPenalty { per_second, penalty }, Usage::Penalty { recent, until }) => {
-                if let Some(end) = *until {
-                    if now < end {
-                        return Verdict::Limited { retry_after: end - now };
-                    }
-                    *until = None;
-                }
-                forget_older_than(recent, Duration::from_secs(1));
-                if recent.len() >= per_second {
-                    *until = Some(now + penalty);
-                    return Verdict::Limited { retry_after: penalty };
-                }
-                recent.push_back(now);
-                Verdict::Allowed { remaining: per_second - recent.len() }
-            }
-            (RateRule::Bucket { per_second, burst }, Usage::Bucket { tokens, at }) => {
-                *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * per_second).min(burst);
-                *at = now;
-                if *tokens < 1.0 {
-                    return Verdict::Limited { retry_after: Duration::from_secs_f64((1.0 - *tokens) / per_second) };
-                }
-                *tokens -= 1.0;
-                Verdict::Allowed { remaining: *tokens as usize }
-            }
-            // The rule cannot change while the sandbox runs, so its usage always matches it.
-            _ => Verdict::Allowed { remaining: 0 },
         }
+        for (i, r) in rules.iter().enumerate() {
+            if let Some(used) = usage.get_mut(&slot(i, r)) {
+                used.record(now);
+            }
+        }
+        Verdict::Allowed { remaining: remaining.unwrap_or(usize::MAX) }
     }
 }
 

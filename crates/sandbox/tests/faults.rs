@@ -209,18 +209,61 @@ async fn documented_rate_limits_are_enforced() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(get(&sb, ProviderId::Airtable, &path, &token).await.status(), StatusCode::TOO_MANY_REQUESTS, "30 s lock-out");
 
-    // Notion: a burst, then 429 with Retry-After, then allowed again after waiting.
+    // Notion: a budget per connection per 60-second window, spendable in one burst.
     let token = personal_token(&sb, ProviderId::Notion);
-    let mut limited = None;
-    for _ in 0..20 {
-        let resp = notion_search(&sb, &token, json!({ "page_size": 1 })).await;
-        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
-            limited = Some(resp.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap());
-            break;
+    for i in 0..180 {
+        assert_eq!(notion_search(&sb, &token, json!({ "page_size": 1 })).await.status(), StatusCode::OK, "request {i}");
+    }
+    let resp = notion_search(&sb, &token, json!({ "page_size": 1 })).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "the time to the window's reset: {wait}");
+    assert_eq!(resp.json::<Value>().await.unwrap()["additional_data"]["rate_limit_reason"], "connection_rate_limit");
+}
+
+#[tokio::test]
+async fn a_budget_resets_with_its_window_and_shared_limits_count_every_key() {
+    use tributary_sandbox::{RateRule, Scope, ScopedRule};
+    let window = Duration::from_secs(2);
+    let sb = start_with(|c| {
+        c.rate_limits = true;
+        c.dataset = tributary_sandbox::PerProvider::all(60_000);
+        c.rate_limit_rules[ProviderId::Notion] = vec![
+            ScopedRule { rule: RateRule::FixedWindow { max: 3, window }, scope: Scope::Key, reason: "connection_rate_limit" },
+            ScopedRule { rule: RateRule::FixedWindow { max: 5, window }, scope: Scope::Shared, reason: "workspace_rate_limit" },
+        ];
+    })
+    .await;
+    // Notion: one connection spends its budget; a second one meets the workspace's limit.
+    let first = personal_token(&sb, ProviderId::Notion);
+    let second = connect(&sb, ProviderId::Notion).await["access_token"].as_str().unwrap().to_string();
+    let reason = |resp: reqwest::Response| async move {
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+        resp.json::<Value>().await.unwrap()["additional_data"]["rate_limit_reason"].as_str().unwrap().to_string()
+    };
+    for _ in 0..3 {
+        assert_eq!(notion_search(&sb, &first, json!({ "page_size": 1 })).await.status(), StatusCode::OK);
+    }
+    assert_eq!(reason(notion_search(&sb, &first, json!({ "page_size": 1 })).await).await, "connection_rate_limit");
+    for _ in 0..2 {
+        assert_eq!(notion_search(&sb, &second, json!({ "page_size": 1 })).await.status(), StatusCode::OK);
+    }
+    assert_eq!(reason(notion_search(&sb, &second, json!({ "page_size": 1 })).await).await, "workspace_rate_limit");
+    tokio::time::sleep(window).await;
+    assert_eq!(notion_search(&sb, &first, json!({ "page_size": 1 })).await.status(), StatusCode::OK, "a new window");
+
+    // Airtable: 5 per second per base, and 50 per second per user across all of them: eleven
+    // bases at their own limit are more than the user's.
+    let data = &sb.dataset().airtable;
+    assert!(data.base_count() >= 11, "{}", data.base_count());
+    let token = personal_token(&sb, ProviderId::Airtable);
+    let mut statuses = Vec::new();
+    for b in 0..11 {
+        let path = format!("v0/{}/{}?pageSize=1", data.base(b).id, data.table(b, 0).id);
+        for _ in 0..5 {
+            statuses.push(get(&sb, ProviderId::Airtable, &path, &token).await.status());
         }
     }
-    let wait = limited.expect("the burst ends in a 429");
-    assert!(wait >= 1);
-    tokio::time::sleep(Duration::from_secs(wait)).await;
-    assert_eq!(notion_search(&sb, &token, json!({ "page_size": 1 })).await.status(), StatusCode::OK);
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(refused, 5, "the 51st request and after, though each base is within its own limit");
 }

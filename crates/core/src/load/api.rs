@@ -237,7 +237,10 @@ impl Api {
                         return Err(Error::RateLimited { provider, request, attempts: limited }.into());
                     }
                     let wait = self.capped(retry_after(), &request, status)?.unwrap_or(self.retry.rate_wait(provider));
-                    tracing::debug!(provider = provider.as_str(), wait_ms = wait.as_millis() as u64, "rate limited; waiting");
+                    let reason = error_message(provider.spec().rate_limit_reason, body.as_ref());
+                    tracing::debug!(provider = provider.as_str(), wait_ms = wait.as_millis() as u64, reason = reason.as_deref(), "rate limited; waiting");
+                    // The wait is for every request counted under this key, not only this one.
+                    self.pacer.hold(rate_key, wait);
                     self.sleep(wait).await?;
                 }
                 s if (provider.spec().classify)(s.as_u16(), body.as_ref()) == Some(Quirk::ListingExpired) => {

@@ -298,7 +298,10 @@ pub async fn load(
     cancel: Cancel,
 ) -> Result<Loaded> {
     let provider = connection.provider();
-    let pacer = Arc::new(if options.pace { Pacer::for_provider(provider.spec().pacing) } else { Pacer::unlimited() });
+    let pacer = Arc::new(match provider.spec().pacing {
+        Some(pacing) if options.pace => Pacer::for_provider(pacing),
+        _ => Pacer::unlimited(),
+    });
     let ctx = LoadContext {
         api: api::Api { connection, http, pacer, retry: options.retry.clone(), cancel },
         options,

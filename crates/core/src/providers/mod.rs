@@ -109,6 +109,9 @@ pub struct ApiVersion {
 pub struct Pacing {
     pub requests: usize,
     pub window: Duration,
+    /// A second limit over every key of the load together (a per-user limit across bases),
+    /// where the provider has one.
+    pub across_keys: Option<(usize, Duration)>,
 }
 
 /// What an unsuccessful answer means beyond its status, where a provider says more.
@@ -145,10 +148,14 @@ pub struct ProviderSpec {
     pub web_domains: &'static [&'static str],
     /// Where an API error body keeps its human message (JSON pointers, first match wins).
     pub error_paths: &'static [&'static str],
+    /// Where a 429's body names the limit it hit (JSON pointers), for the log.
+    pub rate_limit_reason: &'static [&'static str],
     /// How its listings page.
     pub cursor: CursorStyle,
-    /// Client-side pacing of every request of one load.
-    pub pacing: Pacing,
+    /// Client-side pacing of every request of one load; `None` where the provider's budget is
+    /// not announced and may be spent at any pace (a 429's Retry-After then holds the key until
+    /// the budget is back).
+    pub pacing: Option<Pacing>,
     /// How long to wait after a 429 that carries no usable `Retry-After`.
     pub rate_limit_wait: Duration,
     /// Token-endpoint error codes that mean the grant is gone (reconnect), besides a 401.
@@ -174,7 +181,10 @@ mod tests {
     fn every_provider_is_registered_under_its_own_id() {
         for p in ProviderId::ALL {
             assert_eq!(p.spec().id, p);
-            assert!(p.spec().pacing.requests > 0 && !p.spec().web_domains.is_empty());
+            assert!(!p.spec().web_domains.is_empty());
+            if let Some(pacing) = p.spec().pacing {
+                assert!(pacing.requests > 0 && pacing.across_keys.is_none_or(|(n, _)| n >= pacing.requests));
+            }
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::config::ProviderId;
 use crate::faults::{slow_delay, Fault};
 use crate::grants::TokenRejection;
 use crate::http;
-use crate::ratelimit::{RateRule, Verdict};
+use crate::ratelimit::{ScopedRule, Verdict};
 use crate::SandboxState;
 
 /// Which parameters a provider's consent page insists on, and what Deny does.
@@ -67,13 +67,16 @@ pub(crate) struct FakeSpec {
     pub token_prefix: &'static str,
     /// Refresh replaces both tokens and kills the old pair.
     pub rotates_refresh_token: bool,
-    pub rate_rule: RateRule,
+    /// Its documented limits: the first counts by the key each request names (its rate-limit
+    /// headers describe that one), any other across keys.
+    pub rate_rules: &'static [ScopedRule],
     /// The registered client has a secret (`false`: a public client).
     pub client_has_secret: bool,
     pub personal_token: &'static str,
     pub access_token_ttl: Option<Duration>,
     pub unauthorized: fn(&TokenRejection) -> Response,
-    pub rate_limited: fn(&SandboxState, Duration) -> Response,
+    /// A 429 in the provider's shape: the wait, and which of its limits refused (its name for it).
+    pub rate_limited: fn(&SandboxState, Duration, &str) -> Response,
     pub server_error: fn(StatusCode) -> Response,
     /// Headers the provider adds to every page (its rate-limit headers, say).
     pub decorate_page: fn(&mut HeaderMap, &SandboxState, Option<usize>),
@@ -240,19 +243,19 @@ pub(crate) async fn admit(
         let key = rate_key.or(token).unwrap_or_default();
         match state.limiter.check(provider, key) {
             Verdict::Allowed { remaining } => rate_remaining = Some(remaining),
-            Verdict::Limited { retry_after } => return Err(rate_limited(state, provider, retry_after)),
+            Verdict::Limited { retry_after, reason } => return Err(rate_limited(state, provider, retry_after, reason)),
         }
     }
 
     match fault {
         Some(Fault::RateLimited) => {
             let wait = Duration::from_secs(state.config.retry_after_secs);
-            Err(rate_limited(state, provider, wait))
+            Err(rate_limited(state, provider, wait, FAULT_REASON))
         }
         Some(Fault::ServerError { status }) => Err(server_error(provider, status)),
         Some(Fault::RetryAfter { status, value }) if status != 200 => {
             let mut resp = match status {
-                429 => rate_limited(state, provider, Duration::from_secs(1)),
+                429 => rate_limited(state, provider, Duration::from_secs(1), FAULT_REASON),
                 s => server_error(provider, s),
             };
             http::set_retry_after(&mut resp, &value);
@@ -294,7 +297,7 @@ pub(crate) async fn token_fault(state: &SandboxState, provider: ProviderId) -> O
             None
         }
         Fault::ServerError { status } => Some(server_error(provider, status)),
-        Fault::RateLimited => Some(rate_limited(state, provider, Duration::from_secs(1))),
+        Fault::RateLimited => Some(rate_limited(state, provider, Duration::from_secs(1), FAULT_REASON)),
         Fault::MalformedJson => Some(http::html(StatusCode::OK, "<html><body>Service temporarily unavailable</body></html>".into())),
         Fault::TruncatedBody => Some(http::truncated(&fake)),
         Fault::OversizedBody { bytes, content_length } => Some(http::oversized(&fake, bytes, content_length)),
@@ -307,9 +310,12 @@ fn unauthorized(provider: ProviderId, rejection: &TokenRejection) -> Response {
     (spec(provider).unauthorized)(rejection)
 }
 
-fn rate_limited(state: &SandboxState, provider: ProviderId, retry_after: Duration) -> Response {
+/// The limit an injected 429 names.
+const FAULT_REASON: &str = "injected";
+
+fn rate_limited(state: &SandboxState, provider: ProviderId, retry_after: Duration, reason: &str) -> Response {
     state.counters.get(provider).rate_limited.fetch_add(1, Ordering::Relaxed);
-    (spec(provider).rate_limited)(state, retry_after)
+    (spec(provider).rate_limited)(state, retry_after, reason)
 }
 
 fn server_error(provider: ProviderId, status: u16) -> Response {

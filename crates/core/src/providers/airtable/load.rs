@@ -1,5 +1,7 @@
 //! Airtable: bases, their tables and the tables' records, every page. Bases load concurrently
-//! (the limit is per base); an expired list offset restarts that table's listing.
+//! (paced per base and per user); an expired list offset restarts that table's listing. A
+//! record's modification time is its table's `lastModifiedTime` field, where the table's schema
+//! has one (Airtable keeps none of its own).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -58,6 +60,8 @@ struct TableMeta {
 struct FieldMeta {
     id: String,
     name: String,
+    #[serde(rename = "type", default)]
+    kind: String,
 }
 
 /// A record page, read in place; field values stay raw until the primary one is needed.
@@ -79,33 +83,36 @@ struct Record<'a> {
     fields: Option<&'a RawValue>,
 }
 
-/// Reads one field of a record's `fields` object without building a map of all of them.
-fn field_value(fields: &RawValue, wanted: &str) -> Option<String> {
+/// Reads the wanted fields of a record's `fields` object in one pass, without building a map of
+/// all of them: each value as text (`None` where the record lacks it).
+fn field_values<const N: usize>(fields: &RawValue, wanted: [Option<&str>; N]) -> [Option<String>; N] {
     use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
-    struct Find<'w>(&'w str);
-    impl<'de> Visitor<'de> for Find<'_> {
-        type Value = Option<Value>;
+    struct Find<'w, const N: usize>([Option<&'w str>; N]);
+    impl<'de, const N: usize> Visitor<'de> for Find<'_, N> {
+        type Value = [Option<Value>; N];
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a fields object")
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
-            let mut found = None;
+            let mut found: [Option<Value>; N] = std::array::from_fn(|_| None);
             while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                if found.is_none() && key == self.0 {
-                    found = Some(map.next_value::<Value>()?);
-                } else {
-                    map.next_value::<IgnoredAny>()?;
+                match self.0.iter().position(|w| *w == Some(key.as_ref())) {
+                    Some(i) if found[i].is_none() => found[i] = Some(map.next_value::<Value>()?),
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
                 }
             }
             Ok(found)
         }
     }
     let mut de = serde_json::Deserializer::from_str(fields.get());
-    match de.deserialize_map(Find(wanted)).ok()?? {
+    let found = de.deserialize_map(Find(wanted)).unwrap_or_else(|_| std::array::from_fn(|_| None));
+    found.map(|v| match v? {
         Value::String(s) => Some(s.trim().to_string()),
         Value::Null => None,
         other => Some(other.to_string()),
-    }
+    })
 }
 
 /// Errors inside a listing: the iterator-expired signal is kept apart so the listing can restart.
@@ -188,6 +195,8 @@ struct Table {
     id: String,
     name: String,
     primary_field: Option<String>,
+    /// The table's field of type `lastModifiedTime`, where it has one.
+    modified_field: Option<String>,
 }
 
 async fn load_base(ctx: &LoadContext, base: &Base) -> Result<()> {
@@ -204,6 +213,7 @@ async fn load_base(ctx: &LoadContext, base: &Base) -> Result<()> {
     for t in page.tables {
         let primary_field =
             t.fields.iter().find(|f| Some(&f.id) == t.primary_field_id.as_ref()).map(|f| f.name.clone());
+        let modified_field = t.fields.iter().find(|f| f.kind == "lastModifiedTime").map(|f| f.name.clone());
         items.push(IntegrationItem {
             id: t.id.clone(),
             kind: Cow::Borrowed("table"),
@@ -215,7 +225,7 @@ async fn load_base(ctx: &LoadContext, base: &Base) -> Result<()> {
             visibility: true,
             ..Default::default()
         });
-        tables.push(Table { id: t.id, name: t.name, primary_field });
+        tables.push(Table { id: t.id, name: t.name, primary_field, modified_field });
     }
     ctx.emit(&base.name, items);
     if !ctx.options.containers_only {
@@ -234,6 +244,7 @@ struct RecordContext {
     table_id: String,
     listing: String,
     primary_field: Option<String>,
+    modified_field: Option<String>,
 }
 
 /// One table's records. They are held until the table is complete: if Airtable drops the list
@@ -244,6 +255,7 @@ async fn load_records(ctx: &LoadContext, base: &Base, table: &Table, listing: &s
         table_id: table.id.clone(),
         listing: listing.to_string(),
         primary_field: table.primary_field.clone(),
+        modified_field: table.modified_field.clone(),
     });
     let mut restarts = 0;
     'listing: loop {
@@ -292,10 +304,13 @@ fn map_records(rc: &RecordContext, body: &[u8]) -> Result<MappedPage> {
 
 fn record(rc: &RecordContext, r: &Record) -> IntegrationItem {
     let id = &r.id;
-    let name = match (rc.primary_field.as_deref(), r.fields) {
-        (Some(f), Some(fields)) => field_value(fields, f).filter(|s| !s.is_empty()),
-        _ => None,
+    let [name, modified] = match r.fields {
+        Some(fields) if rc.primary_field.is_some() || rc.modified_field.is_some() => {
+            field_values(fields, [rc.primary_field.as_deref(), rc.modified_field.as_deref()])
+        }
+        _ => [None, None],
     };
+    let name = name.filter(|s| !s.is_empty());
     IntegrationItem {
         id: id.to_string(),
         kind: Cow::Borrowed("record"),
@@ -304,6 +319,7 @@ fn record(rc: &RecordContext, r: &Record) -> IntegrationItem {
         parent_id: Some(rc.table_id.clone()),
         name: name.unwrap_or_else(|| id.to_string()),
         creation_time: r.created_time.as_deref().and_then(parse_time),
+        last_modified_time: modified.as_deref().and_then(parse_time),
         url: Some(format!("https://airtable.com/{}/{}/{}", segment(&rc.base_id), segment(&rc.table_id), segment(id))),
         visibility: true,
         ..Default::default()

@@ -27,10 +27,12 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     web_domains: &["airtable.com"],
     // `{"error": {"type": ..., "message": ...}}`, or `{"error": "NOT_FOUND"}`; a 429 lists `errors`.
     error_paths: &["/error/message", "/errors/0/message", "/error/type", "/error"],
+    rate_limit_reason: &["/errors/0/error"],
     // `offset`, sent back as `offset`; at most 100 records a page.
     cursor: CursorStyle { next: &["offset"], has_more: None, send: CursorParam::Query("offset"), page_size: Some(("pageSize", 100)) },
-    // 5 requests per second per base (the key bases use); past it, a 30 s lock-out.
-    pacing: Pacing { requests: 5, window: Duration::from_millis(1_030) },
+    // 5 requests per second per base (the key bases use), and 50 per second per user across
+    // all bases (a connection with more than ten bases meets it); past either, a 30 s lock-out.
+    pacing: Some(Pacing { requests: 5, window: Duration::from_millis(1_030), across_keys: Some((50, Duration::from_millis(1_030))) }),
     rate_limit_wait: Duration::from_secs(30),
     grant_rejected_codes: &["invalid_grant"],
     token_account: |_| None,

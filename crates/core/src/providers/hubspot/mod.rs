@@ -31,10 +31,12 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     web_domains: &["hubspot.com"],
     // `{"status": "error", "message": ..., "category": ...}`
     error_paths: &["/message", "/category"],
+    // `TEN_SECONDLY_ROLLING` or `DAILY`.
+    rate_limit_reason: &["/policyName"],
     // `paging.next.after`, sent back as `after`; at most 100 records a page.
     cursor: CursorStyle { next: &["paging", "next", "after"], has_more: None, send: CursorParam::Query("after"), page_size: Some(("limit", 100)) },
     // 110 requests per 10 s per account; the three object types share it.
-    pacing: Pacing { requests: 107, window: Duration::from_millis(10_050) },
+    pacing: Some(Pacing { requests: 107, window: Duration::from_millis(10_050), across_keys: None }),
     // HubSpot sends no Retry-After; its SDK waits 10 s per attempt on the 10-second policy.
     rate_limit_wait: Duration::from_secs(10),
     grant_rejected_codes: &["BAD_REFRESH_TOKEN", "invalid_grant"],

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{no_quirks, ApiVersion, ClientAuth, CursorParam, CursorStyle, Pacing, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody, NOTION_VERSION, NOTION_VERSIONS};
+use super::{no_quirks, ApiVersion, ClientAuth, CursorParam, CursorStyle, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody, NOTION_VERSION, NOTION_VERSIONS};
 
 pub(super) static SPEC: ProviderSpec = ProviderSpec {
     id: ProviderId::Notion,
@@ -28,10 +28,15 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     web_domains: &["notion.so", "notion.site", "notion.com"],
     // `{"object": "error", "code": ..., "message": ...}`
     error_paths: &["/message", "/code"],
+    // Which limit refused: the connection's, the workspace's, or another.
+    rate_limit_reason: &["/additional_data/rate_limit_reason"],
     // `next_cursor` while `has_more`, sent back as `start_cursor` in the body; 100 a page.
     cursor: CursorStyle { next: &["next_cursor"], has_more: Some(&["has_more"]), send: CursorParam::Body("start_cursor"), page_size: Some(("page_size", 100)) },
-    // About 3 requests per second on average.
-    pacing: Pacing { requests: 3, window: Duration::from_millis(1_020) },
+    // A budget per connection per 60-second window, set by the workspace's plan, not announced,
+    // and spendable at any pace, plus a per-workspace limit: the load spends it as the answers
+    // allow, and a 429's Retry-After (the time to the window's reset) holds every request of
+    // the connection until the budget is back.
+    pacing: None,
     // Notion sends Retry-After; this is for when it does not.
     rate_limit_wait: Duration::from_secs(1),
     grant_rejected_codes: &["invalid_grant", "unauthorized"],

@@ -1,4 +1,7 @@
 //! Airtable bases, their tables (with a schema and a primary field) and the tables' records.
+//! Records carry only `createdTime`; one table in three has a field of type `lastModifiedTime`,
+//! the only place Airtable keeps a modification time. Large datasets have more than ten bases,
+//! so the per-user limit across bases matters as well as each base's own.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
@@ -7,7 +10,12 @@ use crate::dataset::names::*;
 use crate::dataset::{base62, created_at, mix, modified_after, pick, rfc3339_millis};
 
 pub const TABLES_PER_BASE: usize = 3;
-pub const MAX_BASES: usize = 10;
+pub const MAX_BASES: usize = 24;
+/// Items per base, roughly: 60,000 items make twelve bases.
+const ITEMS_PER_BASE: usize = 5_000;
+
+/// The name of the `lastModifiedTime` field, in the tables that have one.
+pub const MODIFIED_FIELD: &str = "Last modified";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Base {
@@ -39,6 +47,9 @@ pub struct Field {
 pub struct Record {
     pub id: String,
     pub created_time: DateTime<Utc>,
+    /// The value of the table's `lastModifiedTime` field, in tables that have one (and not in
+    /// every record: one in fifty has none).
+    pub modified_time: Option<DateTime<Utc>>,
     /// Field name to value; empty fields are left out, as Airtable does.
     pub fields: Map<String, Value>,
 }
@@ -59,8 +70,13 @@ pub struct AirtableData {
 }
 
 impl AirtableData {
+    /// How many bases a dataset of `items` has.
+    pub fn bases_for(items: usize) -> usize {
+        (items / ITEMS_PER_BASE + 1).clamp(1, MAX_BASES)
+    }
+
     pub fn new(seed: u64, items: usize) -> Self {
-        let bases = (items / 10_000 + 1).clamp(1, MAX_BASES);
+        let bases = Self::bases_for(items);
         let tables = bases * TABLES_PER_BASE;
         let record_total = items.saturating_sub(bases + tables);
         let records = (0..tables)
@@ -100,12 +116,15 @@ impl AirtableData {
         let key = (b * TABLES_PER_BASE + t) as u64;
         let h = |k: u64| mix(self.seed, 210 + k, key);
         let field = |k: u64, name, kind| Field { id: format!("fld{}", base62(h(k), 14)), name, kind };
-        let fields = vec![
+        let mut fields = vec![
             field(10, "Name", "singleLineText"),
             field(11, "Status", "singleSelect"),
             field(12, "Notes", "multilineText"),
             field(13, "Due", "date"),
         ];
+        if Self::has_modified_field(t) {
+            fields.push(field(14, MODIFIED_FIELD, "lastModifiedTime"));
+        }
         Table {
             base_index: b,
             index: t,
@@ -115,6 +134,11 @@ impl AirtableData {
             fields,
             view_id: format!("viw{}", base62(h(2), 14)),
         }
+    }
+
+    /// Whether a table (by its place in its base) has a `lastModifiedTime` field.
+    pub fn has_modified_field(t: usize) -> bool {
+        t % 3 == 1
     }
 
     /// Finds a table by id or by name, as the records endpoint accepts either.
@@ -144,7 +168,11 @@ impl AirtableData {
             fields.insert("Notes".into(), json!(format!("Follow up on {}.", pick(TOPICS, h(6)).to_lowercase())));
         }
         fields.insert("Due".into(), json!(modified_after(created, h(7)).format("%Y-%m-%d").to_string()));
-        Record { id: format!("rec{}", base62(h(8), 14)), created_time: created, fields }
+        let modified_time = (Self::has_modified_field(t) && h(9) % 50 != 0).then(|| modified_after(created, h(10)));
+        if let Some(m) = modified_time {
+            fields.insert(MODIFIED_FIELD.into(), json!(rfc3339_millis(m)));
+        }
+        Record { id: format!("rec{}", base62(h(8), 14)), created_time: created, modified_time, fields }
     }
 
     pub fn base_json(&self, b: usize) -> Value {
@@ -161,6 +189,13 @@ impl AirtableData {
                 let mut v = json!({ "id": f.id, "name": f.name, "type": f.kind });
                 if f.kind == "singleSelect" {
                     v["options"] = json!({ "choices": STATUSES.iter().map(|s| json!({ "name": s })).collect::<Vec<_>>() });
+                }
+                if f.kind == "lastModifiedTime" {
+                    v["options"] = json!({
+                        "isValid": true,
+                        "referencedFieldIds": [],
+                        "result": { "type": "dateTime", "options": { "dateFormat": { "name": "iso" }, "timeFormat": { "name": "24hour" }, "timeZone": "utc" } },
+                    });
                 }
                 v
             })
@@ -192,7 +227,9 @@ mod tests {
                 assert_eq!(d.total(), n, "n={n}");
             }
         }
-        assert_eq!(AirtableData::new(1, 100_000).base_count(), MAX_BASES);
+        assert_eq!(AirtableData::new(1, 100_000).base_count(), 21, "more than ten bases: the per-user limit binds");
+        assert_eq!(AirtableData::new(1, 60_000).base_count(), 13);
+        assert_eq!(AirtableData::new(1, 2_500).base_count(), 1);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::dataset::base62;
 use crate::grants::{random_token, GrantError};
 use crate::http;
 use crate::providers::{admit, plain_page, ConsentRules, DenyCallback, FakeSpec, PkceRule};
-use crate::ratelimit::RateRule;
+use crate::ratelimit::{RateRule, Scope, ScopedRule};
 use crate::SandboxState;
 
 type Shared = State<Arc<SandboxState>>;
@@ -53,13 +53,16 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     token_prefix: "oaa",
     rotates_refresh_token: true,
     // 5 requests per second per base; a client past it is refused for 30 s.
-    rate_rule: RateRule::PerSecondWithPenalty { per_second: 5, penalty: Duration::from_secs(30) },
+    rate_rules: &[
+        ScopedRule { rule: RateRule::PerSecondWithPenalty { per_second: 5, penalty: Duration::from_secs(30) }, scope: Scope::Key, reason: "base" },
+        ScopedRule { rule: RateRule::PerSecondWithPenalty { per_second: 50, penalty: Duration::from_secs(30) }, scope: Scope::Shared, reason: "user" },
+    ],
     // A public client: a desktop app cannot keep a secret, and Airtable allows none.
     client_has_secret: false,
     personal_token: "patSandboxAirtable.personal-access-token",
     access_token_ttl: Some(Duration::from_secs(3600)),
     unauthorized: |_| unauthorized(),
-    rate_limited: |_, _| rate_limited(),
+    rate_limited: |_, _, _| rate_limited(),
     server_error: |status| error(status, "SERVER_ERROR", "Try again. If the problem persists, contact support."),
     decorate_page: plain_page,
     listing_expired: Some(iterator_expired),

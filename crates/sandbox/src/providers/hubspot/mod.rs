@@ -25,7 +25,7 @@ use crate::dataset::rfc3339_millis;
 use crate::grants::{GrantError, TokenRejection};
 use crate::http::{self, request_id};
 use crate::providers::{admit, no_state, ConsentRules, FakeSpec, PkceRule};
-use crate::ratelimit::RateRule;
+use crate::ratelimit::{RateRule, Scope, ScopedRule};
 use crate::SandboxState;
 
 type Shared = State<Arc<SandboxState>>;
@@ -71,12 +71,12 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     token_prefix: "CO",
     rotates_refresh_token: false,
     // 110 requests per rolling 10 s per installed account.
-    rate_rule: RateRule::Window { max: 110, window: Duration::from_secs(10) },
+    rate_rules: &[ScopedRule { rule: RateRule::Window { max: 110, window: Duration::from_secs(10) }, scope: Scope::Key, reason: "TEN_SECONDLY_ROLLING" }],
     client_has_secret: true,
     personal_token: "pat-na1-sandbox-hubspot-private-app",
     access_token_ttl: Some(Duration::from_secs(1800)),
     unauthorized,
-    rate_limited: |state, _| rate_limited(state),
+    rate_limited: |state, _, _| rate_limited(state),
     server_error: |status| error(status, "INTERNAL_ERROR", "Internal error"),
     decorate_page: rate_headers,
     listing_expired: None,
@@ -124,7 +124,7 @@ pub(crate) fn rate_limited(state: &SandboxState) -> Response {
 }
 
 pub(crate) fn rate_headers(headers: &mut HeaderMap, state: &SandboxState, remaining: Option<usize>) {
-    if let RateRule::Window { max, window } = state.limiter.rules()[ProviderId::Hubspot] {
+    if let Some(RateRule::Window { max, window }) = state.limiter.rules()[ProviderId::Hubspot].first().map(|r| r.rule) {
         headers.insert("X-HubSpot-RateLimit-Max", HeaderValue::from(max));
         headers.insert("X-HubSpot-RateLimit-Interval-Milliseconds", HeaderValue::from(window.as_millis() as u64));
     }

@@ -21,7 +21,7 @@ use dataset::{NotionKind, NOTION_VERSIONS};
 use crate::grants::GrantError;
 use crate::http::{self, request_id};
 use crate::providers::{admit, no_state, plain_page, ConsentRules, DenyCallback, FakeSpec, PkceRule};
-use crate::ratelimit::RateRule;
+use crate::ratelimit::{RateRule, Scope, ScopedRule};
 use crate::SandboxState;
 
 type Shared = State<Arc<SandboxState>>;
@@ -54,13 +54,16 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     token_prefix: "ntn_",
     rotates_refresh_token: true,
     // About 3 requests per second per connection on average, with a small burst.
-    rate_rule: RateRule::Bucket { per_second: 3.0, burst: 6.0 },
+    rate_rules: &[
+        ScopedRule { rule: RateRule::FixedWindow { max: CONNECTION_BUDGET, window: Duration::from_secs(60) }, scope: Scope::Key, reason: "connection_rate_limit" },
+        ScopedRule { rule: RateRule::FixedWindow { max: 3 * CONNECTION_BUDGET, window: Duration::from_secs(60) }, scope: Scope::Shared, reason: "workspace_rate_limit" },
+    ],
     client_has_secret: true,
     personal_token: "ntn_sandbox_notion_internal_integration",
     // Notion documents no expiry for its access tokens.
     access_token_ttl: None,
     unauthorized: |_| error(StatusCode::UNAUTHORIZED, "unauthorized", "API token is invalid."),
-    rate_limited: |_, retry_after| rate_limited(retry_after),
+    rate_limited: |_, retry_after, reason| rate_limited(retry_after, reason),
     server_error,
     decorate_page: plain_page,
     listing_expired: None,
@@ -85,12 +88,23 @@ pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
     )
 }
 
-pub(crate) fn rate_limited(retry_after: Duration) -> Response {
-    let mut resp = error(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        "You have been rate limited. Please try again in a few minutes.",
-    );
+/// Requests per 60-second window per connection: the budget depends on the workspace's plan;
+/// this one is the old "about 3 per second" over a minute. A separate, larger per-workspace
+/// limit is shared by all of the workspace's connections.
+pub const CONNECTION_BUDGET: usize = 180;
+
+/// A 429: `Retry-After` in whole seconds (the time to the window's reset) and the limit that
+/// refused in `additional_data.rate_limit_reason`.
+pub(crate) fn rate_limited(retry_after: Duration, reason: &str) -> Response {
+    let body = json!({
+        "object": "error",
+        "status": 429,
+        "code": "rate_limited",
+        "message": "You have been rate limited. Please try again in a few minutes.",
+        "additional_data": { "rate_limit_reason": reason },
+        "request_id": request_id(),
+    });
+    let mut resp = http::json(StatusCode::TOO_MANY_REQUESTS, body);
     let secs = retry_after.as_secs_f64().ceil().max(1.0) as u64;
     resp.headers_mut().insert("Retry-After", HeaderValue::from(secs));
     resp
