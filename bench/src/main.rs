@@ -436,8 +436,9 @@ async fn bench_limited(limited: [usize; 3], providers: &[ProviderId]) {
             ProviderId::Hubspot => (((n - 1.0) / 110.0).floor() * 10.0, "110 per 10 s".to_string()),
             ProviderId::Airtable => {
                 let bases = tributary_sandbox::dataset::airtable::AirtableData::bases_for(limited[1]) as f64;
-                let per_base = ((n / bases).ceil() - 1.0) / 5.0;
-                (per_base.max((n - 1.0) / 50.0), format!("5/s per base ({bases} bases), 50/s per user"))
+                // Each limit is a rolling second that starts with a full allowance.
+                let per_base = (((n / bases).ceil() - 1.0) / 5.0).floor();
+                (per_base.max(((n - 1.0) / 50.0).floor()), format!("5/s per base ({bases} bases), 50/s per user"))
             }
             ProviderId::Notion => (((n - 1.0) / 180.0).floor() * 60.0, "180 per 60 s window".to_string()),
         };
