@@ -31,6 +31,8 @@ pub struct ProviderSettings {
     pub api_base: Url,
     /// Where a grant is revoked on disconnect (`None`: the provider has no such endpoint).
     pub revoke_url: Option<Url>,
+    /// Where a token is introspected to name its account (`None`: the token answer names it).
+    pub introspect_url: Option<Url>,
     /// Pointed at the built-in sandbox: its data is made up, and the UI says so.
     pub sandbox: bool,
     /// A long-lived token made in the provider (`{PROVIDER}_TOKEN`), used by the CLI instead of
@@ -102,6 +104,7 @@ impl ProviderSettings {
             token_url: Url::parse(spec.token_url).expect("built-in URL"),
             api_base: Url::parse(spec.api_base).expect("built-in URL"),
             revoke_url: spec.revocation.url().map(|u| Url::parse(u).expect("built-in URL")),
+            introspect_url: spec.introspection.map(|u| Url::parse(u).expect("built-in URL")),
             sandbox: false,
             token: None,
             api_version: spec.api_version.map(|v| v.default.to_string()),
@@ -237,6 +240,10 @@ impl Settings {
                 api_base: url(var(p, "API_BASE"), d.api_base)?,
                 revoke_url: match d.revoke_url {
                     Some(default) => Some(url(var(p, "REVOKE_URL"), default)?),
+                    None => None,
+                },
+                introspect_url: match d.introspect_url {
+                    Some(default) => Some(url(var(p, "INTROSPECT_URL"), default)?),
                     None => None,
                 },
                 sandbox: false,

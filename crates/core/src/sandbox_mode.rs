@@ -34,5 +34,6 @@ pub fn point_at_sandbox(provider: &mut ProviderSettings, sandbox: &Sandbox) {
     provider.token_url = endpoints.token_url.clone();
     provider.api_base = endpoints.api_base.clone();
     provider.revoke_url = endpoints.revoke_url.clone();
+    provider.introspect_url = endpoints.introspect_url.clone();
     provider.sandbox = true;
 }

@@ -20,12 +20,13 @@ async fn hubspot_signs_in_loads_refreshes_and_disconnects_through_the_current_en
     // The sandbox serves no v1 endpoint here: everything below goes through 2026-03.
     let sb = sandbox(|c| c.dataset = PerProvider::all(ITEMS)).await;
     let (core, key) = connected(&sb, ProviderId::Hubspot).await;
+    // The 2026-03 token answer names no portal: introspection does.
+    let summary = core.connection(&key).unwrap().summary().await;
+    assert_eq!(summary.account, Some(format!("HubSpot account {}", sb.dataset().hubspot.portal_id)));
+    assert!(summary.scopes.iter().any(|s| s == "crm.objects.deals.read"), "{:?}", summary.scopes);
     let loaded = load(&core, &key).await.unwrap();
     assert_eq!(loaded.items.len(), ITEMS + 3);
-    assert!(
-        loaded.items.iter().all(|i| i.url.is_some()),
-        "account facts give every record a link"
-    );
+    assert!(loaded.items.iter().all(|i| i.url.is_some()), "account facts give every record a link");
     assert_eq!(loaded.notes.links_unavailable, None);
     // A refresh goes through the same 2026-03 endpoint.
     sb.expire_access_tokens(ProviderId::Hubspot);
@@ -48,8 +49,12 @@ async fn hubspot_still_works_on_the_legacy_endpoints_when_a_user_selects_them() 
         let hs = s.provider_mut(ProviderId::Hubspot);
         hs.token_url = hs.token_url.join("/oauth/v1/token").unwrap();
         hs.api_version = Some("v3".into());
+        // The v1 token answer names the portal itself.
+        hs.introspect_url = None;
     })
     .await;
+    let summary = core.connection(&key).unwrap().summary().await;
+    assert_eq!(summary.account, Some(format!("HubSpot account {}", sb.dataset().hubspot.portal_id)));
     let loaded = load(&core, &key).await.unwrap();
     assert_eq!(loaded.items.len(), ITEMS + 3);
     assert!(loaded.items.iter().all(|i| i.url.is_some()));
@@ -187,4 +192,16 @@ async fn notion_waits_out_its_window_budget_as_the_answers_say() {
     let stats = sb.stats(ProviderId::Notion);
     assert!(stats.rate_limited >= 1, "the budget was met: {stats:?}");
     assert!(stats.rate_limited <= stats.api_requests / 2, "a refusal holds the connection, not only its own request: {stats:?}");
+}
+
+#[tokio::test]
+async fn hubspot_sign_in_completes_when_introspection_fails() {
+    let sb = sandbox(|c| {
+        c.dataset = PerProvider::all(ITEMS);
+        c.missing_endpoints = vec!["/oauth/2026-03/token/introspect".into()];
+    })
+    .await;
+    let (core, key) = connected(&sb, ProviderId::Hubspot).await;
+    assert_eq!(core.connection(&key).unwrap().summary().await.account, None, "the connection is only not named");
+    assert_eq!(load(&core, &key).await.unwrap().items.len(), ITEMS + 3);
 }

@@ -54,6 +54,8 @@ pub struct ProviderEndpoints {
     pub api_base: Url,
     /// Where grants are revoked, for providers that revoke.
     pub revoke_url: Option<Url>,
+    /// Where tokens are introspected, for providers whose token answers do not name the account.
+    pub introspect_url: Option<Url>,
 }
 
 /// Request counters per provider, for tests and benchmarks.
@@ -219,6 +221,9 @@ impl Sandbox {
             if let Some(revoke) = &e.revoke_url {
                 vars.push((p.setting("REVOKE_URL"), revoke.to_string()));
             }
+            if let Some(introspect) = &e.introspect_url {
+                vars.push((p.setting("INTROSPECT_URL"), introspect.to_string()));
+            }
             vars.push((p.setting("CLIENT_ID"), client.client_id.clone()));
             if let Some(secret) = &client.client_secret {
                 vars.push((p.setting("CLIENT_SECRET"), secret.clone()));
@@ -272,5 +277,6 @@ fn endpoints(provider: ProviderId, base: &Url) -> ProviderEndpoints {
         token_url: join(spec.token_path),
         api_base: base.clone(),
         revoke_url: spec.revoke_path.map(join),
+        introspect_url: spec.introspect_path.map(join),
     }
 }

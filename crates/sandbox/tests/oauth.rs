@@ -21,8 +21,11 @@ async fn every_provider_completes_a_flow_and_the_token_works() {
         match p {
             ProviderId::Hubspot => {
                 assert_eq!(tokens["expires_in"], 1800);
-                assert_eq!(tokens["hub_id"], sb.dataset().hubspot.portal_id);
-                assert!(tokens["scopes"].as_array().unwrap().iter().any(|s| s == "crm.objects.deals.read"));
+                // The 2026-03 answer is RFC 6749's; introspection names the portal and scopes.
+                assert!(tokens.get("hub_id").is_none());
+                let facts = hubspot_form(&sb, "oauth/2026-03/token/introspect", &[("token", access)]).await;
+                assert_eq!(facts["hub_id"], sb.dataset().hubspot.portal_id);
+                assert!(facts["scopes"].as_array().unwrap().iter().any(|s| s == "crm.objects.deals.read"));
             }
             ProviderId::Airtable => {
                 assert_eq!(tokens["expires_in"], 3600);

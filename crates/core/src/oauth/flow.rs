@@ -226,7 +226,8 @@ impl OAuthFlows {
             (_, None) => return Err(Error::StateExpired),
         };
         let grant = Grant::AuthorizationCode { code: &code, redirect_uri: &stored.redirect_uri, verifier: verifier.as_ref() };
-        let tokens = token_request(&self.http, settings, grant).await?;
+        let mut tokens = token_request(&self.http, settings, grant).await?;
+        super::token::name_account(&self.http, settings, &mut tokens).await;
         self.put_credentials(key, &tokens).await?;
         tracing::info!(provider = key.provider.as_str(), org = %key.org_id, user = %key.user_id, "sign-in completed; credentials stored");
         Ok(())

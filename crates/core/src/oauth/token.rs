@@ -36,11 +36,7 @@ impl TokenSet {
         let now = Utc::now();
         let expires_at = expires_in.map(|s| now + ChronoDuration::seconds(s as i64));
         let refresh_at = expires_in.map(|s| now + ChronoDuration::seconds((s - (s / 10).min(300)) as i64));
-        let scopes = match (body.get("scope"), body.get("scopes")) {
-            (Some(Value::String(s)), _) => s.split_whitespace().map(String::from).collect(),
-            (_, Some(Value::Array(a))) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
-            _ => Vec::new(),
-        };
+        let scopes = scopes_of(body);
         let account = (settings.spec().token_account)(body);
         Ok(TokenSet {
             access_token: AccessToken::new(access),
@@ -170,6 +166,41 @@ pub(crate) async fn token_request(http: &reqwest::Client, settings: &ProviderSet
         Error::BadResponse { message, .. } => failed(message),
         other => TokenFailure::Other(other),
     })
+}
+
+/// Fills in the account and scopes of a fresh token set from the provider's introspection
+/// endpoint, where the token answer named neither and the provider has one. They only label the
+/// connection, so a failure here is logged and costs the sign-in nothing.
+pub(crate) async fn name_account(http: &reqwest::Client, settings: &ProviderSettings, tokens: &mut TokenSet) {
+    let Some(url) = settings.introspect_url.clone().filter(|_| tokens.account.is_none()) else { return };
+    let provider = settings.provider;
+    let Ok(client_id) = settings.require_client_id() else { return };
+    let mut form = vec![("client_id", client_id), ("token", tokens.access_token.expose()), ("token_type_hint", "access_token")];
+    form.extend(settings.client_secret.as_ref().map(|s| ("client_secret", s.expose())));
+    let answer = async {
+        let mut resp = http.post(url).header(reqwest::header::ACCEPT, "application/json").form(&form).send().await.ok()?;
+        let ok = resp.status().is_success();
+        let body: Value = serde_json::from_slice(&read_body(&mut resp, MAX_TOKEN_RESPONSE).await.ok()?).ok()?;
+        (ok && body.get("active") == Some(&Value::Bool(true))).then_some(body)
+    };
+    match answer.await {
+        Some(body) => {
+            tokens.account = (settings.spec().token_account)(&body);
+            if tokens.scopes.is_empty() {
+                tokens.scopes = scopes_of(&body);
+            }
+        }
+        None => tracing::warn!(provider = provider.as_str(), "token introspection failed; the connection is not named"),
+    }
+}
+
+/// The scopes an answer lists, as a space-separated `scope` or a `scopes` array.
+fn scopes_of(body: &Value) -> Vec<String> {
+    match (body.get("scope"), body.get("scopes")) {
+        (Some(Value::String(s)), _) => s.split_whitespace().map(String::from).collect(),
+        (_, Some(Value::Array(a))) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// A token answer is a few hundred bytes; anything near this is not one.

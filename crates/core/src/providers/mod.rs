@@ -143,6 +143,10 @@ pub struct ProviderSpec {
     /// Lifetime to assume when the token response has no `expires_in` (None: does not expire).
     pub default_expires_in: Option<u64>,
     pub revocation: Revocation,
+    /// Where a token is introspected (RFC 7662: a form POST with the client's id and secret),
+    /// to name the account when the token answer does not (its own setting,
+    /// `{PROVIDER}_INTROSPECT_URL`).
+    pub introspection: Option<&'static str>,
     /// The domains of the provider's own web app: an item's link is opened only when it is an
     /// https address on one of these (or a subdomain), or on the configured API base's origin.
     pub web_domains: &'static [&'static str],

@@ -57,6 +57,9 @@ pub(crate) struct FakeSpec {
     /// The consent page and the token endpoint, relative to the provider's base URL.
     pub authorize_path: &'static str,
     pub token_path: &'static str,
+    /// Where a client asks what a token is (RFC 7662), for providers whose token answers do not
+    /// name the account.
+    pub introspect_path: Option<&'static str>,
     /// Where grants are revoked (the token's own segment appended where the provider puts it
     /// in the path), for providers that revoke.
     pub revoke_path: Option<&'static str>,

@@ -24,6 +24,7 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     rotates_refresh_token: true,
     default_expires_in: Some(3600),
     revocation: Revocation::None,
+    introspection: None,
     web_domains: &["airtable.com"],
     // `{"error": {"type": ..., "message": ...}}`, or `{"error": "NOT_FOUND"}`; a 429 lists `errors`.
     error_paths: &["/error/message", "/errors/0/message", "/error/type", "/error"],

@@ -28,6 +28,8 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     rotates_refresh_token: false,
     default_expires_in: Some(1800),
     revocation: Revocation::PostRefreshTokenForm { url: "https://api.hubapi.com/oauth/2026-03/token/revoke" },
+    // The 2026-03 token answer names no portal; introspection does.
+    introspection: Some("https://api.hubapi.com/oauth/2026-03/token/introspect"),
     web_domains: &["hubspot.com"],
     // `{"status": "error", "message": ..., "category": ...}`
     error_paths: &["/message", "/category"],

@@ -25,6 +25,8 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     rotates_refresh_token: true,
     default_expires_in: None,
     revocation: Revocation::PostToken { url: "https://api.notion.com/v1/oauth/revoke" },
+    // The token answer names the workspace.
+    introspection: None,
     web_domains: &["notion.so", "notion.site", "notion.com"],
     // `{"object": "error", "code": ..., "message": ...}`
     error_paths: &["/message", "/code"],

@@ -34,6 +34,7 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     authorize_path: "oauth2/v1/authorize",
     token_path: "oauth2/v1/token",
     revoke_path: None,
+    introspect_path: None,
     scopes: &[
         "data.records:read",
         "data.records:write",

@@ -59,6 +59,7 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     authorize_path: "oauth/authorize",
     token_path: "oauth/2026-03/token",
     revoke_path: Some("oauth/2026-03/token/revoke"),
+    introspect_path: Some("oauth/2026-03/token/introspect"),
     scopes: &["oauth", "crm.objects.contacts.read", "crm.objects.companies.read", "crm.objects.deals.read", "crm.objects.contacts.write"],
     consent: ConsentRules {
         requires_response_type: false,
@@ -340,6 +341,17 @@ async fn token(State(state): Shared, uri: axum::http::Uri, Form(form): Form<Hash
         _ => return token_error("BAD_GRANT_TYPE", "grant_type must be authorization_code or refresh_token"),
     };
     match result {
+        // The current endpoint answers as RFC 6749 does, and introspection names the account;
+        // the v1 one also names the portal, the user and the scopes.
+        Ok(t) if rfc6749 => http::json(
+            StatusCode::OK,
+            json!({
+                "token_type": "bearer",
+                "access_token": t.access_token,
+                "refresh_token": t.refresh_token,
+                "expires_in": t.expires_in.unwrap_or(1800),
+            }),
+        ),
         Ok(t) => http::json(
             StatusCode::OK,
             json!({

@@ -41,6 +41,7 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     authorize_path: "v1/oauth/authorize",
     token_path: "v1/oauth/token",
     revoke_path: Some("v1/oauth/revoke"),
+    introspect_path: None,
     // Notion grants pages, not scopes: the consent page asks for `owner=user` instead.
     scopes: &[],
     consent: ConsentRules {
