@@ -343,27 +343,22 @@ async fn token(State(state): Shared, uri: axum::http::Uri, Form(form): Form<Hash
     match result {
         // The current endpoint answers as RFC 6749 does, and introspection names the account;
         // the v1 one also names the portal, the user and the scopes.
-        Ok(t) if rfc6749 => http::json(
-            StatusCode::OK,
-            json!({
+        Ok(t) => {
+            let mut body = json!({
                 "token_type": "bearer",
                 "access_token": t.access_token,
                 "refresh_token": t.refresh_token,
                 "expires_in": t.expires_in.unwrap_or(1800),
-            }),
-        ),
-        Ok(t) => http::json(
-            StatusCode::OK,
-            json!({
-                "token_type": "bearer",
-                "access_token": t.access_token,
-                "refresh_token": t.refresh_token,
-                "expires_in": t.expires_in.unwrap_or(1800),
-                "hub_id": state.dataset.hubspot.portal_id,
-                "user_id": 7_100_001,
-                "scopes": t.scopes,
-            }),
-        ),
+            });
+            // The current endpoint answers as RFC 6749 does (introspection names the account);
+            // the v1 one also names the portal, the user and the scopes.
+            if !rfc6749 {
+                body["hub_id"] = json!(state.dataset.hubspot.portal_id);
+                body["user_id"] = json!(7_100_001);
+                body["scopes"] = json!(t.scopes);
+            }
+            http::json(StatusCode::OK, body)
+        }
         Err(e) => {
             let status = match e {
                 GrantError::BadRefreshToken => "BAD_REFRESH_TOKEN",

@@ -152,6 +152,30 @@ fn page_size(request: &Value) -> Result<usize, Response> {
     }
 }
 
+/// A list request (search or a data source's query) that passed the pipeline: its version,
+/// body, cursor (as asked, and as meant) and page size.
+struct ListCall {
+    version: &'static str,
+    request: Value,
+    requested: Option<String>,
+    cursor: Option<String>,
+    admitted: crate::providers::Admitted,
+    page_size: usize,
+}
+
+impl ListCall {
+    async fn admit(state: &Arc<SandboxState>, headers: &HeaderMap, body: &Bytes) -> Result<ListCall, Response> {
+        let version = check_version(headers)?;
+        let request = list_request(body)?;
+        let requested = request.get("start_cursor").and_then(Value::as_str).map(String::from);
+        let cursor = requested.as_deref().map(|c| state.resolve_cursor(c));
+        let token = http::bearer(headers).map(String::from);
+        let admitted = admit(state, ProviderId::Notion, headers, cursor.is_some(), token.as_deref()).await?;
+        let page_size = page_size(&request)?;
+        Ok(ListCall { version, request, requested, cursor, admitted, page_size })
+    }
+}
+
 /// A page of a list: Notion's envelope around `results`.
 fn list_page(results: Vec<Value>, next: Option<String>) -> Value {
     json!({
@@ -170,25 +194,11 @@ fn validation(message: &str) -> Response {
 }
 
 async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
-    let version = match check_version(&headers) {
-        Ok(v) => v,
+    let call = match ListCall::admit(&state, &headers, &body).await {
+        Ok(c) => c,
         Err(r) => return r,
     };
-    let request = match list_request(&body) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let requested = request.get("start_cursor").and_then(Value::as_str).map(String::from);
-    let cursor = requested.as_deref().map(|c| state.resolve_cursor(c));
-    let token = http::bearer(&headers).map(String::from);
-    let admitted = match admit(&state, ProviderId::Notion, &headers, cursor.is_some(), token.as_deref()).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let page_size = match page_size(&request) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
+    let ListCall { version, request, requested, cursor, admitted, page_size } = call;
     let kind_filter = match request.pointer("/filter/value").and_then(Value::as_str) {
         None => None,
         Some("page") => Some(NotionKind::Page),
@@ -234,25 +244,11 @@ async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
 
 /// `POST /v1/data_sources/{id}/query`: every row of a data source, in order, paged like search.
 async fn query_data_source(State(state): Shared, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
-    let version = match check_version(&headers) {
-        Ok(v) => v,
+    let call = match ListCall::admit(&state, &headers, &body).await {
+        Ok(c) => c,
         Err(r) => return r,
     };
-    let request = match list_request(&body) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let requested = request.get("start_cursor").and_then(Value::as_str).map(String::from);
-    let cursor = requested.as_deref().map(|c| state.resolve_cursor(c));
-    let token = http::bearer(&headers).map(String::from);
-    let admitted = match admit(&state, ProviderId::Notion, &headers, cursor.is_some(), token.as_deref()).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let page_size = match page_size(&request) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
+    let ListCall { version, requested, cursor, admitted, page_size, .. } = call;
     let data = &state.dataset.notion;
     let Some(ds) = data.index_of(&id).filter(|&k| data.kind(k) == NotionKind::DataSource) else {
         return error(
