@@ -169,10 +169,10 @@ impl Api {
         let (mut transient, mut limited, mut refreshed) = (0u32, 0u32, false);
         loop {
             self.cancel.check()?;
-            tokio::select! {
-                _ = self.pacer.acquire(rate_key) => {}
+            let place = tokio::select! {
+                place = self.pacer.acquire(rate_key) => place,
                 _ = self.cancel.cancelled() => return Err(cancelled()),
-            }
+            };
             let token = self.connection.access_token().await?;
             let mut req = self.http.request(method.clone(), url.clone()).bearer_auth(token.expose());
             for (k, v) in self.connection.settings().headers() {
@@ -185,6 +185,9 @@ impl Api {
                 r = req.send() => r,
                 _ = self.cancel.cancelled() => return Err(cancelled()),
             };
+            // The answer's head is in, so the provider has counted the request: its time in the
+            // pacing window starts now.
+            drop(place);
             let mut response = match sent {
                 Ok(r) => r,
                 Err(e) => {

@@ -2,6 +2,13 @@
 //! into it (each provider's spec says how much: its `pacing`), and waits as a whole when the
 //! provider says to (a 429's Retry-After holds every request of that key, not only the one
 //! that was refused).
+//!
+//! The provider counts a request when it arrives, which is some time after it was sent and
+//! before its answer comes back; on a busy machine or network, requests sent evenly can arrive
+//! bunched. So a request counts against the window from the moment it is sent until its answer
+//! is in, and from then on for a whole window: at most `max` requests are in flight or were
+//! answered within the last `window`. Then no `max + 1` requests can ever arrive within one
+//! window, whatever the delays, and the cost is one round trip per window.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -9,8 +16,12 @@ use std::time::{Duration, Instant};
 
 use crate::provider::Pacing;
 
-/// At most `max` requests in any `window` per key, and, where set, at most `shared.0` in any
-/// `shared.1` over all keys together.
+/// How often a request waiting for an answer to free a place looks again (only when `max`
+/// requests are in flight at once, which the loaders' concurrency rarely allows).
+const POLL: Duration = Duration::from_millis(5);
+
+/// At most `max` requests in flight or answered in any `window` per key, and, where set, at
+/// most `shared.0` in any `shared.1` over all keys together.
 pub struct Pacer {
     max: usize,
     window: Duration,
@@ -20,20 +31,59 @@ pub struct Pacer {
 
 #[derive(Default)]
 struct State {
-    sent: HashMap<String, VecDeque<Instant>>,
-    all: VecDeque<Instant>,
+    sent: HashMap<String, Log>,
+    all: Log,
     /// Keys the provider asked to wait, until when.
     held: HashMap<String, Instant>,
 }
 
-/// Drops the sends older than `window` and says how long until one more fits under `max`.
-fn wait_in(log: &mut VecDeque<Instant>, max: usize, window: Duration, now: Instant) -> Duration {
-    while log.front().is_some_and(|t| now.duration_since(*t) >= window) {
-        log.pop_front();
+/// One limit's requests: those in flight, and when the answered ones were answered.
+#[derive(Default)]
+struct Log {
+    in_flight: usize,
+    answered: VecDeque<Instant>,
+}
+
+impl Log {
+    /// How long until one more request fits under `max` in `window` (zero: now).
+    fn wait(&mut self, max: usize, window: Duration, now: Instant) -> Duration {
+        while self.answered.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            self.answered.pop_front();
+        }
+        if self.in_flight + self.answered.len() < max {
+            return Duration::ZERO;
+        }
+        match self.answered.front() {
+            Some(oldest) => (window - now.duration_since(*oldest)).max(Duration::from_millis(1)),
+            // Every place is taken by a request in flight: one answer will free one.
+            None => POLL,
+        }
     }
-    match log.front() {
-        Some(oldest) if log.len() >= max => window - now.duration_since(*oldest),
-        _ => Duration::ZERO,
+
+    fn answer(&mut self, now: Instant) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.answered.push_back(now);
+    }
+}
+
+/// A request's place in its windows, from its sending until its answer: dropped when the
+/// answer is in (or the request failed), which starts its time in the window.
+pub struct Permit<'a> {
+    pacer: &'a Pacer,
+    key: Option<String>,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let now = Instant::now();
+        let mut state = self.pacer.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(log) = state.sent.get_mut(&key) {
+            log.answer(now);
+        }
+        if self.pacer.shared.is_some() {
+            state.all.answer(now);
+        }
     }
 }
 
@@ -68,8 +118,9 @@ impl Pacer {
         *held = (*held).max(until);
     }
 
-    /// Waits until a request under `key` may go, and records it.
-    pub async fn acquire(&self, key: &str) {
+    /// Waits until a request under `key` may go, and takes its place: keep the permit until
+    /// the answer is in.
+    pub async fn acquire(&self, key: &str) -> Permit<'_> {
         loop {
             let wait = {
                 let now = Instant::now();
@@ -82,27 +133,27 @@ impl Pacer {
                     }
                     None => Duration::ZERO,
                 };
-                let wait = if self.max == usize::MAX {
+                if self.max == usize::MAX {
                     // No limit of its own: only a hold makes a request wait.
+                    if held.is_zero() {
+                        return Permit { pacer: self, key: None };
+                    }
                     held
                 } else {
                     let State { sent, all, .. } = &mut *state;
                     let log = sent.entry(key.to_string()).or_default();
-                    let own = wait_in(log, self.max, self.window, now);
-                    let shared = self.shared.map_or(Duration::ZERO, |(n, w)| wait_in(all, n, w, now));
+                    let own = log.wait(self.max, self.window, now);
+                    let shared = self.shared.map_or(Duration::ZERO, |(n, w)| all.wait(n, w, now));
                     let wait = held.max(own).max(shared);
                     if wait.is_zero() {
-                        log.push_back(now);
+                        log.in_flight += 1;
                         if self.shared.is_some() {
-                            all.push_back(now);
+                            all.in_flight += 1;
                         }
+                        return Permit { pacer: self, key: Some(key.to_string()) };
                     }
                     wait
-                };
-                if wait.is_zero() {
-                    return;
                 }
-                wait
             };
             tokio::time::sleep(wait).await;
         }
@@ -118,12 +169,12 @@ mod tests {
         let p = Pacer::new(3, Duration::from_millis(200));
         let start = Instant::now();
         for _ in 0..7 {
-            p.acquire("k").await;
+            let _answered = p.acquire("k").await;
         }
         // 7 requests at 3 per 200 ms need two full windows.
         assert!(start.elapsed() >= Duration::from_millis(400), "{:?}", start.elapsed());
         let other = Instant::now();
-        p.acquire("other").await;
+        let _ = p.acquire("other").await;
         assert!(other.elapsed() < Duration::from_millis(50), "keys are independent");
     }
 
@@ -131,7 +182,7 @@ mod tests {
     async fn a_limit_of_zero_lets_one_through_instead_of_panicking() {
         let p = Pacer::new(0, Duration::from_millis(20));
         for _ in 0..3 {
-            p.acquire("k").await;
+            let _ = p.acquire("k").await;
         }
     }
 
@@ -141,9 +192,28 @@ mod tests {
         let start = Instant::now();
         // Three keys of two requests each fit every key's own limit, but not the shared one.
         for key in ["a", "b", "c", "a", "b", "c", "a"] {
-            p.acquire(key).await;
+            let _ = p.acquire(key).await;
         }
         assert!(start.elapsed() >= Duration::from_millis(200), "{:?}", start.elapsed());
+    }
+
+    #[tokio::test]
+    async fn a_request_counts_from_its_sending_until_a_window_after_its_answer() {
+        let p = Pacer::new(1, Duration::from_millis(100));
+        let start = Instant::now();
+        let slow = p.acquire("k").await;
+        let waiting = async {
+            let _next = p.acquire("k").await;
+            start.elapsed()
+        };
+        let answer_late = async {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            drop(slow);
+        };
+        let (waited, ()) = tokio::join!(waiting, answer_late);
+        // The first request was answered at 150 ms: it may have reached the provider just
+        // then, so the next one waits a whole window from there.
+        assert!(waited >= Duration::from_millis(250), "{waited:?}");
     }
 
     #[tokio::test]
@@ -151,9 +221,9 @@ mod tests {
         let p = Pacer::new(100, Duration::from_secs(1));
         p.hold("conn", Duration::from_millis(150));
         let start = Instant::now();
-        p.acquire("other").await;
+        let _ = p.acquire("other").await;
         assert!(start.elapsed() < Duration::from_millis(50), "other keys go on");
-        p.acquire("conn").await;
+        let _ = p.acquire("conn").await;
         assert!(start.elapsed() >= Duration::from_millis(150), "{:?}", start.elapsed());
     }
 }
