@@ -12,6 +12,9 @@ APT_PACKAGES=(
   # tests: a real Redis, a headless X server, the WebKit WebDriver, a D-Bus session bus (the
   # single-instance plugin finds the running app through it)
   redis-server xvfb xauth webkit2gtk-driver fonts-dejavu-core imagemagick dbus-daemon
+  # a real Secret Service (the credential store connections are saved in), and dbus-send to
+  # see when it is up
+  gnome-keyring dbus-bin
   # packaging tests and benchmarks: the desktop database (scheme handlers), window timing
   desktop-file-utils xdotool
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever is missing, starts what the tests need (redis-server on loopback, Xvfb on a
-# private display, a D-Bus session bus), runs every test (UI, Rust, CLI, end-to-end, the .deb
-# installed), lints the release workflow, and stops what it started.
+# private display, a D-Bus session bus with an unlocked Secret Service in it), runs every test
+# (UI, Rust, CLI, end-to-end, the .deb installed), lints the release workflow, and stops what it
+# started.
 # Idempotent; exits non-zero if any test fails.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -56,6 +57,21 @@ dbus-daemon --session --fork --nopidfile --print-address=3 --print-pid=4 \
   3>"$RUN_DIR/dbus-address" 4>"$RUN_DIR/dbus-pid"
 PIDS+=("$(head -n1 "$RUN_DIR/dbus-pid")")
 export DBUS_SESSION_BUS_ADDRESS="$(head -n1 "$RUN_DIR/dbus-address")"
+
+step "starting a Secret Service (gnome-keyring, unlocked, its keyring in the run folder)"
+# Started before anything asks for the service, so the bus does not start a locked one of its
+# own; it leaves with the bus. The tests then prove the real credential store.
+mkdir -m 700 -p "$RUN_DIR/keyring" "$RUN_DIR/keyring-run"
+printf 'tributary-tests' | XDG_DATA_HOME="$RUN_DIR/keyring" XDG_RUNTIME_DIR="$RUN_DIR/keyring-run" \
+  gnome-keyring-daemon --foreground --unlock --components=secrets >"$RUN_DIR/keyring.log" 2>&1 &
+PIDS+=($!)
+secret_service_up() {
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'
+}
+for _ in $(seq 100); do secret_service_up && break; sleep 0.1; done
+secret_service_up || { cat "$RUN_DIR/keyring.log"; echo "the Secret Service did not start" >&2; exit 1; }
+export TRIBUTARY_EXPECT_KEYRING=1
 
 step "UI tests (Vitest)"
 (cd "$ROOT/ui" && npx vitest run)

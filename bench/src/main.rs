@@ -128,7 +128,11 @@ impl SandboxProcess {
     }
 
     fn settings(&self) -> Settings {
-        Settings::from_vars(|k| self.vars.get(k).cloned()).expect("sandbox settings")
+        let mut settings = Settings::from_vars(|k| self.vars.get(k).cloned()).expect("sandbox settings");
+        // The benchmark's connections are not the user's: kept in memory only.
+        settings.credential_store = tributary_core::config::CredentialStoreChoice::Session;
+        settings.data_dir = std::env::temp_dir().join(format!("tributary-bench-{}", std::process::id()));
+        settings
     }
 
     fn api_base(&self, p: ProviderId) -> url::Url {
@@ -299,7 +303,9 @@ fn status_kib(field: &str) -> usize {
 }
 
 async fn rss_probe(provider: ProviderId) {
-    let settings = Settings::from_env().unwrap();
+    let mut settings = Settings::from_env().unwrap();
+    settings.credential_store = tributary_core::config::CredentialStoreChoice::Session;
+    settings.data_dir = std::env::temp_dir().join(format!("tributary-bench-{}", std::process::id()));
     let core = Core::with_store(settings, Store::open(None).await.unwrap()).unwrap();
     let key = connect(&core, provider).await;
     let before = status_kib("VmRSS:");

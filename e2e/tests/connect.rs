@@ -21,13 +21,18 @@ async fn sandbox(items: usize) -> Sandbox {
 /// folder of its own.
 async fn launch(sandbox: &Sandbox, browser: &TempFile, extra: &[(&str, &str)]) -> (AppSession, TempFile) {
     let data_home = TempFile(std::env::temp_dir().join(format!("tributary-e2e-data-{}-{}", std::process::id(), free_port())));
+    (launch_in(sandbox, browser, &data_home, extra).await, data_home)
+}
+
+/// Launches the app with its data (saved connections, logs) in `data_home`.
+async fn launch_in(sandbox: &Sandbox, browser: &TempFile, data_home: &TempFile, extra: &[(&str, &str)]) -> AppSession {
     let mut env = sandbox.env_vars();
     env.push(("BROWSER".into(), browser.0.display().to_string()));
     env.push(("TRIBUTARY_REDIRECT_PORT".into(), free_port().to_string()));
     env.push(("XDG_DATA_HOME".into(), data_home.0.display().to_string()));
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    (AppSession::launch(&env).await, data_home)
+    AppSession::launch(&env).await
 }
 
 async fn pick(app: &AppSession, id: &str) {
@@ -197,5 +202,40 @@ async fn a_deep_link_sign_in_times_out_or_is_cancelled_and_connect_works_again()
     app.by_test_id("cancel-connect-button").await.click().await.unwrap();
     app.wait_for_text("connect-button", |t| t == "Connect to Notion", "error-alert").await;
     assert!(app.client.find(Locator::Css("[data-testid=\"error-alert\"]")).await.is_err(), "a cancel is not an error");
+    app.close().await;
+}
+
+#[tokio::test]
+async fn a_connection_survives_a_restart_of_the_app_until_it_is_disconnected() {
+    if std::env::var("TRIBUTARY_EXPECT_KEYRING").ok().as_deref() != Some("1") {
+        panic!("this test needs the test command's Secret Service (./scripts/test-all.sh starts one)");
+    }
+    let sandbox = sandbox(60).await;
+    let browser = browser_program(Browser::Approve);
+    let data_home = TempFile(std::env::temp_dir().join(format!("tributary-e2e-restart-{}-{}", std::process::id(), free_port())));
+    let app = launch_in(&sandbox, &browser, &data_home, &[]).await;
+    app.by_test_id("app-title").await;
+    connect(&app, "airtable", "Airtable").await;
+    app.close().await;
+
+    // A new start finds the connection without a sign-in (the browser would deny one now).
+    let denying = browser_program(Browser::Deny);
+    let before = sandbox.stats(ProviderId::Airtable).token_requests;
+    let app = launch_in(&sandbox, &denying, &data_home, &[]).await;
+    pick(&app, "airtable").await;
+    app.wait_for_text("connect-button", |t| t == "Connected to Airtable", "error-alert").await;
+    assert_eq!(sandbox.stats(ProviderId::Airtable).token_requests, before, "no sign-in, no refresh yet");
+    load_and_check(&app, &sandbox, ProviderId::Airtable, "Airtable").await;
+    app.by_test_id("disconnect-button").await.click().await.unwrap();
+    app.wait_for_text("connect-button", |t| t == "Connect to Airtable", "error-alert").await;
+    app.close().await;
+
+    // Disconnected: the next start has nothing saved.
+    let app = launch_in(&sandbox, &denying, &data_home, &[]).await;
+    pick(&app, "airtable").await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    // Still (and only) Connect, once the window has asked for a saved connection.
+    app.wait_for_text("connect-button", |t| t == "Connect to Airtable", "error-alert").await;
+    assert!(std::fs::read_dir(data_home.0.join("dev.tributary.app/connections")).map(|d| d.count()).unwrap_or(0) == 0, "no file left");
     app.close().await;
 }

@@ -7,7 +7,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 use tributary_core::load::{Loaded, Progress};
-use tributary_core::{ConnectionSummary, Core, Error, OpenBrowser, ProviderInfo};
+use tributary_core::{ConnectionSummary, Core, Error, OpenBrowser, ProviderInfo, SavedState};
 
 use crate::error::CommandError;
 use crate::models::{ConnectionRef, ExportRequest, OpenItemRequest};
@@ -35,6 +35,13 @@ pub async fn cancel_authorize(core: State<'_, Arc<Core>>, connection: Connection
 #[tauri::command]
 pub async fn credentials(core: State<'_, Arc<Core>>, connection: ConnectionRef) -> Result<ConnectionSummary> {
     Ok(core.take_credentials(&connection.key()?).await?)
+}
+
+/// The connection saved for this provider, user and organisation by an earlier run, taken in
+/// without asking the provider; whether it needs a reconnect; whether connections are kept.
+#[tauri::command]
+pub async fn saved_connection(core: State<'_, Arc<Core>>, connection: ConnectionRef) -> Result<SavedState> {
+    Ok(core.saved_connection(&connection.key()?).await?)
 }
 
 #[tauri::command]

@@ -12,7 +12,11 @@ use tauri::Manager;
 use tributary_core::Settings;
 
 fn settings(vars: &[(&str, &str)]) -> Settings {
-    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    // Connections in memory and a data folder of the test's own: never the machine's keyring.
+    map.entry("TRIBUTARY_CREDENTIAL_STORE".into()).or_insert_with(|| "session".into());
+    let data = std::env::temp_dir().join(format!("tributary-shell-test-{}-{}", std::process::id(), map.len()));
+    map.entry("TRIBUTARY_DATA_DIR".into()).or_insert_with(|| data.display().to_string());
     Settings::from_vars(|k| map.get(k).cloned()).unwrap()
 }
 

@@ -30,9 +30,14 @@ function backend(handlers) {
   const calls = [];
   mockIPC(
     (cmd, args) => {
+      if (cmd in handlers) {
+        calls.push({ cmd, args });
+        return handlers[cmd](args);
+      }
+      // Nothing saved by an earlier run, unless a test says otherwise (not recorded).
+      if (cmd === 'saved_connection') return { summary: null, reconnectNeeded: false, kept: true };
       calls.push({ cmd, args });
       if (cmd === 'list_providers') return PROVIDERS;
-      if (cmd in handlers) return handlers[cmd](args);
       throw new Error(`unexpected ${cmd}`);
     },
     { shouldMockEvents: true },
@@ -115,6 +120,33 @@ describe('IntegrationForm', () => {
     ]);
     expect(screen.getByTestId('connection-account').textContent).toBe('Sandbox workspace');
     expect(screen.queryByTestId('sandbox-badge')).toBeNull();
+  });
+
+  it('opens on a connection an earlier run saved, without a sign-in', async () => {
+    const calls = backend({
+      saved_connection: ({ connection }) => ({
+        summary: connection.provider === 'airtable' ? { provider: 'airtable', account: 'Saved workspace', scopes: [] } : null,
+        reconnectNeeded: connection.provider === 'hubspot',
+        kept: true,
+      }),
+    });
+    render(<App />);
+    await pick('Airtable');
+    await waitFor(() => expect(screen.getByTestId('connect-button').textContent).toBe('Connected to Airtable'));
+    expect(screen.getByTestId('connection-account').textContent).toBe('Saved workspace');
+    expect(calls.some((c) => c.cmd === 'authorize')).toBe(false);
+    cleanup();
+    render(<App />);
+    await pick('HubSpot');
+    expect((await screen.findByTestId('reconnect-needed')).textContent).toContain('connect again');
+    expect(screen.getByTestId('connect-button').textContent).toBe('Connect to HubSpot');
+  });
+
+  it('says once that connections last for the session where there is no credential store', async () => {
+    backend({ saved_connection: () => ({ summary: null, reconnectNeeded: false, kept: false }) });
+    render(<App />);
+    await pick('Airtable');
+    expect((await screen.findByTestId('session-only')).textContent).toContain('until Tributary closes');
   });
 
   it('labels sandbox providers and explains unconfigured ones', async () => {

@@ -1,5 +1,6 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Alert, AlertTitle, Autocomplete, Box, Paper, Stack, TextField, Typography } from '@mui/material';
+import { errorMessage, savedConnection } from './api.js';
 import { ProviderConnection } from './integrations/ProviderConnection.jsx';
 import { DataForm } from './DataForm.jsx';
 
@@ -19,6 +20,31 @@ export function IntegrationForm({ providers, startupError }) {
     (summary) => setConnections((all) => ({ ...all, [key]: summary })),
     [key],
   );
+  // What an earlier run saved for this provider, user and organisation (asked once the ids
+  // have settled), and whether connections survive a restart at all.
+  const [saved, setSaved] = useState({});
+  const [kept, setKept] = useState(true);
+  const providerId = provider?.id;
+  useEffect(() => {
+    if (!key || key in connections) return undefined;
+    let current = true;
+    const timer = setTimeout(async () => {
+      try {
+        const state = await savedConnection(providerId, user, org);
+        if (!current) return;
+        setKept(state.kept);
+        setSaved((all) => ({ ...all, [key]: state }));
+        if (state.summary) setConnections((all) => (key in all ? all : { ...all, [key]: state.summary }));
+      } catch (err) {
+        if (current) setSaved((all) => ({ ...all, [key]: { error: errorMessage(err) } }));
+      }
+    }, 250);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [key, providerId, user, org, connections]);
+  const savedState = key ? saved[key] : null;
 
   // The app could not start on its settings: say what is wrong instead of a form that cannot work.
   if (startupError) {
@@ -74,6 +100,21 @@ export function IntegrationForm({ providers, startupError }) {
             />
           )}
         />
+        {!kept && (
+          <Alert severity="info" data-testid="session-only">
+            This computer has no credential store Tributary can use, so connections last until Tributary closes.
+          </Alert>
+        )}
+        {provider && !connection && savedState?.reconnectNeeded && (
+          <Alert severity="warning" data-testid="reconnect-needed">
+            {provider.name} no longer accepts the saved sign-in for this user and organization: connect again.
+          </Alert>
+        )}
+        {provider && savedState?.error && (
+          <Alert severity="error" data-testid="saved-error">
+            {savedState.error}
+          </Alert>
+        )}
         {provider && (
           <Box>
             <ProviderConnection

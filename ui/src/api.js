@@ -30,6 +30,12 @@ export function credentials(provider, userId, orgId) {
   return invoke('credentials', { connection: connection(provider, userId, orgId) });
 }
 
+// The connection an earlier run saved, taken in without asking the provider. Resolves to
+// `{ summary | null, reconnectNeeded, kept }` (`kept`: connections survive a restart).
+export function savedConnection(provider, userId, orgId) {
+  return invoke('saved_connection', { connection: connection(provider, userId, orgId) });
+}
+
 export function disconnect(provider, userId, orgId) {
   return invoke('disconnect', { connection: connection(provider, userId, orgId) });
 }

@@ -23,7 +23,7 @@ use tributary_sandbox::{PerProvider, Sandbox, SandboxConfig, DEFAULT_PORTS};
 const EXIT_CODES: &str = "Exit codes: 0 done; 1 the load failed or is incomplete (nothing written); 2 bad usage \
 (an unknown provider, a bad id, an output file that cannot be written); \
 3 sign-in failed (denied, timed out, refused callback, token exchange); 4 not configured; \
-5 store (Redis) unreachable or corrupt; 130 interrupted.";
+5 store (Redis or the system's credential store) unreachable or corrupt; 130 interrupted.";
 
 #[derive(Parser)]
 #[command(
@@ -41,15 +41,25 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Signs in through the browser and the loopback listener. The credentials wait in the
-    /// store for 10 minutes for `load` to take them (across processes only with REDIS_URL).
+    /// Signs in through the browser and the loopback listener, and saves the connection in the
+    /// system's credential store (Keychain, Credential Manager, Secret Service), where `load`
+    /// and the desktop app find it. Without a credential store the credentials wait in the
+    /// sign-in store for 10 minutes instead (across processes only with REDIS_URL).
     #[command(after_help = EXIT_CODES)]
     Connect(ConnectArgs),
     /// Loads every item and writes them as JSON (the IntegrationItem list), JSON Lines or CSV.
     /// Uses, in order: a token from --token-file or {PROVIDER}_TOKEN; credentials a `connect`
-    /// left in the store; otherwise it signs in first, as `connect` does.
+    /// left in the sign-in store; the saved connection; otherwise it signs in first, as
+    /// `connect` does.
     #[command(after_help = EXIT_CODES)]
     Load(LoadArgs),
+    /// Lists the saved connections (no provider is asked), one JSON object a line.
+    #[command(after_help = EXIT_CODES)]
+    Accounts,
+    /// Removes a saved connection: its tokens from the credential store, its file, and the
+    /// grant at the provider where the provider allows revoking it.
+    #[command(after_help = EXIT_CODES)]
+    Disconnect(DisconnectArgs),
     /// Runs the provider sandbox (made-up versions of every provider) and prints the .env lines
     /// that point `connect` and `load` at it.
     #[command(after_help = EXIT_CODES)]
@@ -82,6 +92,12 @@ struct ConnectArgs {
     who: Who,
     #[command(flatten)]
     sign_in: SignInArgs,
+}
+
+#[derive(Args)]
+struct DisconnectArgs {
+    #[command(flatten)]
+    who: Who,
 }
 
 #[derive(Args)]
@@ -156,7 +172,7 @@ impl From<Error> for Failure {
             | Error::TokenRequest { .. }
             | Error::Listener { .. } => 3,
             Error::NotConfigured { .. } | Error::Config(_) => 4,
-            Error::Store(_) => 5,
+            Error::Store(_) | Error::CredentialStore(_) => 5,
             Error::Cancelled(_) => 130,
             _ => 1,
         };
@@ -193,6 +209,8 @@ async fn run(command: Command) -> Outcome {
         Command::Connect(args) => connect(args).await,
         Command::Load(args) => load(args).await,
         Command::Sandbox(args) => sandbox(args).await,
+        Command::Accounts => accounts().await,
+        Command::Disconnect(args) => disconnect(args).await,
     }
 }
 
@@ -235,6 +253,18 @@ async fn connect(args: ConnectArgs) -> Outcome {
     let core = core(&args.sign_in).await?;
     let key = key(&args.who)?;
     sign_in(&core, &key, &args.sign_in).await?;
+    if core.keeps_connections() {
+        let summary = core.take_credentials(&key).await?;
+        eprintln!(
+            "Connected to {} and saved in the system's credential store; `tributary-cli load {} --user '{}' --org '{}'` uses it.",
+            key.provider.display_name(),
+            key.provider.as_str(),
+            key.user_id,
+            key.org_id
+        );
+        print_summary(&summary);
+        return Ok(());
+    }
     let summary = core.stored_credentials(&key).await?;
     eprintln!(
         "Connected to {}. The credentials wait in the {} for 10 minutes; `tributary-cli load {} --user '{}' --org '{}'` takes them.",
@@ -302,6 +332,29 @@ async fn load(args: LoadArgs) -> Outcome {
             eprintln!("Note: {notes}.");
         }
     }
+    Ok(())
+}
+
+async fn accounts() -> Outcome {
+    let core = Core::new(Settings::from_env()?).await?;
+    if !core.keeps_connections() {
+        eprintln!("There is no system credential store here: connections are kept for a session only, so none are saved.");
+    }
+    for saved in core.saved_connections() {
+        println!("{}", serde_json::to_string(&saved).expect("a saved connection serializes"));
+    }
+    Ok(())
+}
+
+async fn disconnect(args: DisconnectArgs) -> Outcome {
+    let core = Core::new(Settings::from_env()?).await?;
+    let key = key(&args.who)?;
+    let revoked = core.disconnect(&key).await?;
+    eprintln!(
+        "Disconnected from {}: the saved connection is removed{}.",
+        key.provider.display_name(),
+        if revoked { " and the grant revoked" } else { " (the provider was not asked to revoke the grant, or does not offer it)" }
+    );
     Ok(())
 }
 

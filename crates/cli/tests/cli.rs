@@ -376,3 +376,57 @@ fn notion_search(api_base: &str, token: &str) -> serde_json::Value {
             .unwrap()
     })
 }
+
+/// The environment that reaches the system's credential store (the test command's Secret
+/// Service), with a data folder of the test's own.
+fn credential_store_env(sb: &Sandbox) -> (Vec<(String, String)>, PathBuf) {
+    let data = std::env::temp_dir().join(format!("tributary-cli-saved-{}-{}", std::process::id(), free_port()));
+    let mut env = sandbox_env(sb);
+    env.push(("TRIBUTARY_DATA_DIR".into(), data.display().to_string()));
+    if let Ok(bus) = std::env::var("DBUS_SESSION_BUS_ADDRESS") {
+        env.push(("DBUS_SESSION_BUS_ADDRESS".into(), bus));
+    }
+    (env, data)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_then_load_in_another_process_through_the_credential_store_then_list_and_disconnect() {
+    let sb = sandbox().await;
+    let (env, data) = credential_store_env(&sb);
+    let who = ["--user", "saved-user", "--org", "saved-org"];
+    let out = with_browser(cli(&env, &[&["connect", "airtable"][..], &who].concat()), true).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    if std::env::var("TRIBUTARY_EXPECT_KEYRING").is_ok_and(|v| v == "1") {
+        assert!(text(&out.stderr).contains("saved in the system's credential store"), "{}", text(&out.stderr));
+    } else if !text(&out.stderr).contains("saved in the system's credential store") {
+        // No credential store on this machine: the connection lasted for that process only.
+        let out = cli(&env, &["accounts"]).output().unwrap();
+        assert!(out.status.success() && out.stdout.is_empty(), "{}", text(&out.stderr));
+        return;
+    }
+
+    // Another process, no Redis: the saved connection, and no sign-in (it would time out).
+    let out = cli(&env, &[&["load", "airtable", "--no-browser", "--timeout", "1"][..], &who].concat()).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(items.len(), expected_count(ProviderId::Airtable));
+    // And again: a saved connection is not taken away by a load.
+    let again = cli(&env, &[&["load", "airtable", "--no-browser", "--timeout", "1", "--quiet"][..], &who].concat()).output().unwrap();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+
+    let out = cli(&env, &["accounts"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!((listed[0]["provider"].as_str(), listed[0]["orgId"].as_str(), listed[0]["userId"].as_str()), (Some("airtable"), Some("saved-org"), Some("saved-user")));
+    assert!(!text(&out.stdout).contains("token\""), "no token listed: {}", text(&out.stdout));
+
+    let out = cli(&env, &[&["disconnect", "airtable"][..], &who].concat()).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = cli(&env, &["accounts"]).output().unwrap();
+    assert!(out.stdout.is_empty(), "nothing left: {}", text(&out.stdout));
+    // With nothing saved, a load has to sign in again (which times out here).
+    let out = cli(&env, &[&["load", "airtable", "--no-browser", "--timeout", "1"][..], &who].concat()).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&data).ok();
+}

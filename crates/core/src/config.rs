@@ -180,6 +180,21 @@ pub struct Settings {
     pub sandbox_when_unconfigured: bool,
     /// Items per provider in the built-in sandbox (`SANDBOX_ITEMS`).
     pub sandbox_items: usize,
+    /// Where the app keeps what it knows between runs (`TRIBUTARY_DATA_DIR`; by default the
+    /// platform's data folder: `~/.local/share/dev.tributary.app` on Linux).
+    pub data_dir: PathBuf,
+    /// Where connections' tokens are kept (`TRIBUTARY_CREDENTIAL_STORE`).
+    pub credential_store: CredentialStoreChoice,
+}
+
+/// Where connections' tokens are kept between runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialStoreChoice {
+    /// The operating system's credential store, when it answers (`system`, the default);
+    /// otherwise for the session only.
+    System,
+    /// This process only (`session`): nothing survives a restart.
+    Session,
 }
 
 fn var(provider: ProviderId, suffix: &str) -> String {
@@ -288,9 +303,20 @@ impl Settings {
             None => 300,
             Some(v) => v.parse().map_err(|_| Error::Config(format!("SANDBOX_ITEMS: `{v}` is not a number")))?,
         };
+        let data_dir = match get("TRIBUTARY_DATA_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => dirs::data_dir().map(|d| d.join(APP_ID)).unwrap_or_else(|| PathBuf::from(".tributary")),
+        };
+        let credential_store = match get("TRIBUTARY_CREDENTIAL_STORE").as_deref() {
+            None | Some("system") => CredentialStoreChoice::System,
+            Some("session") => CredentialStoreChoice::Session,
+            Some(v) => return Err(Error::Config(format!("TRIBUTARY_CREDENTIAL_STORE: `{v}` is neither `system` nor `session`"))),
+        };
         Ok(Settings {
             providers,
             sandbox_items,
+            data_dir,
+            credential_store,
             callback_route,
             sandbox_when_unconfigured,
             redirect_port,

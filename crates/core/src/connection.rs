@@ -2,6 +2,8 @@
 //! time. Rotated tokens replace the old ones before the new access token is handed out, so a
 //! rotating provider's refresh token is never lost or presented twice.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::Mutex;
@@ -11,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::oauth::token::{token_request, Grant, TokenFailure, TokenSet};
 use crate::oauth::FlowKey;
 use crate::provider::{ProviderId, Revocation};
+use crate::saved::SavedConnections;
 use crate::secret::{AccessToken, ClientSecret};
 
 /// What the UI may know about a connection: no token, ever.
@@ -35,11 +38,20 @@ pub struct Connection {
     http: reqwest::Client,
     /// Held across a refresh, so concurrent callers wait for one refresh instead of racing.
     tokens: Mutex<TokenSet>,
+    /// Where refreshed tokens are saved before they are used, for a connection that survives
+    /// restarts (`None`: one made from a long-lived token, kept in memory only).
+    saved: Option<Arc<SavedConnections>>,
 }
 
 impl Connection {
     pub fn new(key: FlowKey, settings: ProviderSettings, http: reqwest::Client, tokens: TokenSet) -> Self {
-        Connection { key, settings, http, tokens: Mutex::new(tokens) }
+        Connection { key, settings, http, tokens: Mutex::new(tokens), saved: None }
+    }
+
+    /// A connection whose refreshed tokens are saved to `saved` before they are used.
+    pub fn saved_in(mut self, saved: Arc<SavedConnections>) -> Self {
+        self.saved = Some(saved);
+        self
     }
 
     pub fn provider(&self) -> ProviderId {
@@ -105,12 +117,26 @@ impl Connection {
                 if fresh.scopes.is_empty() {
                     fresh.scopes = std::mem::take(&mut tokens.scopes);
                 }
+                // Saved before it is used: a rotating provider has just killed the old pair, so
+                // a crash after this point must find the new one. If the credential store fails
+                // now, the new pair is still used (the old one is dead either way) and the
+                // failure is logged: the connection then lasts for this session.
+                if let Some(saved) = &self.saved {
+                    if let Err(e) = saved.save(&self.key, &fresh).await {
+                        tracing::error!(provider = provider.as_str(), error = %e, "refreshed tokens could not be saved; the connection lasts for this session");
+                    }
+                }
                 *tokens = fresh;
                 tracing::info!(provider = provider.as_str(), "access token refreshed");
                 Ok(())
             }
             Err(TokenFailure::GrantRejected(e)) => {
                 tracing::warn!(provider = provider.as_str(), error = %e, "refresh refused; reconnect needed");
+                if let Some(saved) = &self.saved {
+                    if let Err(e) = saved.mark_reconnect_needed(&self.key).await {
+                        tracing::warn!(provider = provider.as_str(), error = %e, "could not mark the saved connection");
+                    }
+                }
                 Err(Error::ReconnectNeeded { provider })
             }
             Err(TokenFailure::Other(e)) => Err(e),

@@ -99,6 +99,11 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] StoreError),
 
+    /// The operating system's credential store (Keychain, Credential Manager, Secret Service)
+    /// refused or could not be reached.
+    #[error("the system's credential store failed: {0}")]
+    CredentialStore(String),
+
     #[error("configuration error: {0}")]
     Config(String),
 

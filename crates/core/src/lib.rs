@@ -11,6 +11,7 @@ pub mod links;
 pub mod load;
 pub mod oauth;
 pub mod providers;
+pub mod saved;
 /// The providers' specs (the older name of [`providers`]).
 pub use providers as provider;
 #[cfg(feature = "sandbox")]
@@ -18,7 +19,7 @@ pub mod sandbox_mode;
 pub mod secret;
 pub mod store;
 
-pub use crate::core::{http_client, CredentialSource, Core, OpenBrowser, ProviderInfo, SignInEvent, SignInListener, SignInOutcome};
+pub use crate::core::{http_client, CredentialSource, Core, OpenBrowser, ProviderInfo, SavedState, SignInEvent, SignInListener, SignInOutcome};
 pub use config::{CallbackRoute, ProviderSettings, ProviderStatus, Settings};
 pub use connection::{Connection, ConnectionSummary};
 pub use error::{Error, Result};

@@ -16,7 +16,7 @@ pub use sign_in::{OpenBrowser, SignInEvent, SignInListener, SignInOutcome};
 use serde::Serialize;
 use url::Url;
 
-use crate::config::{ProviderStatus, Settings};
+use crate::config::{CredentialStoreChoice, ProviderStatus, Settings};
 use crate::connection::{Connection, ConnectionSummary};
 use crate::error::{Error, Result};
 use crate::load::{Cancel, LoadOptions, Loaded, ProgressFn};
@@ -25,6 +25,7 @@ use crate::oauth::loopback::LoopbackLimits;
 use crate::oauth::{AuthorizeRequest, CallbackError, FlowKey, LoopbackListener, OAuthFlows, TokenSet};
 use crate::secret::PersonalToken;
 use crate::provider::ProviderId;
+use crate::saved::{SavedConnection, SavedConnections};
 use crate::store::Store;
 
 /// A provider as the UI lists it.
@@ -38,6 +39,8 @@ pub struct ProviderInfo {
 pub struct Core {
     settings: Arc<Settings>,
     store: Arc<Store>,
+    /// Connections that survive a restart (tokens in the OS credential store).
+    saved: Arc<SavedConnections>,
     http: reqwest::Client,
     flows: OAuthFlows,
     connections: Mutex<HashMap<FlowKey, Held>>,
@@ -57,6 +60,16 @@ struct Held {
     borrowed: bool,
 }
 
+/// A connection as the window finds it at launch (see [`Core::saved_connection`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedState {
+    pub summary: Option<ConnectionSummary>,
+    pub reconnect_needed: bool,
+    /// Connections survive a restart (there is a credential store).
+    pub kept: bool,
+}
+
 /// Where [`Core::connect_for_load`] found its connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialSource {
@@ -64,6 +77,8 @@ pub enum CredentialSource {
     Token,
     /// Credentials a sign-in (in this process or another, through Redis) left in the store.
     Stored,
+    /// A connection saved by an earlier run (or another process), from the credential store.
+    Saved,
     /// A sign-in run just now.
     SignedIn,
 }
@@ -104,9 +119,14 @@ impl Core {
         let store = Arc::new(store);
         let http = http_client(settings.http_timeout)?;
         let flows = OAuthFlows::new(settings.clone(), store.clone(), http.clone());
+        let saved = Arc::new(match settings.credential_store {
+            CredentialStoreChoice::System => SavedConnections::open(&settings.data_dir),
+            CredentialStoreChoice::Session => SavedConnections::session_only(&settings.data_dir),
+        });
         Ok(Core {
             settings,
             store,
+            saved,
             http,
             flows,
             connections: Mutex::default(),
@@ -192,10 +212,55 @@ impl Core {
         self.flows.complete(url, expected).await
     }
 
-    /// Takes the freshly stored credentials (once) into a live connection and returns its summary.
+    /// Takes the freshly stored credentials (once) into a live connection, saves it so it
+    /// survives a restart, and returns its summary.
     pub async fn take_credentials(&self, key: &FlowKey) -> Result<ConnectionSummary> {
         let tokens = self.flows.take_credentials(key).await?;
+        self.save(key, &tokens).await?;
         Ok(self.adopt(key, tokens, false).await)
+    }
+
+    /// Saves a new connection's tokens to the credential store. Should the store fail, the
+    /// credentials go back to the sign-in store, so the user can try again without signing in.
+    async fn save(&self, key: &FlowKey, tokens: &TokenSet) -> Result<()> {
+        if let Err(e) = self.saved.save(key, tokens).await {
+            let _ = self.flows.put_credentials(key, tokens).await;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// The connections saved by earlier runs and other processes, as they may be shown, without
+    /// asking any provider.
+    pub fn saved_connections(&self) -> Vec<SavedConnection> {
+        self.saved.list()
+    }
+
+    /// Whether connections survive a restart (there is a credential store); when not, they are
+    /// kept for this session only.
+    pub fn keeps_connections(&self) -> bool {
+        self.saved.persistent()
+    }
+
+    /// What the window shows for `key` before any sign-in: its connection if one is live or
+    /// saved (taken in without asking the provider), whether a saved one needs a reconnect, and
+    /// whether connections survive a restart at all.
+    pub async fn saved_connection(&self, key: &FlowKey) -> Result<SavedState> {
+        let reconnect_needed = self.saved.info(key)?.is_some_and(|i| i.reconnect_needed);
+        Ok(SavedState { summary: self.resume(key).await?, reconnect_needed, kept: self.keeps_connections() })
+    }
+
+    /// The connection of `key`, live in this process or saved by an earlier run (then taken in,
+    /// without asking the provider: the first request refreshes as needed). `None` when there
+    /// is neither, or the saved one needs a reconnect.
+    pub async fn resume(&self, key: &FlowKey) -> Result<Option<ConnectionSummary>> {
+        if let Ok(connection) = self.connection(key) {
+            return Ok(Some(connection.summary().await));
+        }
+        match self.saved.load(key).await? {
+            Some(tokens) => Ok(Some(self.adopt(key, tokens, false).await)),
+            None => Ok(None),
+        }
     }
 
     /// A connection for a one-off load (the CLI's order): a long-lived `token` if there is
@@ -211,12 +276,19 @@ impl Core {
             return Ok((self.connect_with_token(key, token).await?, CredentialSource::Token));
         }
         let source = match self.flows.take_credentials(key).await {
-            Ok(tokens) => return Ok((self.adopt(key, tokens, true).await, CredentialSource::Stored)),
+            Ok(tokens) => {
+                self.save(key, &tokens).await?;
+                return Ok((self.adopt(key, tokens, true).await, CredentialSource::Stored));
+            }
             Err(Error::NotConnected { .. }) => CredentialSource::SignedIn,
             Err(e) => return Err(e),
         };
+        if let Some(summary) = self.resume(key).await? {
+            return Ok((summary, CredentialSource::Saved));
+        }
         sign_in().await?;
         let tokens = self.flows.take_credentials(key).await?;
+        self.save(key, &tokens).await?;
         Ok((self.adopt(key, tokens, true).await, source))
     }
 
@@ -246,9 +318,12 @@ impl Core {
         Ok(self.adopt(key, tokens, false).await)
     }
 
+    /// Takes tokens into a live connection whose refreshes are saved to the credential store
+    /// before they are used (a long-lived token has none).
     async fn adopt(&self, key: &FlowKey, tokens: TokenSet, borrowed: bool) -> ConnectionSummary {
         let settings = self.settings.provider(key.provider).clone();
-        let connection = Arc::new(Connection::new(key.clone(), settings, self.http.clone(), tokens));
+        let connection = Connection::new(key.clone(), settings, self.http.clone(), tokens).saved_in(self.saved.clone());
+        let connection = Arc::new(connection);
         let summary = connection.summary().await;
         self.lock().insert(key.clone(), Held { connection, borrowed });
         summary
@@ -268,6 +343,9 @@ impl Core {
         progress: Option<ProgressFn>,
         cancel: Cancel,
     ) -> Result<Loaded> {
+        if self.connection(key).is_err() {
+            self.resume(key).await?;
+        }
         let (connection, borrowed) = self
             .lock()
             .get(key)
@@ -280,11 +358,20 @@ impl Core {
         result
     }
 
-    /// Forgets the connection (and its last load) and revokes its grant where the provider
-    /// offers revocation. Returns whether the provider confirmed a revocation.
+    /// Forgets the connection (its last load, its saved tokens and file) and revokes its grant
+    /// where the provider offers revocation. Returns whether the provider confirmed a revocation.
     pub async fn disconnect(&self, key: &FlowKey) -> Result<bool> {
         self.last_loads().remove(key);
-        let connection = self.lock().remove(key).ok_or(Error::NotConnected { provider: key.provider })?.connection;
+        let was_saved = self.saved.info(key)?.is_some();
+        if self.connection(key).is_err() {
+            // Saved by an earlier run: taken in so its grant can be revoked.
+            self.resume(key).await?;
+        }
+        self.saved.forget(key).await?;
+        let held = self.lock().remove(key);
+        let Some(Held { connection, .. }) = held else {
+            return if was_saved { Ok(false) } else { Err(Error::NotConnected { provider: key.provider }) };
+        };
         match connection.revoke().await {
             Ok(revoked) => Ok(revoked),
             Err(e) => {

@@ -25,11 +25,20 @@ pub async fn sandbox(edit: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
 pub fn settings_for(sb: &Sandbox) -> Settings {
     let mut vars: HashMap<String, String> = sb.env_vars().into_iter().collect();
     vars.insert("TRIBUTARY_REDIRECT_PORT".into(), "0".into());
+    // Connections kept in memory, files in a folder of the test's own: a test never writes to
+    // the machine's keyring or data folder (the credential-store tests choose it themselves).
+    vars.insert("TRIBUTARY_CREDENTIAL_STORE".into(), "session".into());
+    vars.insert("TRIBUTARY_DATA_DIR".into(), temp_data_dir().display().to_string());
     let mut s = Settings::from_vars(|k| vars.get(k).cloned()).unwrap();
     s.callback_timeout = Duration::from_secs(20);
     // Most tests complete sign-ins from the callback URL, as the desktop hands over a deep link.
     s.callback_route = tributary_core::CallbackRoute::DeepLink;
     s
+}
+
+/// A data folder of the test's own.
+pub fn temp_data_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("tributary-core-test-{}-{}", std::process::id(), rand_u64()))
 }
 
 /// Quick waits so tests that provoke 429s and 5xx finish fast; no pacing.
