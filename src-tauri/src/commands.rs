@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
+use tributary_core::library::Stored;
 use tributary_core::load::{Loaded, Progress};
 use tributary_core::{ConnectionSummary, Core, Error, OpenBrowser, ProviderInfo, SavedState};
 
@@ -42,6 +43,13 @@ pub async fn credentials(core: State<'_, Arc<Core>>, connection: ConnectionRef) 
 #[tauri::command]
 pub async fn saved_connection(core: State<'_, Arc<Core>>, connection: ConnectionRef) -> Result<SavedState> {
     Ok(core.saved_connection(&connection.key()?).await?)
+}
+
+/// The connection's last complete load from the library (`{items, syncedAt, notes}`), shown
+/// before any network call; `null` before its first load.
+#[tauri::command]
+pub async fn stored_items(core: State<'_, Arc<Core>>, connection: ConnectionRef) -> Result<Option<Stored>> {
+    Ok(core.stored_items(&connection.key()?).await?)
 }
 
 #[tauri::command]

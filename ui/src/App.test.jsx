@@ -36,6 +36,7 @@ function backend(handlers) {
       }
       // Nothing saved by an earlier run, unless a test says otherwise (not recorded).
       if (cmd === 'saved_connection') return { summary: null, reconnectNeeded: false, kept: true };
+      if (cmd === 'stored_items') return null;
       calls.push({ cmd, args });
       if (cmd === 'list_providers') return PROVIDERS;
       throw new Error(`unexpected ${cmd}`);
@@ -378,6 +379,24 @@ describe('DataForm', () => {
     failure = { kind: 'Cancelled', message: 'cancelled' };
     fireEvent.click(screen.getByTestId('load-button'));
     expect((await screen.findByTestId('notice')).textContent).toContain('nothing was loaded');
+  });
+
+  it('opens on the last sync from the library and keeps it when a reload fails', async () => {
+    const SYNCED = '2026-11-30T08:00:00Z';
+    backend({
+      saved_connection: () => ({ summary: { provider: 'hubspot', scopes: [] }, reconnectNeeded: false, kept: true }),
+      stored_items: () => ({ items: ITEMS, syncedAt: SYNCED, notes: null }),
+      load: () => {
+        throw { kind: 'Network', message: 'could not reach HubSpot (GET /crm/objects/2026-09/contacts): timed out' };
+      },
+    });
+    render(<App />);
+    await pick('HubSpot');
+    await waitFor(() => expect(screen.getByTestId('item-count').textContent).toContain('3'));
+    expect(screen.getByTestId('synced-at').textContent).toContain('Last sync');
+    fireEvent.click(screen.getByTestId('load-button'));
+    expect((await screen.findByTestId('load-error')).textContent).toContain('from the last sync');
+    expect(screen.getByTestId('item-count').textContent).toContain('3', 'the last good items stay');
   });
 });
 

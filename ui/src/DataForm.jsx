@@ -6,7 +6,7 @@ import { ItemsView } from './items/ItemsView.jsx';
 // Clear empties the panel; the items are shown as a table, a tree or raw JSON, and can be
 // exported. The load's state lives in `useLoad`; this renders it.
 export function DataForm({ provider, providerName, user, org, sandbox }) {
-  const { items, progress, loading, error, setError, notice, clearNotice, load, cancel, clear, exportAs } = useLoad(provider, user, org);
+  const { items, syncedAt, progress, loading, error, setError, notice, clearNotice, load, cancel, clear, exportAs } = useLoad(provider, user, org);
 
   return (
     <Stack spacing={2}>
@@ -48,6 +48,11 @@ export function DataForm({ provider, providerName, user, org, sandbox }) {
         <Alert severity="info" data-testid="notice" onClose={clearNotice}>
           {notice}
         </Alert>
+      )}
+      {items && syncedAt && (
+        <Typography variant="body2" color="text.secondary" data-testid="synced-at">
+          Last sync {new Date(syncedAt).toLocaleString()}
+        </Typography>
       )}
       {items && <ItemsView items={items} provider={provider} providerName={providerName} user={user} org={org} sandbox={sandbox} onError={setError} />}
     </Stack>

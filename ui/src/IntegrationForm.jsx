@@ -24,6 +24,7 @@ export function IntegrationForm({ providers, startupError }) {
   // have settled), and whether connections survive a restart at all.
   const [saved, setSaved] = useState({});
   const [kept, setKept] = useState(true);
+  const [libraryNotice, setLibraryNotice] = useState(null);
   const providerId = provider?.id;
   useEffect(() => {
     if (!key || key in connections) return undefined;
@@ -33,6 +34,7 @@ export function IntegrationForm({ providers, startupError }) {
         const state = await savedConnection(providerId, user, org);
         if (!current) return;
         setKept(state.kept);
+        if (state.libraryNotice) setLibraryNotice(state.libraryNotice);
         setSaved((all) => ({ ...all, [key]: state }));
         if (state.summary) setConnections((all) => (key in all ? all : { ...all, [key]: state.summary }));
       } catch (err) {
@@ -100,6 +102,11 @@ export function IntegrationForm({ providers, startupError }) {
             />
           )}
         />
+        {libraryNotice && (
+          <Alert severity="warning" data-testid="library-notice">
+            {libraryNotice}
+          </Alert>
+        )}
         {!kept && (
           <Alert severity="info" data-testid="session-only">
             This computer has no credential store Tributary can use, so connections last until Tributary closes.

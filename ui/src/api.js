@@ -36,6 +36,12 @@ export function savedConnection(provider, userId, orgId) {
   return invoke('saved_connection', { connection: connection(provider, userId, orgId) });
 }
 
+// The connection's last complete load from the local library, before any network call.
+// Resolves to `{ items, syncedAt, notes }`, or null before the first load.
+export function storedItems(provider, userId, orgId) {
+  return invoke('stored_items', { connection: connection(provider, userId, orgId) });
+}
+
 export function disconnect(provider, userId, orgId) {
   return invoke('disconnect', { connection: connection(provider, userId, orgId) });
 }

@@ -316,11 +316,13 @@ async fn load(args: LoadArgs) -> Outcome {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let loaded = result.map_err(|e| {
+    let loaded = Arc::new(result.map_err(|e| {
         let mut f = Failure::from(e);
         f.message = format!("{}; nothing was written", f.message);
         f
-    })?;
+    })?);
+    // The library the window opens on gets the same load.
+    core.keep(&key, &loaded).await;
     match output {
         Some(file) => file.write(|out| write_items(&loaded.items, args.format, out))?,
         None => write_items(&loaded.items, args.format, std::io::stdout().lock())?,

@@ -99,6 +99,10 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] StoreError),
 
+    /// The local library of items (its SQLite file) could not be read or written.
+    #[error("the item library {} failed: {message}", path.display())]
+    Library { path: std::path::PathBuf, message: String },
+
     /// The operating system's credential store (Keychain, Credential Manager, Secret Service)
     /// refused or could not be reached.
     #[error("the system's credential store failed: {0}")]

@@ -14,7 +14,8 @@ pub struct IntegrationItem {
     /// Whether the item holds other items (a base, a table, a data source, an object-type folder).
     pub directory: bool,
     pub parent_path_or_name: Option<String>,
-    /// Id of an item of the same load, or `None`.
+    /// The provider's parent: an item of the same load, or one outside it (a page shared without
+    /// the page it sits in); `None` at the top.
     pub parent_id: Option<String>,
     pub name: String,
     pub creation_time: Option<DateTime<Utc>>,

@@ -7,6 +7,7 @@ mod core;
 pub mod error;
 pub mod export;
 pub mod item;
+pub mod library;
 pub mod links;
 pub mod load;
 pub mod oauth;

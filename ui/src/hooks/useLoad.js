@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { cancelLoad, errorMessage, exportItems, loadItems } from '../api.js';
+import { useEffect, useState } from 'react';
+import { cancelLoad, errorMessage, exportItems, loadItems, storedItems } from '../api.js';
 import { ErrorKind } from '../errorKinds.js';
 
 // What a complete load had to leave out, in the sentence the Rust side writes (the CLI prints
@@ -9,11 +9,36 @@ export function notesText(notes) {
 }
 
 // One connection's load as a state machine: Load (with progress, cancellable), Clear, Export.
+// It opens on the library's copy of the last complete load (`syncedAt` says when), shown
+// before any network call; a load that fails or is cancelled goes back to it.
 export function useLoad(provider, user, org) {
   const [items, setItems] = useState(null);
+  const [syncedAt, setSyncedAt] = useState(null);
   const [progress, setProgress] = useState(null);
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
+
+  async function showStored() {
+    const stored = await storedItems(provider, user, org);
+    setItems(stored?.items ?? null);
+    setSyncedAt(stored?.syncedAt ?? null);
+    return stored;
+  }
+
+  useEffect(() => {
+    let current = true;
+    storedItems(provider, user, org)
+      .then((stored) => {
+        if (current && stored) {
+          setItems((shown) => shown ?? stored.items);
+          setSyncedAt((shown) => shown ?? stored.syncedAt);
+        }
+      })
+      .catch((err) => current && setError(errorMessage(err)));
+    return () => {
+      current = false;
+    };
+  }, [provider, user, org]);
 
   async function load() {
     setError(null);
@@ -22,12 +47,15 @@ export function useLoad(provider, user, org) {
     try {
       const loaded = await loadItems(provider, user, org, setProgress);
       setItems(loaded.items);
+      setSyncedAt(new Date().toISOString());
       setNotice(notesText(loaded.notes));
     } catch (err) {
-      // A failed load shows nothing as loaded: partial results are never presented.
-      setItems(null);
-      if (err?.kind === ErrorKind.Cancelled) setNotice('Load cancelled; nothing was loaded.');
-      else setError(errorMessage(err));
+      // Partial results are never presented: the last complete load stays (from the library),
+      // or nothing.
+      const kept = await showStored().catch(() => null);
+      const still = kept ? ' The items shown are from the last sync.' : '';
+      if (err?.kind === ErrorKind.Cancelled) setNotice(kept ? `Load cancelled.${still}` : 'Load cancelled; nothing was loaded.');
+      else setError(`${errorMessage(err)}${still}`);
     } finally {
       setProgress(null);
     }
@@ -48,6 +76,7 @@ export function useLoad(provider, user, org) {
 
   return {
     items,
+    syncedAt,
     progress,
     loading: progress !== null,
     error,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::Core;
 use crate::error::{Error, Result};
 use crate::export::{write_items, AtomicFile, Format};
+use crate::library::{Found, Stored};
 use crate::links::LinkPolicy;
 use crate::load::{LoadOptions, Loaded, ProgressFn};
 use crate::oauth::FlowKey;
@@ -21,7 +22,40 @@ impl Core {
         self.loads.finish(key, &cancel);
         let loaded = Arc::new(result?);
         self.last_loads().insert(key.clone(), loaded.clone());
+        self.keep(key, &loaded).await;
         Ok(loaded)
+    }
+
+    /// Puts a complete load in the library, replacing the connection's last one. A library that
+    /// fails costs the next launch its items, not this load: it is logged.
+    pub async fn keep(&self, key: &FlowKey, loaded: &Arc<Loaded>) {
+        if let Some(library) = &self.library {
+            if let Err(e) = library.replace(key, loaded.clone()).await {
+                tracing::error!(provider = key.provider.as_str(), error = %e, "the load could not be kept in the library");
+            }
+        }
+    }
+
+    /// The connection's last complete load from the library (a previous run's, or this one's),
+    /// without asking the provider; it becomes the connection's last load, for export and links.
+    pub async fn stored_items(&self, key: &FlowKey) -> Result<Option<Stored>> {
+        let Some(library) = &self.library else { return Ok(None) };
+        let stored = library.stored(key).await?;
+        if let Some(stored) = &stored {
+            if !self.last_loads().contains_key(key) {
+                let loaded = Loaded { items: stored.items.clone(), notes: Default::default() };
+                self.last_loads().insert(key.clone(), Arc::new(loaded));
+            }
+        }
+        Ok(stored)
+    }
+
+    /// Items of every connection whose name, id or parent matches `text`, from the library.
+    pub async fn search_library(&self, text: &str, limit: usize) -> Result<Vec<Found>> {
+        match &self.library {
+            Some(library) => library.search(text, limit).await,
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Cancels the connection's load in progress, if any.

@@ -25,6 +25,7 @@ use crate::oauth::loopback::LoopbackLimits;
 use crate::oauth::{AuthorizeRequest, CallbackError, FlowKey, LoopbackListener, OAuthFlows, TokenSet};
 use crate::secret::PersonalToken;
 use crate::provider::ProviderId;
+use crate::library::{Library, Opened};
 use crate::saved::{SavedConnection, SavedConnections};
 use crate::store::Store;
 
@@ -41,6 +42,11 @@ pub struct Core {
     store: Arc<Store>,
     /// Connections that survive a restart (tokens in the OS credential store).
     saved: Arc<SavedConnections>,
+    /// Every connection's last complete load (`None`: the data folder cannot hold one; items
+    /// then last for the session).
+    library: Option<Library>,
+    /// What the window says once about the library: a file set aside, or no library at all.
+    library_notice: Option<String>,
     http: reqwest::Client,
     flows: OAuthFlows,
     connections: Mutex<HashMap<FlowKey, Held>>,
@@ -68,6 +74,8 @@ pub struct SavedState {
     pub reconnect_needed: bool,
     /// Connections survive a restart (there is a credential store).
     pub kept: bool,
+    /// What to say once about the item library (a file set aside, or none at all).
+    pub library_notice: Option<String>,
 }
 
 /// Where [`Core::connect_for_load`] found its connection.
@@ -123,10 +131,23 @@ impl Core {
             CredentialStoreChoice::System => SavedConnections::open(&settings.data_dir),
             CredentialStoreChoice::Session => SavedConnections::session_only(&settings.data_dir),
         });
+        let (library, library_notice) = match Library::open(&settings.data_dir) {
+            Ok(Opened { library, set_aside: None }) => (Some(library), None),
+            Ok(Opened { library, set_aside: Some(aside) }) => {
+                let notice = format!("The item library {} could not be used ({}); it was moved to {} and a new one started.", aside.from.display(), aside.reason, aside.to.display());
+                (Some(library), Some(notice))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no item library: loaded items last for the session");
+                (None, Some(format!("Loaded items are kept for this session only: {e}")))
+            }
+        };
         Ok(Core {
             settings,
             store,
             saved,
+            library,
+            library_notice,
             http,
             flows,
             connections: Mutex::default(),
@@ -247,7 +268,12 @@ impl Core {
     /// whether connections survive a restart at all.
     pub async fn saved_connection(&self, key: &FlowKey) -> Result<SavedState> {
         let reconnect_needed = self.saved.info(key)?.is_some_and(|i| i.reconnect_needed);
-        Ok(SavedState { summary: self.resume(key).await?, reconnect_needed, kept: self.keeps_connections() })
+        Ok(SavedState {
+            summary: self.resume(key).await?,
+            reconnect_needed,
+            kept: self.keeps_connections(),
+            library_notice: self.library_notice.clone(),
+        })
     }
 
     /// The connection of `key`, live in this process or saved by an earlier run (then taken in,
@@ -362,6 +388,9 @@ impl Core {
     /// where the provider offers revocation. Returns whether the provider confirmed a revocation.
     pub async fn disconnect(&self, key: &FlowKey) -> Result<bool> {
         self.last_loads().remove(key);
+        if let Some(library) = &self.library {
+            library.forget(key).await?;
+        }
         let was_saved = self.saved.info(key)?.is_some();
         if self.connection(key).is_err() {
             // Saved by an earlier run: taken in so its grant can be revoked.

@@ -1,0 +1,284 @@
+//! The local library: every connection's last complete load, in one SQLite file in the app's
+//! data folder (`library.sqlite3`), so the window opens on what it already knows before any
+//! network call, and searches run in the database across every connection at once.
+//!
+//! - rusqlite with its bundled SQLite: every platform has the same engine, FTS5 included.
+//! - A completed load replaces the connection's items in one transaction; a failed or cancelled
+//!   load never reaches the library, so the last good data stays. WAL mode: another process (a
+//!   second window, the CLI) reading while the app writes sees the old load or the new one,
+//!   never half of one.
+//! - The schema has a version (`PRAGMA user_version`) and migrations. A file that is damaged,
+//!   or was written by a newer Tributary, is set aside under a name that says so, never
+//!   deleted, and the app starts with an empty library (see [`Opened::set_aside`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::item::IntegrationItem;
+use crate::load::Loaded;
+use crate::oauth::FlowKey;
+use crate::provider::ProviderId;
+
+/// The schema this build writes. Each step of [`MIGRATIONS`] takes a file one version up.
+const SCHEMA_VERSION: i64 = 1;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: connections' last syncs, their items (the IntegrationItem as JSON, in load order), and
+    // a full-text index of names, ids and parents.
+    "CREATE TABLE syncs (
+        provider TEXT NOT NULL, org TEXT NOT NULL, user TEXT NOT NULL,
+        synced_at TEXT NOT NULL, items INTEGER NOT NULL, notes TEXT,
+        PRIMARY KEY (provider, org, user)
+    );
+    CREATE TABLE items (
+        provider TEXT NOT NULL, org TEXT NOT NULL, user TEXT NOT NULL,
+        position INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,
+        PRIMARY KEY (provider, org, user, id)
+    );
+    CREATE INDEX items_in_order ON items (provider, org, user, position);
+    CREATE VIRTUAL TABLE items_text USING fts5 (name, id, parent, tokenize = 'unicode61 remove_diacritics 2');",
+];
+
+/// The library file, open.
+pub struct Library {
+    path: PathBuf,
+    db: Arc<Mutex<Connection>>,
+}
+
+/// What opening found.
+pub struct Opened {
+    pub library: Library,
+    /// Where an unusable file was moved, and why (the window and the log say so).
+    pub set_aside: Option<SetAside>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetAside {
+    pub from: PathBuf,
+    pub to: PathBuf,
+    pub reason: String,
+}
+
+/// A connection's last complete load, as the library keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stored {
+    pub items: Vec<IntegrationItem>,
+    pub synced_at: DateTime<Utc>,
+    /// The load's notes sentence (what it left out), if it had one.
+    pub notes: Option<String>,
+}
+
+/// One search hit: whose item it is, and the item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Found {
+    pub provider: ProviderId,
+    pub org_id: String,
+    pub user_id: String,
+    pub item: IntegrationItem,
+}
+
+impl Library {
+    /// Opens (or creates) the library in `data_dir`. A file it cannot use is set aside and a new,
+    /// empty one started; only a folder that cannot be written at all is an error.
+    pub fn open(data_dir: &Path) -> Result<Opened> {
+        std::fs::create_dir_all(data_dir).map_err(|e| Error::Io { path: data_dir.to_path_buf(), message: e.to_string() })?;
+        let path = data_dir.join("library.sqlite3");
+        match Self::open_file(&path) {
+            Ok(library) => Ok(Opened { library, set_aside: None }),
+            Err(Unusable(reason)) => {
+                let to = set_aside(&path, if reason.starts_with("written by a newer") { "newer" } else { "damaged" })?;
+                tracing::warn!(from = %path.display(), to = %to.display(), %reason, "the library file was set aside; starting an empty one");
+                let library = Self::open_file(&path).map_err(|Unusable(r)| Error::Io { path: path.clone(), message: r })?;
+                Ok(Opened { library, set_aside: Some(SetAside { from: path, to, reason }) })
+            }
+        }
+    }
+
+    fn open_file(path: &Path) -> std::result::Result<Library, Unusable> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let db = Connection::open_with_flags(path, flags).map_err(unusable)?;
+        // A file that is not a database fails here (or at the first read), not halfway through a load.
+        db.pragma_update(None, "journal_mode", "WAL").map_err(unusable)?;
+        db.busy_timeout(std::time::Duration::from_secs(5)).map_err(unusable)?;
+        let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(unusable)?;
+        if version > SCHEMA_VERSION {
+            return Err(Unusable(format!("written by a newer Tributary (schema {version}; this one reads up to {SCHEMA_VERSION})")));
+        }
+        let ok: String = db.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(unusable)?;
+        if ok != "ok" {
+            return Err(Unusable(format!("the database is damaged ({ok})")));
+        }
+        for (step, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let to = step as i64 + 1;
+            db.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {to}; COMMIT;")).map_err(unusable)?;
+        }
+        Ok(Library { path: path.to_path_buf(), db: Arc::new(Mutex::new(db)) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Replaces a connection's items with a completed load, in one transaction.
+    pub async fn replace(&self, key: &FlowKey, loaded: Arc<Loaded>) -> Result<DateTime<Utc>> {
+        let (key, path) = (key.clone(), self.path.clone());
+        self.run(move |db| {
+            let (items, notes) = (&loaded.items, loaded.notes.summary());
+            let synced_at = Utc::now();
+            let tx = db.transaction()?;
+            delete_connection(&tx, &key)?;
+            {
+                let mut item = tx.prepare_cached("INSERT INTO items (provider, org, user, position, id, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+                let mut text = tx.prepare_cached("INSERT INTO items_text (rowid, name, id, parent) VALUES (last_insert_rowid(), ?1, ?2, ?3)")?;
+                for (position, it) in items.iter().enumerate() {
+                    let json = serde_json::to_string(it).expect("an item serialises");
+                    item.execute(params![key.provider.as_str(), key.org_id, key.user_id, position as i64, it.id, json])?;
+                    text.execute(params![it.name, it.id, it.parent_path_or_name])?;
+                }
+            }
+            tx.execute(
+                "INSERT INTO syncs (provider, org, user, synced_at, items, notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![key.provider.as_str(), key.org_id, key.user_id, synced_at.to_rfc3339(), items.len() as i64, notes],
+            )?;
+            tx.commit()?;
+            Ok(synced_at)
+        })
+        .await
+        .map_err(|e| e.at(&path))
+    }
+
+    /// A connection's last complete load, or `None` before its first.
+    pub async fn stored(&self, key: &FlowKey) -> Result<Option<Stored>> {
+        let (key, path) = (key.clone(), self.path.clone());
+        self.run(move |db| {
+            let sync: Option<(String, Option<String>)> = db
+                .query_row(
+                    "SELECT synced_at, notes FROM syncs WHERE provider = ?1 AND org = ?2 AND user = ?3",
+                    params![key.provider.as_str(), key.org_id, key.user_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((synced_at, notes)) = sync else { return Ok(None) };
+            let mut query = db.prepare_cached("SELECT json FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 ORDER BY position")?;
+            let items = query
+                .query_map(params![key.provider.as_str(), key.org_id, key.user_id], |r| r.get::<_, String>(0))?
+                .map(|json| serde_json::from_str(&json?).map_err(|e| LibraryError::Unreadable(e.to_string())))
+                .collect::<std::result::Result<Vec<IntegrationItem>, LibraryError>>()?;
+            let synced_at = DateTime::parse_from_rfc3339(&synced_at).map_err(|e| LibraryError::Unreadable(e.to_string()))?.with_timezone(&Utc);
+            Ok(Some(Stored { items, synced_at, notes }))
+        })
+        .await
+        .map_err(|e| e.at(&path))
+    }
+
+    /// Items of every connection whose name, id or parent matches `text` (words, each a prefix),
+    /// best first, at most `limit`.
+    pub async fn search(&self, text: &str, limit: usize) -> Result<Vec<Found>> {
+        // Each word as a quoted prefix: what a person types never reaches FTS5's query syntax.
+        let query: Vec<String> = text.split_whitespace().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect();
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (query, path) = (query.join(" "), self.path.clone());
+        self.run(move |db| {
+            let mut find = db.prepare_cached(
+                "SELECT items.provider, items.org, items.user, items.json FROM items_text
+                 JOIN items ON items.rowid = items_text.rowid
+                 WHERE items_text MATCH ?1 ORDER BY rank LIMIT ?2",
+            )?;
+            let rows = find.query_map(params![query, limit as i64], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))?;
+            rows.map(|row| {
+                let (provider, org_id, user_id, json) = row?;
+                let provider = provider.parse().map_err(|_| LibraryError::Unreadable(format!("an unknown provider `{provider}`")))?;
+                let item = serde_json::from_str(&json).map_err(|e| LibraryError::Unreadable(e.to_string()))?;
+                Ok(Found { provider, org_id, user_id, item })
+            })
+            .collect()
+        })
+        .await
+        .map_err(|e| e.at(&path))
+    }
+
+    /// Removes a connection's items (on disconnect).
+    pub async fn forget(&self, key: &FlowKey) -> Result<()> {
+        let (key, path) = (key.clone(), self.path.clone());
+        self.run(move |db| {
+            let tx = db.transaction()?;
+            delete_connection(&tx, &key)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| e.at(&path))
+    }
+
+    /// Runs `work` on the database off the async runtime (SQLite calls block).
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce(&mut Connection) -> std::result::Result<T, LibraryError> + Send + 'static) -> std::result::Result<T, LibraryError> {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || work(&mut db.lock().unwrap_or_else(|e| e.into_inner())))
+            .await
+            .map_err(|e| LibraryError::Unreadable(format!("a library call failed: {e}")))?
+    }
+}
+
+fn delete_connection(tx: &rusqlite::Transaction, key: &FlowKey) -> rusqlite::Result<()> {
+    let who = params![key.provider.as_str(), key.org_id, key.user_id];
+    tx.execute("DELETE FROM items_text WHERE rowid IN (SELECT rowid FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3)", who)?;
+    tx.execute("DELETE FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3", who)?;
+    tx.execute("DELETE FROM syncs WHERE provider = ?1 AND org = ?2 AND user = ?3", who)?;
+    Ok(())
+}
+
+/// Why a file cannot be used as the library.
+struct Unusable(String);
+
+fn unusable(e: rusqlite::Error) -> Unusable {
+    Unusable(format!("not a readable database ({e})"))
+}
+
+/// Moves `path` (and its WAL files) aside as `{name}.{why}-{time}`, returning the new name.
+fn set_aside(path: &Path, why: &str) -> Result<PathBuf> {
+    let stamp = Utc::now().format("%Y%m%dT%H%M%S");
+    let to = path.with_file_name(format!("{}.{why}-{stamp}", path.file_name().and_then(|n| n.to_str()).unwrap_or("library")));
+    std::fs::rename(path, &to).map_err(|e| Error::Io { path: path.to_path_buf(), message: format!("could not be set aside ({e})") })?;
+    for suffix in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{suffix}", path.display()));
+        if side.exists() {
+            let _ = std::fs::rename(&side, PathBuf::from(format!("{}{suffix}", to.display())));
+        }
+    }
+    Ok(to)
+}
+
+/// A failure inside a library call, named with the file's path at the boundary.
+enum LibraryError {
+    Sql(rusqlite::Error),
+    Unreadable(String),
+}
+
+impl From<rusqlite::Error> for LibraryError {
+    fn from(e: rusqlite::Error) -> Self {
+        LibraryError::Sql(e)
+    }
+}
+
+impl LibraryError {
+    fn at(self, path: &Path) -> Error {
+        let message = match self {
+            LibraryError::Sql(e) => e.to_string(),
+            LibraryError::Unreadable(m) => format!("an unreadable entry: {m}"),
+        };
+        Error::Library { path: path.to_path_buf(), message }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,103 @@
+use super::*;
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tributary-library-{tag}-{}-{}", std::process::id(), rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn item(id: &str, name: &str, parent: Option<&str>) -> IntegrationItem {
+    IntegrationItem { id: id.into(), name: name.into(), parent_path_or_name: parent.map(String::from), kind: "record".into(), ..Default::default() }
+}
+
+fn loaded(items: Vec<IntegrationItem>) -> Arc<Loaded> {
+    Arc::new(Loaded { items, ..Default::default() })
+}
+
+fn key(p: ProviderId, user: &str) -> FlowKey {
+    FlowKey::new(p, "org", user).unwrap()
+}
+
+#[tokio::test]
+async fn a_load_replaces_a_connections_items_in_order_and_survives_reopening() {
+    let dir = temp_dir("replace");
+    let opened = Library::open(&dir).unwrap();
+    assert!(opened.set_aside.is_none());
+    let lib = opened.library;
+    let (a, b) = (key(ProviderId::Airtable, "u1"), key(ProviderId::Notion, "u1"));
+    assert!(lib.stored(&a).await.unwrap().is_none(), "nothing before the first load");
+    let mut first = Loaded { items: vec![item("r2", "Grace", None), item("r1", "Ada", Some("People"))], ..Default::default() };
+    first.notes.unreadable_titles = 1;
+    lib.replace(&a, Arc::new(first)).await.unwrap();
+    assert_eq!(lib.stored(&a).await.unwrap().unwrap().notes.as_deref(), Some("1 titles could not be read"));
+    lib.replace(&b, loaded(vec![item("p1", "Roadmap", None)])).await.unwrap();
+    lib.replace(&a, loaded(vec![item("r3", "Katherine", None), item("r1", "Ada", Some("People"))])).await.unwrap();
+    drop(lib);
+
+    let lib = Library::open(&dir).unwrap().library;
+    let stored = lib.stored(&a).await.unwrap().unwrap();
+    assert_eq!(stored.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["r3", "r1"], "the last load, in its order");
+    assert_eq!(stored.notes, None);
+    assert_eq!(lib.stored(&b).await.unwrap().unwrap().items.len(), 1, "other connections untouched");
+    // Search runs across every connection, by name, id or parent, words as prefixes.
+    let found = lib.search("ada", 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].provider, found[0].item.id.as_str()), (ProviderId::Airtable, "r1"));
+    assert_eq!(lib.search("peop", 10).await.unwrap().len(), 1, "the parent's name");
+    assert_eq!(lib.search("grace", 10).await.unwrap().len(), 0, "the replaced load is gone from the index too");
+    assert_eq!(lib.search("road \"map", 10).await.unwrap().len(), 0, "quotes never reach FTS5's syntax");
+    assert_eq!(lib.search("ROADMAP", 10).await.unwrap()[0].provider, ProviderId::Notion);
+    lib.forget(&a).await.unwrap();
+    assert!(lib.stored(&a).await.unwrap().is_none() && lib.search("ada", 10).await.unwrap().is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_damaged_or_newer_file_is_set_aside_with_its_path_never_deleted() {
+    let dir = temp_dir("aside");
+    std::fs::write(dir.join("library.sqlite3"), b"this is not a database, but someone's data").unwrap();
+    let opened = Library::open(&dir).unwrap();
+    let aside = opened.set_aside.clone().expect("set aside");
+    assert!(aside.to.file_name().unwrap().to_str().unwrap().starts_with("library.sqlite3.damaged-"), "{aside:?}");
+    assert_eq!(std::fs::read(&aside.to).unwrap(), b"this is not a database, but someone's data", "kept as it was");
+    assert!(opened.library.stored(&key(ProviderId::Hubspot, "u")).await.unwrap().is_none(), "an empty library");
+    drop(opened);
+
+    // A file from a newer Tributary.
+    let db = Connection::open(dir.join("library.sqlite3")).unwrap();
+    db.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    drop(db);
+    let opened = Library::open(&dir).unwrap();
+    let aside = opened.set_aside.expect("set aside");
+    assert!(aside.reason.contains("newer") && aside.to.to_str().unwrap().contains(".newer-"), "{aside:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_reader_in_another_connection_sees_the_old_load_or_the_new_one_never_half() {
+    let dir = temp_dir("wal");
+    let lib = Library::open(&dir).unwrap().library;
+    let k = key(ProviderId::Hubspot, "u");
+    let old: Vec<IntegrationItem> = (0..5_000).map(|i| item(&format!("o{i}"), "old", None)).collect();
+    lib.replace(&k, loaded(old)).await.unwrap();
+    let new = loaded((0..5_000).map(|i| item(&format!("n{i}"), "new", None)).collect());
+    // A second process's view: its own connection to the same file.
+    let reader = Connection::open(dir.join("library.sqlite3")).unwrap();
+    let writing = {
+        let lib_items = new.clone();
+        let lib = &lib;
+        async move { lib.replace(&k, lib_items).await.unwrap() }
+    };
+    let reading = async {
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..50 {
+            let count: i64 = reader.query_row("SELECT count(*) FROM items", [], |r| r.get(0)).unwrap();
+            seen.insert(count);
+            tokio::task::yield_now().await;
+        }
+        seen
+    };
+    let (_, seen) = tokio::join!(writing, reading);
+    assert!(seen.iter().all(|c| *c == 5_000), "always one whole load: {seen:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

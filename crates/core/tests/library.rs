@@ -1,0 +1,82 @@
+//! The item library through the core, in real SQLite files: a complete load is kept and opens
+//! the next run before any network call; a failed reload keeps the last good load; disconnect
+//! removes the connection's items.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use tributary_core::load::Progress;
+use tributary_core::store::Store;
+use tributary_core::{Core, ProviderId, Settings};
+use tributary_sandbox::{ArmedFault, Fault, PerProvider, Sandbox};
+
+const ITEMS: usize = 300;
+
+fn core_in(sb: &Sandbox, data_dir: &std::path::Path) -> Core {
+    let mut settings: Settings = settings_for(sb);
+    settings.data_dir = data_dir.to_path_buf();
+    Core::with_store(settings, futures::executor::block_on(Store::open(None)).unwrap()).unwrap()
+}
+
+fn quiet() -> tributary_core::load::ProgressFn {
+    Arc::new(|_: &Progress| {})
+}
+
+#[tokio::test]
+async fn a_complete_load_opens_the_next_run_and_a_failed_reload_keeps_it() {
+    let sb = sandbox(|c| c.dataset = PerProvider::all(ITEMS)).await;
+    let data = temp_data_dir();
+    let first = core_in(&sb, &data);
+    let (core, key) = (first, new_key(ProviderId::Notion));
+    let callback = approved_deep_link(&core, &key).await;
+    core.complete_deep_link(&callback).await.map_err(tributary_core::oauth::CallbackError::into_error).unwrap();
+    core.take_credentials(&key).await.unwrap();
+    assert!(core.stored_items(&key).await.unwrap().is_none(), "nothing before the first load");
+    let loaded = core.load_items(&key, quiet()).await.unwrap();
+    assert_eq!(loaded.items.len(), ITEMS);
+
+    // A reload that fails leaves the library as it was.
+    sb.arm_fault(ProviderId::Notion, ArmedFault::new(Fault::MalformedJson).after(1).times(100));
+    assert!(core.load_items(&key, quiet()).await.is_err());
+    sb.clear_faults(ProviderId::Notion);
+    drop(core);
+
+    // The next run opens on it without asking the provider.
+    let before = sb.stats(ProviderId::Notion).api_requests;
+    let next = core_in(&sb, &data);
+    let stored = next.stored_items(&key).await.unwrap().expect("the last complete load");
+    assert_eq!(stored.items, loaded.items, "every item, in order, as loaded");
+    assert_eq!(sb.stats(ProviderId::Notion).api_requests, before, "no request to the provider");
+    // Searching the library finds items of the connection.
+    let name = loaded.items.iter().find(|i| i.name != "Untitled").unwrap().name.clone();
+    let word = name.split_whitespace().next().unwrap();
+    assert!(next.search_library(word, 50).await.unwrap().iter().any(|f| f.item.name == name), "{word}");
+    // Its items are the last load for export, too.
+    let file = data.join("export");
+    std::fs::create_dir_all(&file).unwrap();
+    next.export_last_load(&key, tributary_core::export::Format::Json, &file).unwrap();
+
+    // Disconnect removes the items.
+    let core = next;
+    core.resume(&key).await.unwrap();
+    core.disconnect(&key).await.ok();
+    assert!(core.stored_items(&key).await.unwrap().is_none());
+    std::fs::remove_dir_all(&data).ok();
+}
+
+#[tokio::test]
+async fn a_damaged_library_is_set_aside_and_said_once() {
+    let sb = sandbox(|c| c.dataset = PerProvider::all(10)).await;
+    let data = temp_data_dir();
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("library.sqlite3"), "not a database").unwrap();
+    let core = core_in(&sb, &data);
+    let state = core.saved_connection(&new_key(ProviderId::Airtable)).await.unwrap();
+    let notice = state.library_notice.expect("said");
+    assert!(notice.contains("library.sqlite3") && notice.contains("moved to"), "{notice}");
+    let aside: Vec<_> = std::fs::read_dir(&data).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains(".damaged-")).collect();
+    assert_eq!(aside.len(), 1, "kept, not deleted");
+    std::fs::remove_dir_all(&data).ok();
+}
