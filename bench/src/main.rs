@@ -50,6 +50,12 @@ enum Cmd {
         #[arg(long, value_delimiter = ',', default_value = "hubspot,airtable,notion")]
         providers: Vec<ProviderId>,
     },
+    /// The item library: keeping a load, opening a connection's items, searching across all
+    /// connections, with `items` per provider loaded from the sandbox (rate limits off).
+    Library {
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+    },
     /// Start to first paint and idle memory beside a hello-world Tauri window, and
     /// Connect-click-to-Connected time. Needs Xvfb, xdotool and ImageMagick.
     Window {
@@ -457,6 +463,46 @@ async fn bench_limited(limited: [usize; 3], providers: &[ProviderId]) {
     }
 }
 
+async fn bench_library(items: usize) {
+    println!("# tributary-bench library ({items} items per provider, three connections)\n");
+    let sandbox = SandboxProcess::start(&[items; 3], false);
+    let core = Core::with_store(sandbox.settings(), Store::open(None).await.unwrap()).unwrap();
+    let data_dir = core.settings().data_dir.clone();
+    let library = tributary_core::library::Library::open(&data_dir).unwrap().library;
+    println!("| provider | items | keep (replace, one transaction) | open (read back in order) |");
+    println!("|---|---|---|---|");
+    let mut names = Vec::new();
+    for p in ProviderId::ALL {
+        let key = connect(&core, p).await;
+        let loaded = Arc::new(core.load(&key, unpaced(), None, Cancel::new()).await.unwrap());
+        names.extend(loaded.items.iter().step_by(loaded.items.len() / 10 + 1).map(|i| i.name.clone()));
+        let t = Instant::now();
+        library.replace(&key, loaded.clone()).await.unwrap();
+        let keep = t.elapsed();
+        let mut opens = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            let stored = library.stored(&key).await.unwrap().unwrap();
+            opens.push(t.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(stored.items.len(), loaded.items.len());
+        }
+        println!("| {p} | {} | {} ms | {:.0} ms (median of 5) |", loaded.items.len(), keep.as_millis(), median(&mut opens));
+    }
+    let mut searches = Vec::new();
+    for name in names.iter().filter(|n| !n.is_empty()).cycle().take(40) {
+        let word = name.split_whitespace().next().unwrap_or(name);
+        let t = Instant::now();
+        let found = library.search(word, 200).await.unwrap();
+        searches.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(!found.is_empty(), "{word}");
+    }
+    let size: u64 = std::fs::metadata(library.path()).unwrap().len();
+    let n = searches.len();
+    let median_search = median(&mut searches);
+    println!("\nSearch across all {} items (a word of an item's name, the first 200 hits, best first): median {median_search:.1} ms, slowest {:.1} ms, {n} queries. Library file: {}.", items * 3, searches[n - 1], mb(size as f64));
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
 /// Whether the sandbox and the client run on separate CPUs (two or more CPUs and taskset).
 fn pinning() -> bool {
     // Decided once, before this process pins itself (which shrinks available_parallelism to 1).
@@ -489,5 +535,6 @@ async fn run() {
         Cmd::Window { app, hello, runs } => window::bench_window(app, hello, runs).await,
         Cmd::Ui { app, items, runs } => ui::bench_ui(app, items, runs).await,
         Cmd::RssProbe { provider } => rss_probe(provider.parse().unwrap()).await,
+        Cmd::Library { items } => bench_library(items).await,
     }
 }

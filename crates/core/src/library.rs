@@ -107,6 +107,9 @@ impl Library {
         let db = Connection::open_with_flags(path, flags).map_err(unusable)?;
         // A file that is not a database fails here (or at the first read), not halfway through a load.
         db.pragma_update(None, "journal_mode", "WAL").map_err(unusable)?;
+        // In WAL mode NORMAL still never corrupts the file; a crash can lose only the last
+        // transaction, which a reload redoes.
+        db.pragma_update(None, "synchronous", "NORMAL").map_err(unusable)?;
         db.busy_timeout(std::time::Duration::from_secs(5)).map_err(unusable)?;
         let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(unusable)?;
         if version > SCHEMA_VERSION {
@@ -149,6 +152,9 @@ impl Library {
                 params![key.provider.as_str(), key.org_id, key.user_id, synced_at.to_rfc3339(), items.len() as i64, notes],
             )?;
             tx.commit()?;
+            // A load is one big transaction: fold it into the file now, so the WAL does not keep
+            // a second copy of it (readers in other processes may delay this; that is fine).
+            db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
             Ok(synced_at)
         })
         .await
