@@ -2,7 +2,8 @@
 //!
 //! A connection's tokens go to the operating system's credential store (macOS Keychain, Windows
 //! Credential Manager, the Secret Service on Linux) through the `keyring` crate, one entry per
-//! connection and token: `{provider}:{org}:{user}:refresh` and `…:access` under the app's id.
+//! connection and token: `{namespace}:{provider}:{org}:{user}:refresh` and `…:access` under the
+//! app's id, the namespace being the data folder's own (two profiles never share entries).
 //! What may be shown of it (provider, organisation, user, account, scopes, whether a reconnect
 //! is needed) goes to one small file per connection in the app's data folder, so the app lists
 //! its connections at launch without asking any provider, and two processes saving different
@@ -68,6 +69,8 @@ enum Vault {
 pub struct SavedConnections {
     /// The folder of the per-connection files.
     dir: PathBuf,
+    /// Prefixes this folder's credential-store entries (see [`namespace`]).
+    namespace: String,
     vault: Arc<Vault>,
 }
 
@@ -83,12 +86,20 @@ impl SavedConnections {
                 Vault::Session(Mutex::default())
             }
         };
-        SavedConnections { dir: data_dir.join("connections"), vault: Arc::new(vault) }
+        let dir = data_dir.join("connections");
+        SavedConnections { namespace: namespace(&dir), dir, vault: Arc::new(vault) }
     }
 
     /// Connections kept for this process only, whatever the machine has (tests of the other parts).
     pub fn session_only(data_dir: &Path) -> SavedConnections {
-        SavedConnections { dir: data_dir.join("connections"), vault: Arc::new(Vault::Session(Mutex::default())) }
+        let dir = data_dir.join("connections");
+        SavedConnections { namespace: namespace(&dir), dir, vault: Arc::new(Vault::Session(Mutex::default())) }
+    }
+
+    /// The credential-store entry of one token (`access` or `refresh`) of one connection:
+    /// `{namespace}:{provider}:{org}:{user}:{token}` under the app's id.
+    pub fn entry_name(&self, key: &FlowKey, token: &str) -> String {
+        format!("{}:{}:{}:{}:{token}", self.namespace, key.provider.as_str(), key.org_id, key.user_id)
     }
 
     /// Whether connections survive a restart (there is a credential store).
@@ -106,7 +117,7 @@ impl SavedConnections {
         })
         .map_err(|e| Error::Internal(format!("the access token could not be written out: {e}")))?;
         let refresh = tokens.refresh_token.as_ref().map(|t| t.expose().to_string());
-        let (access_name, refresh_name) = (entry_name(key, "access"), entry_name(key, "refresh"));
+        let (access_name, refresh_name) = (self.entry_name(key, "access"), self.entry_name(key, "refresh"));
         let vault = self.vault.clone();
         blocking(move || {
             match refresh {
@@ -133,7 +144,7 @@ impl SavedConnections {
         if info.reconnect_needed {
             return Ok(None);
         }
-        let (access_name, refresh_name) = (entry_name(key, "access"), entry_name(key, "refresh"));
+        let (access_name, refresh_name) = (self.entry_name(key, "access"), self.entry_name(key, "refresh"));
         let vault = self.vault.clone();
         let (access, refresh) = blocking(move || Ok((vault.get(&access_name)?, vault.get(&refresh_name)?))).await?;
         let Some(access) = access else {
@@ -205,7 +216,7 @@ impl SavedConnections {
     }
 
     async fn delete_tokens(&self, key: &FlowKey) -> Result<()> {
-        let names = [entry_name(key, "access"), entry_name(key, "refresh")];
+        let names = [self.entry_name(key, "access"), self.entry_name(key, "refresh")];
         let vault = self.vault.clone();
         blocking(move || names.iter().try_for_each(|n| vault.delete(n))).await
     }
@@ -225,9 +236,23 @@ impl SavedConnections {
     }
 }
 
-/// The credential-store entry of one token of one connection.
-fn entry_name(key: &FlowKey, token: &str) -> String {
-    format!("{}:{}:{}:{token}", key.provider.as_str(), key.org_id, key.user_id)
+/// The data folder's own name for its entries: random, made once. Two data folders (two
+/// profiles, a test beside the user's app) never share or overwrite each other's tokens, even
+/// for the same provider, organisation and user.
+fn namespace(dir: &Path) -> String {
+    let file = dir.join("namespace");
+    if let Ok(ns) = std::fs::read_to_string(&file) {
+        let ns = ns.trim().to_string();
+        if !ns.is_empty() && ns.chars().all(|c| c.is_ascii_hexdigit()) {
+            return ns;
+        }
+    }
+    let ns = format!("{:016x}", rand::random::<u64>());
+    // Written once; if it cannot be, the entries of this run are still its own.
+    if std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&file, &ns)).is_err() {
+        tracing::warn!(file = %file.display(), "the saved connections' namespace could not be written");
+    }
+    ns
 }
 
 impl Vault {

@@ -29,10 +29,9 @@ fn expect_keyring() -> bool {
 }
 
 /// The credential-store entries of a connection that still exist.
-fn entries_left(key: &FlowKey) -> Vec<String> {
-    ["access", "refresh"]
-        .iter()
-        .map(|t| format!("{}:{}:{}:{t}", key.provider.as_str(), key.org_id, key.user_id))
+fn entries_left(core: &Core, key: &FlowKey) -> Vec<String> {
+    core.credential_entries(key)
+        .into_iter()
         .filter(|name| keyring::v1::Entry::new(APP_ID, name).and_then(|e| e.get_password()).is_ok())
         .collect()
 }
@@ -65,7 +64,7 @@ async fn a_connection_survives_a_restart_its_rotated_tokens_too_and_disconnect_l
     // Airtable rotates both tokens on every refresh: the saved pair must follow.
     let key = new_key(ProviderId::Airtable);
     sign_in(&first, &key).await;
-    assert_eq!(entries_left(&key).len(), 2, "one entry per token");
+    assert_eq!(entries_left(&first, &key).len(), 2, "one entry per token");
     drop(first);
 
     // A restart: the connection is listed without asking the provider.
@@ -91,7 +90,7 @@ async fn a_connection_survives_a_restart_its_rotated_tokens_too_and_disconnect_l
 
     // Disconnect leaves no entry and no file behind.
     third.disconnect(&key).await.unwrap();
-    assert!(entries_left(&key).is_empty(), "{:?}", entries_left(&key));
+    assert!(entries_left(&third, &key).is_empty(), "{:?}", entries_left(&third, &key));
     assert!(third.saved_connections().iter().all(|c| c.key().unwrap() != key));
     assert!(core_in(&sb, &data).resume(&key).await.unwrap().is_none());
     std::fs::remove_dir_all(&data).ok();
@@ -116,9 +115,30 @@ async fn a_refused_refresh_marks_the_saved_connection_reconnect_needed() {
     assert!(matches!(err, Error::ReconnectNeeded { .. }), "{err:?}");
     let saved = second.saved_connections().into_iter().find(|c| c.key().unwrap() == key).expect("still listed");
     assert!(saved.reconnect_needed, "marked, not forgotten");
-    assert!(entries_left(&key).is_empty(), "its dead tokens are dropped");
+    assert!(entries_left(&second, &key).is_empty(), "its dead tokens are dropped");
     assert!(core_in(&sb, &data).resume(&key).await.unwrap().is_none(), "a reconnect is needed");
     second.disconnect(&key).await.unwrap();
     assert!(second.saved_connections().iter().all(|c| c.key().unwrap() != key));
     std::fs::remove_dir_all(&data).ok();
+}
+
+#[tokio::test]
+async fn two_data_folders_never_share_a_connections_tokens() {
+    let sb = sandbox(|c| c.dataset = PerProvider::all(ITEMS)).await;
+    let (one, two) = (temp_data_dir(), temp_data_dir());
+    let (a, b) = (core_in(&sb, &one), core_in(&sb, &two));
+    if !a.keeps_connections() {
+        assert!(!expect_keyring(), "the test command's Secret Service answers");
+        return;
+    }
+    // The same provider, organisation and user in two profiles (or a test beside the app).
+    let key = new_key(ProviderId::Notion);
+    sign_in(&a, &key).await;
+    sign_in(&b, &key).await;
+    assert_ne!(a.credential_entries(&key), b.credential_entries(&key));
+    b.disconnect(&key).await.unwrap();
+    assert!(entries_left(&b, &key).is_empty());
+    assert_eq!(entries_left(&a, &key).len(), 2, "the other folder's tokens are untouched");
+    assert_eq!(core_in(&sb, &one).load(&key, options(), None, Cancel::new()).await.unwrap().items.len(), ITEMS);
+    a.disconnect(&key).await.unwrap();
 }

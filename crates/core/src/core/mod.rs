@@ -257,6 +257,11 @@ impl Core {
         self.saved.list()
     }
 
+    /// The credential-store entries a connection's tokens live in, for tools and tests.
+    pub fn credential_entries(&self, key: &FlowKey) -> [String; 2] {
+        [self.saved.entry_name(key, "access"), self.saved.entry_name(key, "refresh")]
+    }
+
     /// Whether connections survive a restart (there is a credential store); when not, they are
     /// kept for this session only.
     pub fn keeps_connections(&self) -> bool {
