@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
-use tributary_core::library::Stored;
+use tributary_core::library::StoredLoad;
 use tributary_core::load::{Loaded, Progress};
 use tributary_core::{ConnectionSummary, Core, Error, OpenBrowser, ProviderInfo, SavedState};
 
@@ -48,7 +48,7 @@ pub async fn saved_connection(core: State<'_, Arc<Core>>, connection: Connection
 /// The connection's last complete load from the library (`{items, syncedAt, notes}`), shown
 /// before any network call; `null` before its first load.
 #[tauri::command]
-pub async fn stored_items(core: State<'_, Arc<Core>>, connection: ConnectionRef) -> Result<Option<Stored>> {
+pub async fn stored_items(core: State<'_, Arc<Core>>, connection: ConnectionRef) -> Result<Option<StoredLoad>> {
     Ok(core.stored_items(&connection.key()?).await?)
 }
 

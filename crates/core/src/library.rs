@@ -75,6 +75,34 @@ pub struct Stored {
     pub notes: Option<String>,
 }
 
+/// A connection's last complete load from the library, as the core holds it: the items are the
+/// connection's last load too (for export and links), so they are held once. Serialised as
+/// `{items, syncedAt, notes}`.
+#[derive(Debug, Clone)]
+pub struct StoredLoad {
+    pub loaded: Arc<Loaded>,
+    pub synced_at: DateTime<Utc>,
+    pub notes: Option<String>,
+}
+
+impl StoredLoad {
+    pub fn new(stored: Stored) -> Self {
+        let loaded = Arc::new(Loaded { items: stored.items, notes: Default::default() });
+        StoredLoad { loaded, synced_at: stored.synced_at, notes: stored.notes }
+    }
+}
+
+impl Serialize for StoredLoad {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("StoredLoad", 3)?;
+        out.serialize_field("items", &self.loaded.items)?;
+        out.serialize_field("syncedAt", &self.synced_at)?;
+        out.serialize_field("notes", &self.notes)?;
+        out.end()
+    }
+}
+
 /// One search hit: whose item it is, and the item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -47,7 +47,10 @@ async fn a_complete_load_opens_the_next_run_and_a_failed_reload_keeps_it() {
     let before = sb.stats(ProviderId::Notion).api_requests;
     let next = core_in(&sb, &data);
     let stored = next.stored_items(&key).await.unwrap().expect("the last complete load");
-    assert_eq!(stored.items, loaded.items, "every item, in order, as loaded");
+    assert_eq!(stored.loaded.items, loaded.items, "every item, in order, as loaded");
+    let json = serde_json::to_value(&stored).unwrap();
+    assert_eq!(json["items"].as_array().unwrap().len(), ITEMS, "the window gets {{items, syncedAt, notes}}");
+    assert!(json["syncedAt"].is_string());
     assert_eq!(sb.stats(ProviderId::Notion).api_requests, before, "no request to the provider");
     // Searching the library finds items of the connection.
     let name = loaded.items.iter().find(|i| i.name != "Untitled").unwrap().name.clone();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::Core;
 use crate::error::{Error, Result};
 use crate::export::{write_items, AtomicFile, Format};
-use crate::library::{Found, Stored};
+use crate::library::{Found, StoredLoad};
 use crate::links::LinkPolicy;
 use crate::load::{LoadOptions, Loaded, ProgressFn};
 use crate::oauth::FlowKey;
@@ -38,16 +38,12 @@ impl Core {
 
     /// The connection's last complete load from the library (a previous run's, or this one's),
     /// without asking the provider; it becomes the connection's last load, for export and links.
-    pub async fn stored_items(&self, key: &FlowKey) -> Result<Option<Stored>> {
+    pub async fn stored_items(&self, key: &FlowKey) -> Result<Option<StoredLoad>> {
         let Some(library) = &self.library else { return Ok(None) };
-        let stored = library.stored(key).await?;
-        if let Some(stored) = &stored {
-            if !self.last_loads().contains_key(key) {
-                let loaded = Loaded { items: stored.items.clone(), notes: Default::default() };
-                self.last_loads().insert(key.clone(), Arc::new(loaded));
-            }
-        }
-        Ok(stored)
+        let Some(stored) = library.stored(key).await? else { return Ok(None) };
+        let stored = StoredLoad::new(stored);
+        self.last_loads().entry(key.clone()).or_insert_with(|| stored.loaded.clone());
+        Ok(Some(stored))
     }
 
     /// Items of every connection whose name, id or parent matches `text`, from the library.

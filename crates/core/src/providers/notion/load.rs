@@ -6,7 +6,7 @@
 //! workspace, kept as Notion names it even when that parent is not part of the load.
 
 use std::borrow::Cow;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 
 use reqwest::Method;
@@ -215,12 +215,16 @@ fn list<'a>(ctx: &'a LoadContext, listing: &str, path: &'a [&'a str]) -> impl fu
     })
 }
 
-async fn search(ctx: &LoadContext) -> Result<Found> {
+/// What maps a page of either list into items (the links checked against the connection's).
+fn mapper(ctx: &LoadContext) -> impl Fn(&[u8]) -> Result<MappedPage> + Send + Sync + 'static {
     let links = LinkPolicy::for_provider(ctx.api.connection.settings());
-    let map = move |body: &[u8]| map_page(&links, body);
+    move |body: &[u8]| map_page(&links, body)
+}
+
+async fn search(ctx: &LoadContext) -> Result<Found> {
     let mut found = Found::default();
     let stream = list(ctx, "search", &["v1", "search"]);
-    crate::load::map_pages(ctx, "search", stream, map, |items| {
+    crate::load::map_pages(ctx, "search", stream, mapper(ctx), |items| {
         for item in &items {
             found.ids.insert(found.hash(&item.id));
             if item.kind == "data_source" {
@@ -235,17 +239,14 @@ async fn search(ctx: &LoadContext) -> Result<Found> {
 
 /// A data source's rows that search did not list.
 async fn query(ctx: &LoadContext, id: &str, listing: &str, found: &Found) -> Result<()> {
-    let links = LinkPolicy::for_provider(ctx.api.connection.settings());
-    let map = move |body: &[u8]| map_page(&links, body);
     let path = ["v1", "data_sources", id, "query"];
-    let added = Mutex::new(0usize);
-    crate::load::map_pages(ctx, listing, list(ctx, listing, &path), map, |mut items| {
+    let mut added = 0;
+    crate::load::map_pages(ctx, listing, list(ctx, listing, &path), mapper(ctx), |mut items| {
         items.retain(|item| !found.ids.contains(&found.hash(&item.id)));
-        *added.lock().unwrap_or_else(|e| e.into_inner()) += items.len();
+        added += items.len();
         ctx.emit(listing, items)
     })
     .await?;
-    let added = added.into_inner().unwrap_or_else(|e| e.into_inner());
     if added > 0 {
         tracing::debug!(added, "rows of a data source that search did not list");
     }

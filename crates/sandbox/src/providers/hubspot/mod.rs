@@ -292,15 +292,16 @@ fn token_error(rfc6749: bool, status: &str, message: &str) -> Response {
     http::json(StatusCode::BAD_REQUEST, body)
 }
 
-/// Checks the client credentials every current OAuth call carries in its form body.
-fn check_client(state: &SandboxState, form: &HashMap<String, String>) -> Result<(), Response> {
+/// Checks the client credentials every OAuth call carries in its form body, answering in the
+/// endpoint's error shape (`rfc6749`: the current endpoints').
+fn check_client(state: &SandboxState, form: &HashMap<String, String>, rfc6749: bool) -> Result<(), Response> {
     let client = &state.config.clients[ProviderId::Hubspot];
     let get = |k: &str| form.get(k).map(String::as_str);
     if get("client_id") != Some(client.client_id.as_str()) {
-        return Err(token_error(true, "BAD_CLIENT_ID", "missing or invalid client_id"));
+        return Err(token_error(rfc6749, "BAD_CLIENT_ID", "missing or invalid client_id"));
     }
     if get("client_secret") != client.client_secret.as_deref() {
-        return Err(token_error(true, "BAD_CLIENT_SECRET", "missing or invalid client_secret"));
+        return Err(token_error(rfc6749, "BAD_CLIENT_SECRET", "missing or invalid client_secret"));
     }
     Ok(())
 }
@@ -312,14 +313,11 @@ async fn token(State(state): Shared, uri: axum::http::Uri, Form(form): Form<Hash
     if let Some(faulty) = crate::providers::token_fault(&state, ProviderId::Hubspot).await {
         return faulty;
     }
+    if let Err(refused) = check_client(&state, &form, rfc6749) {
+        return refused;
+    }
     let client = &state.config.clients[ProviderId::Hubspot];
     let get = |k: &str| form.get(k).map(String::as_str);
-    if get("client_id") != Some(client.client_id.as_str()) {
-        return token_error("BAD_CLIENT_ID", "missing or invalid client_id");
-    }
-    if get("client_secret") != client.client_secret.as_deref() {
-        return token_error("BAD_CLIENT_SECRET", "missing or invalid client_secret");
-    }
     let result = match get("grant_type") {
         Some("authorization_code") => {
             let Some(code) = get("code") else { return token_error("BAD_AUTH_CODE", "missing auth code") };
@@ -373,7 +371,7 @@ async fn token(State(state): Shared, uri: axum::http::Uri, Form(form): Form<Hash
 
 /// `POST /oauth/2026-03/token/introspect`: RFC 7662's answer, with HubSpot's account facts.
 async fn introspect(State(state): Shared, Form(form): Form<HashMap<String, String>>) -> Response {
-    if let Err(refused) = check_client(&state, &form) {
+    if let Err(refused) = check_client(&state, &form, true) {
         return refused;
     }
     let Some(token) = form.get("token") else {
@@ -399,7 +397,7 @@ async fn introspect(State(state): Shared, Form(form): Form<HashMap<String, Strin
 /// `POST /oauth/2026-03/token/revoke`: revokes the grant behind a refresh token. As RFC 7009
 /// says, an unknown token is not an error.
 async fn revoke(State(state): Shared, Form(form): Form<HashMap<String, String>>) -> Response {
-    if let Err(refused) = check_client(&state, &form) {
+    if let Err(refused) = check_client(&state, &form, true) {
         return refused;
     }
     let Some(token) = form.get("token") else {
