@@ -374,9 +374,8 @@ impl Core {
         progress: Option<ProgressFn>,
         cancel: Cancel,
     ) -> Result<Loaded> {
-        if self.connection(key).is_err() {
-            self.resume(key).await?;
-        }
+        // One saved by an earlier run (or another process) is taken in first.
+        self.resume(key).await?;
         let (connection, borrowed) = self
             .lock()
             .get(key)
@@ -397,10 +396,8 @@ impl Core {
             library.forget(key).await?;
         }
         let was_saved = self.saved.info(key)?.is_some();
-        if self.connection(key).is_err() {
-            // Saved by an earlier run: taken in so its grant can be revoked.
-            self.resume(key).await?;
-        }
+        // One saved by an earlier run is taken in, so its grant can be revoked.
+        self.resume(key).await?;
         self.saved.forget(key).await?;
         let held = self.lock().remove(key);
         let Some(Held { connection, .. }) = held else {
