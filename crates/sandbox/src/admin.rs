@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
+use crate::changes::Change;
 use crate::config::ProviderId;
 use crate::faults::ArmedFault;
 use crate::SandboxState;
@@ -40,6 +41,12 @@ pub(crate) fn router(provider: ProviderId, state: Arc<SandboxState>) -> Router {
             post(move |s: State<Arc<SandboxState>>| async move {
                 s.grants.expire_access_tokens(provider);
                 StatusCode::NO_CONTENT
+            }),
+        )
+        .route(
+            "/_sandbox/changes",
+            post(move |s: State<Arc<SandboxState>>, Json(c): Json<Change>| async move {
+                Json((crate::providers::spec(provider).change)(&s, c))
             }),
         )
         .route("/_sandbox/stats", get(move |s: State<Arc<SandboxState>>| async move { stats(&s, provider) }))

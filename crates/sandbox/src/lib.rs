@@ -17,6 +17,7 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+pub mod changes;
 pub mod config;
 pub mod consent;
 pub mod dataset;
@@ -108,6 +109,8 @@ pub(crate) struct SandboxState {
     pub cursor_aliases: std::sync::Mutex<std::collections::HashMap<String, String>>,
     /// Filled once the listeners are bound (pages that link to the next page need it).
     pub base_urls: std::sync::OnceLock<PerProvider<Url>>,
+    /// Items edited, added and deleted while the sandbox runs.
+    pub changes: PerProvider<changes::ChangeLog>,
 }
 
 impl SandboxState {
@@ -151,6 +154,7 @@ impl Sandbox {
             provider_state: PerProvider::from_fn(|p| (providers::spec(p).new_state)()),
             cursor_aliases: Default::default(),
             base_urls: Default::default(),
+            changes: PerProvider::default(),
             config,
         });
         let (shutdown, _) = watch::channel(false);
@@ -201,6 +205,12 @@ impl Sandbox {
     /// Revokes every token of a provider at once (the user removed the app in the provider's UI).
     pub fn revoke_all_tokens(&self, provider: ProviderId) {
         self.state.grants.revoke_all(provider);
+    }
+
+    /// Edits, deletes and adds items of a provider now, as its users would between two loads;
+    /// returns which (see [`changes`]).
+    pub fn change(&self, provider: ProviderId, change: changes::Change) -> changes::Changed {
+        (providers::spec(provider).change)(&self.state, change)
     }
 
     /// Makes every expiring access token of a provider expire now.

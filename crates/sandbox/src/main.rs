@@ -14,7 +14,7 @@ use tributary_sandbox::{ArmedFault, PerProvider, ProviderId, RateRule, Sandbox, 
 /// With no subcommand it serves until interrupted and prints, as `.env` lines, the URLs the app
 /// should use. Control endpoints on every port: POST /_sandbox/faults (JSON fault),
 /// DELETE /_sandbox/faults, POST /_sandbox/revoke-tokens, POST /_sandbox/expire-access-tokens,
-/// GET /_sandbox/stats.
+/// POST /_sandbox/changes ({"edit":N,"delete":N,"add":N}: change items now), GET /_sandbox/stats.
 #[derive(Parser, Debug)]
 #[command(name = "tributary-sandbox", version, args_conflicts_with_subcommands = true)]
 struct Cli {

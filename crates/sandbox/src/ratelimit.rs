@@ -30,6 +30,9 @@ pub enum Scope {
     Key,
     /// Everything behind the same user or workspace, across keys (the sandbox has one of each).
     Shared,
+    /// The request's own key, for requests to one endpoint only (HubSpot's search): such
+    /// requests count against these rules and no others.
+    Endpoint(&'static str),
 }
 
 /// A limit, what it counts by, and what the provider calls it when it refuses a request.
@@ -152,15 +155,21 @@ impl RateLimiter {
         &self.rules
     }
 
-    /// Counts one request of `provider` under `key` against every rule of the provider: it is
-    /// let through, and counted by each, only when every rule has room for it.
-    pub fn check(&self, provider: ProviderId, key: &str) -> Verdict {
+    /// Counts one request of `provider` under `key` against every rule of the provider that
+    /// applies to it (a request to an `endpoint` with rules of its own counts against those
+    /// only): it is let through, and counted by each, only when every rule has room for it.
+    pub fn check(&self, provider: ProviderId, key: &str, endpoint: Option<&str>) -> Verdict {
         let now = Instant::now();
-        let rules = &self.rules[provider];
+        let own_rules = endpoint.is_some_and(|e| self.rules[provider].iter().any(|r| matches!(r.scope, Scope::Endpoint(x) if x == e)));
+        let applies = |r: &&ScopedRule| match r.scope {
+            Scope::Endpoint(e) => endpoint == Some(e),
+            Scope::Key | Scope::Shared => !own_rules,
+        };
+        let rules: Vec<(usize, &ScopedRule)> = self.rules[provider].iter().enumerate().filter(|(_, r)| applies(r)).collect();
         let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
-        let slot = |i: usize, r: &ScopedRule| (provider, i, if r.scope == Scope::Key { key.to_string() } else { String::new() });
+        let slot = |i: usize, r: &ScopedRule| (provider, i, if r.scope == Scope::Shared { String::new() } else { key.to_string() });
         let mut remaining = None;
-        for (i, r) in rules.iter().enumerate() {
+        for &(i, r) in &rules {
             let used = usage.entry(slot(i, r)).or_insert_with(|| Usage::new(r.rule, now));
             match used.room(r.rule, now) {
                 Ok(left) => {
@@ -169,7 +178,7 @@ impl RateLimiter {
                 Err(retry_after) => return Verdict::Limited { retry_after, reason: r.reason },
             }
         }
-        for (i, r) in rules.iter().enumerate() {
+        for &(i, r) in &rules {
             if let Some(used) = usage.get_mut(&slot(i, r)) {
                 used.record(now);
             }

@@ -87,6 +87,8 @@ pub(crate) struct FakeSpec {
     pub listing_expired: Option<fn() -> Response>,
     /// The provider's own state in a running sandbox (its list iterators, say).
     pub new_state: fn() -> Arc<dyn Any + Send + Sync>,
+    /// Edits, deletes and adds items now (see [`crate::changes`]).
+    pub change: fn(&SandboxState, crate::changes::Change) -> crate::changes::Changed,
 }
 
 /// The registry: one line per provider.
@@ -217,6 +219,18 @@ pub(crate) async fn admit(
     has_cursor: bool,
     rate_key: Option<&str>,
 ) -> Result<Admitted, Response> {
+    admit_to(state, provider, headers, has_cursor, rate_key, None).await
+}
+
+/// [`admit`] for an endpoint that may have rate limits of its own (see `Scope::Endpoint`).
+pub(crate) async fn admit_to(
+    state: &Arc<SandboxState>,
+    provider: ProviderId,
+    headers: &HeaderMap,
+    has_cursor: bool,
+    rate_key: Option<&str>,
+    endpoint: Option<&str>,
+) -> Result<Admitted, Response> {
     let counters = state.counters.get(provider);
     counters.api_requests.fetch_add(1, Ordering::Relaxed);
     let path = REQUEST_PATH.try_with(Clone::clone).unwrap_or_default();
@@ -244,7 +258,7 @@ pub(crate) async fn admit(
     let mut rate_remaining = None;
     if state.config.rate_limits {
         let key = rate_key.or(token).unwrap_or_default();
-        match state.limiter.check(provider, key) {
+        match state.limiter.check(provider, key, endpoint) {
             Verdict::Allowed { remaining } => rate_remaining = Some(remaining),
             Verdict::Limited { retry_after, reason } => return Err(rate_limited(state, provider, retry_after, reason)),
         }

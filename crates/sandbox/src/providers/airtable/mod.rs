@@ -16,9 +16,12 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde_json::{json, Value};
 
+use chrono::{DateTime, Utc};
+
+use crate::changes::{Change, ChangedItem, Changed, TouchKind, EDITED};
 use crate::config::ProviderId;
-use dataset::TABLES_PER_BASE;
-use crate::dataset::base62;
+use dataset::{AirtableData, MODIFIED_FIELD, TABLES_PER_BASE};
+use crate::dataset::{base62, rfc3339_millis};
 use crate::grants::{random_token, GrantError};
 use crate::http;
 use crate::providers::{admit, plain_page, ConsentRules, DenyCallback, FakeSpec, PkceRule};
@@ -68,6 +71,7 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     decorate_page: plain_page,
     listing_expired: Some(iterator_expired),
     new_state: || Arc::new(Iterators::default()),
+    change,
 };
 
 /// This sandbox's list iterators.
@@ -264,19 +268,134 @@ async fn list_records(
         Some(Ok(n)) if (1..=100).contains(&n) => n,
         Some(_) => return error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PAGE_SIZE", "pageSize must be between 1 and 100"),
     };
-    let listing = format!("{base_id}/{}", data.table(b, t).id);
-    let total = data.record_count(b, t);
-    let bounds = page_bounds(&state, &listing, offset, page_size, total, |r| data.record(b, t, r).id);
+    let records = Records { state: &state, b, t };
+    // With a formula, the records it selects, in order; the iterator is the formula's own.
+    let selected: Option<Vec<usize>> = match q.get("filterByFormula").filter(|f| !f.trim().is_empty()) {
+        None => None,
+        Some(formula) => match modified_after(formula) {
+            Some(after) => Some(records.modified_after(after)),
+            None => {
+                return error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "INVALID_FILTER_BY_FORMULA",
+                    &format!("The formula for filtering records is invalid: this sandbox understands IS_AFTER(LAST_MODIFIED_TIME(), '<time>') only, not {formula}"),
+                )
+            }
+        },
+    };
+    let listing = format!("{base_id}/{}{}", data.table(b, t).id, q.get("filterByFormula").map(|f| format!("?{f}")).unwrap_or_default());
+    let at = |i: usize| selected.as_ref().map_or(i, |s| s[i]);
+    let total = selected.as_ref().map_or_else(|| records.count(), Vec::len);
+    let bounds = page_bounds(&state, &listing, offset, page_size, total, |i| data.record(b, t, at(i)).id);
     let (start, end, next) = match bounds {
         Ok(v) => v,
         Err(r) => return r,
     };
     let next = admitted.next_cursor(requested.map(String::as_str), || next);
-    let mut body = json!({ "records": (start..end).map(|r| data.record_json(b, t, r)).collect::<Vec<_>>() });
+    // Deleted records are gone (a page may come back shorter than asked).
+    let page: Vec<Value> = (start..end).filter_map(|i| records.json(at(i))).collect();
+    let mut body = json!({ "records": page });
     if let Some(next) = next {
         body["offset"] = json!(next);
     }
     admitted.page(body)
+}
+
+/// The time in the one formula this sandbox evaluates: `IS_AFTER(LAST_MODIFIED_TIME(), '...')`.
+fn modified_after(formula: &str) -> Option<DateTime<Utc>> {
+    let compact: String = formula.chars().filter(|c| !c.is_whitespace()).collect();
+    let quoted = compact.strip_prefix("IS_AFTER(LAST_MODIFIED_TIME(),")?.strip_suffix(')')?;
+    let time = quoted.strip_prefix(['\'', '"'])?.strip_suffix(['\'', '"'])?;
+    DateTime::parse_from_rfc3339(time).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// One table's records as they are now: the generated ones with the changes made since.
+struct Records<'a> {
+    state: &'a SandboxState,
+    b: usize,
+    t: usize,
+}
+
+impl Records<'_> {
+    fn listing(&self) -> String {
+        format!("{}/{}", self.b, self.t)
+    }
+
+    fn count(&self) -> usize {
+        self.state.changes[ProviderId::Airtable].count(&self.listing(), self.state.dataset.airtable.record_count(self.b, self.t))
+    }
+
+    /// The record at `position` as the API returns it, unless it was deleted.
+    fn json(&self, position: usize) -> Option<Value> {
+        let data = &self.state.dataset.airtable;
+        let touch = self.state.changes[ProviderId::Airtable].touch(&self.listing(), position);
+        let mut rec = data.record(self.b, self.t, position);
+        match touch {
+            Some(t) if t.deleted() => return None,
+            Some(t) => {
+                if t.added {
+                    rec.created_time = t.at;
+                } else if let Some(name) = rec.fields.get("Name").and_then(Value::as_str) {
+                    let name = format!("{name}{EDITED}");
+                    rec.fields.insert("Name".into(), json!(name));
+                }
+                if AirtableData::has_modified_field(self.t) {
+                    rec.fields.insert(MODIFIED_FIELD.into(), json!(rfc3339_millis(t.at)));
+                }
+            }
+            None => {}
+        }
+        Some(json!({ "id": rec.id, "createdTime": rfc3339_millis(rec.created_time), "fields": rec.fields }))
+    }
+
+    /// What `LAST_MODIFIED_TIME()` gives for the record at `position`.
+    fn modified(&self, position: usize) -> DateTime<Utc> {
+        if let Some(t) = self.state.changes[ProviderId::Airtable].touch(&self.listing(), position) {
+            return t.at;
+        }
+        let rec = self.state.dataset.airtable.record(self.b, self.t, position);
+        rec.modified_time.unwrap_or(rec.created_time)
+    }
+
+    /// The live records modified after `after`, in order.
+    fn modified_after(&self, after: DateTime<Utc>) -> Vec<usize> {
+        let log = &self.state.changes[ProviderId::Airtable];
+        // Changes are stamped after every generated time.
+        let candidates: Vec<usize> = if after >= crate::changes::generated_before() {
+            log.touched(&self.listing()).into_iter().map(|(p, _)| p).collect()
+        } else {
+            (0..self.count()).collect()
+        };
+        candidates
+            .into_iter()
+            .filter(|&p| !log.touch(&self.listing(), p).is_some_and(|t| t.deleted()) && self.modified(p) > after)
+            .collect()
+    }
+}
+
+/// Edits, deletes and adds records, spread over every table.
+fn change(state: &SandboxState, change: Change) -> Changed {
+    let data = &state.dataset.airtable;
+    let log = &state.changes[ProviderId::Airtable];
+    let tables: Vec<(usize, usize)> = (0..data.base_count()).flat_map(|b| (0..TABLES_PER_BASE).map(move |t| (b, t))).collect();
+    let item = |b: usize, t: usize, p: usize| ChangedItem { listing: format!("{}/{}", data.base(b).id, data.table(b, t).id), id: data.record(b, t, p).id };
+    let mut changed = Changed::default();
+    for (kind, n, out) in [(TouchKind::Edited, change.edit, &mut changed.edited), (TouchKind::Deleted, change.delete, &mut changed.deleted)] {
+        for i in 0..n {
+            let (b, t) = tables[(i * 5 + kind as usize) % tables.len()];
+            let records = Records { state, b, t };
+            for p in crate::changes::spread(records.count(), 1, i + kind as usize * 101, |p| log.touch(&records.listing(), p).is_some()) {
+                log.mark(&records.listing(), p, kind);
+                out.push(item(b, t, p));
+            }
+        }
+    }
+    for i in 0..change.add {
+        let (b, t) = tables[(i * 7) % tables.len()];
+        let p = log.add(&format!("{b}/{t}"), data.record_count(b, t));
+        changed.added.push(item(b, t, p));
+    }
+    changed
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {

@@ -70,6 +70,15 @@ impl ObjectType {
         }
     }
 
+    /// The property a record is named by (a contact is named by its first name, too).
+    pub fn name_property(self) -> &'static str {
+        match self {
+            ObjectType::Contacts => "firstname",
+            ObjectType::Companies => "name",
+            ObjectType::Deals => "dealname",
+        }
+    }
+
     fn first_id(self) -> u64 {
         match self {
             ObjectType::Contacts => 10_000_001,
@@ -101,6 +110,13 @@ impl CrmObject {
     pub fn property(&self, name: &str) -> Option<&str> {
         self.properties.iter().find(|(k, _)| *k == name).and_then(|(_, v)| v.as_deref())
     }
+
+    /// Sets a property it has.
+    pub fn set(&mut self, name: &str, value: String) {
+        if let Some((_, v)) = self.properties.iter_mut().find(|(k, _)| *k == name) {
+            *v = Some(value);
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -129,9 +145,19 @@ impl HubspotData {
 
     /// Position of the record with this id in its type's listing, if it exists.
     pub fn index_of(&self, t: ObjectType, id: &str) -> Option<usize> {
+        self.position(t, id).filter(|&i| i < self.count(t))
+    }
+
+    /// The position an id stands for (records added while the sandbox runs come after the
+    /// generated ones).
+    pub fn position(&self, t: ObjectType, id: &str) -> Option<usize> {
         let n: u64 = id.parse().ok()?;
-        let i = n.checked_sub(t.first_id())? as usize;
-        (i < self.count(t)).then_some(i)
+        Some(n.checked_sub(t.first_id())? as usize)
+    }
+
+    /// The id of the record at `position`.
+    pub fn id(&self, t: ObjectType, position: usize) -> String {
+        (t.first_id() + position as u64).to_string()
     }
 
     pub fn object(&self, t: ObjectType, i: usize) -> CrmObject {

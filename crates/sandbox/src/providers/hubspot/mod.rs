@@ -19,8 +19,11 @@ use axum::routing::{delete, get, post};
 use axum::{Form, Router};
 use serde_json::{json, Map, Value};
 
+use chrono::{DateTime, Utc};
+
+use crate::changes::{Change, ChangedItem, Changed, Touch, TouchKind, EDITED};
 use crate::config::ProviderId;
-use dataset::ObjectType;
+use dataset::{CrmObject, ObjectType};
 use crate::dataset::rfc3339_millis;
 use crate::grants::{GrantError, TokenRejection};
 use crate::http::{self, request_id};
@@ -40,6 +43,7 @@ pub const OAUTH_VERSION: &str = "2026-03";
 pub(crate) fn routes(state: &SandboxState) -> Router<Arc<SandboxState>> {
     let router = Router::new()
         .route("/crm/objects/{version}/{object_type}", get(list_dated_objects))
+        .route("/crm/objects/{version}/{object_type}/search", post(search_objects))
         .route("/account-info/{version}/details", get(account_details))
         .route("/oauth/2026-03/token", post(token))
         .route("/oauth/2026-03/token/introspect", post(introspect))
@@ -71,17 +75,21 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     },
     token_prefix: "CO",
     rotates_refresh_token: false,
-    // 110 requests per rolling 10 s per installed account.
-    rate_rules: &[ScopedRule { rule: RateRule::Window { max: 110, window: Duration::from_secs(10) }, scope: Scope::Key, reason: "TEN_SECONDLY_ROLLING" }],
+    // 110 requests per rolling 10 s per installed account; searches have their own 5 per second.
+    rate_rules: &[
+        ScopedRule { rule: RateRule::Window { max: 110, window: Duration::from_secs(10) }, scope: Scope::Key, reason: "TEN_SECONDLY_ROLLING" },
+        ScopedRule { rule: RateRule::Window { max: 5, window: Duration::from_secs(1) }, scope: Scope::Endpoint(SEARCH), reason: "SECONDLY" },
+    ],
     client_has_secret: true,
     personal_token: "pat-na1-sandbox-hubspot-private-app",
     access_token_ttl: Some(Duration::from_secs(1800)),
     unauthorized,
-    rate_limited: |state, _, _| rate_limited(state),
+    rate_limited: |state, _, reason| rate_limited(state, reason),
     server_error: |status| error(status, "INTERNAL_ERROR", "Internal error"),
     decorate_page: rate_headers,
     listing_expired: None,
     new_state: no_state,
+    change,
 };
 
 pub(crate) fn error(status: StatusCode, category: &str, message: &str) -> Response {
@@ -109,15 +117,17 @@ pub(crate) fn unauthorized(rejection: &TokenRejection) -> Response {
     error(StatusCode::UNAUTHORIZED, category, &message)
 }
 
-pub(crate) fn rate_limited(state: &SandboxState) -> Response {
+/// A 429 naming the policy that refused (`TEN_SECONDLY_ROLLING`, or `SECONDLY` for searches).
+pub(crate) fn rate_limited(state: &SandboxState, policy: &str) -> Response {
+    let policy = if policy.chars().all(|c| c.is_ascii_uppercase() || c == '_') { policy } else { "TEN_SECONDLY_ROLLING" };
     let mut resp = http::json(
         StatusCode::TOO_MANY_REQUESTS,
         json!({
             "status": "error",
-            "message": "You have reached your ten_secondly_rolling limit.",
+            "message": format!("You have reached your {} limit.", policy.to_lowercase()),
             "errorType": "RATE_LIMIT",
             "correlationId": request_id(),
-            "policyName": "TEN_SECONDLY_ROLLING",
+            "policyName": policy,
         }),
     );
     rate_headers(resp.headers_mut(), state, Some(0));
@@ -166,7 +176,8 @@ fn unknown_version(version: &str) -> Response {
 }
 
 /// One object type's page, under `prefix` (the versioned path the request came in on, which
-/// the next page's link repeats).
+/// the next page's link repeats). `archived=true` lists the records deleted while the sandbox
+/// runs (the generated ones never are), as HubSpot lists archived records.
 async fn list_objects(
     state: Arc<SandboxState>,
     prefix: &str,
@@ -181,57 +192,41 @@ async fn list_objects(
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let Some(t) = ObjectType::parse(&object_type) else {
-        return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", &format!("Unable to infer object type from: {object_type}"));
+    let t = match readable_type(&admitted, &object_type) {
+        Ok(t) => t,
+        Err(resp) => return resp,
     };
-    if !admitted.has_scope(t.read_scope()) {
-        return error(
-            StatusCode::FORBIDDEN,
-            "MISSING_SCOPES",
-            &format!("This app hasn't been granted all required scopes to make this call. Required: {}", t.read_scope()),
-        );
-    }
     let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
         None => 10,
         Some(Ok(l)) if (1..=100).contains(&l) => l,
         Some(_) => return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "limit must be a number between 1 and 100"),
     };
-    let data = &state.dataset.hubspot;
+    let records = Records::new(&state, t);
+    let archived = q.get("archived").is_some_and(|a| a == "true");
+    // Positions in listing order: every live record, or the archived ones.
+    let positions: Box<dyn Fn(usize) -> Option<usize>> = if archived {
+        let deleted: Vec<usize> = state.changes[ProviderId::Hubspot].touched(t.as_str()).into_iter().filter(|(_, touch)| touch.deleted()).map(|(p, _)| p).collect();
+        Box::new(move |i| deleted.get(i).copied())
+    } else {
+        let count = records.count();
+        Box::new(move |i| (i < count).then_some(i))
+    };
     let start = match after {
         None => 0,
-        Some(a) => match data.index_of(t, a) {
+        Some(a) => match records.position(a).and_then(|p| (0..).map_while(&positions).position(|q| q == p)) {
             Some(i) => i,
             None => return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", &format!("Invalid input: after={a} is not a valid paging cursor")),
         },
     };
-    let archived = q.get("archived").is_some_and(|a| a == "true");
-    let count = if archived { 0 } else { data.count(t) };
-    let requested: Vec<String> = match q.get("properties") {
-        Some(p) => p.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
-        None => t.default_properties().iter().map(|s| s.to_string()).collect(),
-    };
-    let end = (start + limit).min(count);
+    let properties = requested_properties(t, q.get("properties").map(|p| p.split(',').map(str::trim).map(String::from).collect()));
+    let end = (start..start + limit).take_while(|&i| positions(i).is_some()).last().map_or(start, |i| i + 1);
     let results: Vec<Value> = (start..end)
-        .map(|i| {
-            let o = data.object(t, i);
-            let mut props = Map::new();
-            for name in requested.iter().map(String::as_str).chain(t.always_properties().iter().copied()) {
-                // Known properties come back even when null; unknown names are left out, as HubSpot does.
-                if let Some((_, v)) = o.properties.iter().find(|(k, _)| *k == name) {
-                    props.insert(name.to_string(), json!(v));
-                }
-            }
-            json!({
-                "id": o.id,
-                "properties": props,
-                "createdAt": rfc3339_millis(o.created_at),
-                "updatedAt": rfc3339_millis(o.updated_at),
-                "archived": false,
-            })
-        })
+        .filter_map(|i| records.get(positions(i)?))
+        .filter(|(_, touch)| archived == touch.is_some_and(|t| t.deleted()))
+        .map(|(o, touch)| record_json(&o, &properties, touch))
         .collect();
     let mut body = json!({ "results": results });
-    let next_after = admitted.next_cursor(requested_after.map(String::as_str), || (end < count).then(|| data.object(t, end).id));
+    let next_after = admitted.next_cursor(requested_after.map(String::as_str), || positions(end).map(|p| records.id(p)));
     if let Some(next) = next_after {
         let base = state.base_urls.get().map(|b| b[ProviderId::Hubspot].to_string()).unwrap_or_default();
         body["paging"] = json!({
@@ -239,6 +234,238 @@ async fn list_objects(
         });
     }
     admitted.page(body)
+}
+
+/// The endpoint name searches are limited under (they have their own limit).
+const SEARCH: &str = "search";
+
+/// The most results one search query reaches, however it is paged.
+pub const SEARCH_CAP: usize = 10_000;
+
+/// `POST /crm/objects/{version}/{type}/search`: records filtered on their modification time
+/// (`GT`, `GTE`, `LT`, `LTE` on `lastmodifieddate` or `hs_lastmodifieddate`, in milliseconds or
+/// RFC 3339), sorted on it, up to 200 a page, never past the 10,000th result (HTTP 400), within
+/// the search endpoints' own rate limit. Archived records are never found.
+async fn search_objects(
+    State(state): Shared,
+    Path((version, object_type)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+) -> Response {
+    if !CRM_VERSIONS.contains(&version.as_str()) {
+        return unknown_version(&version);
+    }
+    let admitted = match crate::providers::admit_to(&state, ProviderId::Hubspot, &headers, false, Some(&portal_key(&state)), Some(SEARCH)).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let t = match readable_type(&admitted, &object_type) {
+        Ok(t) => t,
+        Err(resp) => return resp,
+    };
+    let invalid = |message: String| error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", &message);
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return invalid("Invalid input JSON: the body is not a search request".into());
+    };
+    let limit = match request.get("limit") {
+        None => 10,
+        Some(v) => match v.as_u64() {
+            Some(l @ 1..=200) => l as usize,
+            _ => return invalid("limit must be a number between 1 and 200".into()),
+        },
+    };
+    let offset = match request.get("after") {
+        None | Some(Value::Null) => 0,
+        Some(v) => match v.as_str().and_then(|s| s.parse::<usize>().ok()).or(v.as_u64().map(|n| n as usize)) {
+            Some(n) => n,
+            None => return invalid(format!("Invalid input: after={v} is not a valid paging cursor")),
+        },
+    };
+    if offset + limit > SEARCH_CAP {
+        return invalid(format!("The search results are limited to {SEARCH_CAP} records; after={offset} with limit={limit} goes past them. Narrow the search instead."));
+    }
+    let modified = t.always_properties()[1];
+    let mut bounds: Vec<(&str, DateTime<Utc>)> = Vec::new();
+    for group in request.get("filterGroups").and_then(Value::as_array).into_iter().flatten() {
+        for filter in group.get("filters").and_then(Value::as_array).into_iter().flatten() {
+            let name = filter.get("propertyName").and_then(Value::as_str).unwrap_or_default();
+            let operator = filter.get("operator").and_then(Value::as_str).unwrap_or_default();
+            if name != modified || !["GT", "GTE", "LT", "LTE"].contains(&operator) {
+                return invalid(format!("This sandbox filters {} searches on {modified} (GT, GTE, LT, LTE) only, not {name} {operator}", t.as_str()));
+            }
+            let Some(at) = filter.get("value").and_then(search_time) else {
+                return invalid(format!("{name}: the value is not a time in milliseconds or RFC 3339"));
+            };
+            bounds.push((operator, at));
+        }
+    }
+    let descending = match request.pointer("/sorts/0") {
+        None => false,
+        Some(sort) if sort.get("propertyName").and_then(Value::as_str) == Some(modified) => {
+            sort.get("direction").and_then(Value::as_str) == Some("DESCENDING")
+        }
+        Some(sort) => return invalid(format!("This sandbox sorts {} searches on {modified} only, not {sort}", t.as_str())),
+    };
+    let keep = |at: DateTime<Utc>| {
+        bounds.iter().all(|(op, b)| match *op {
+            "GT" => at > *b,
+            "GTE" => at >= *b,
+            "LT" => at < *b,
+            _ => at <= *b,
+        })
+    };
+    let records = Records::new(&state, t);
+    // Changes are stamped after every generated time: when the filter starts after those,
+    // only the changed records can match.
+    let only_changed = bounds.iter().any(|(op, b)| op.starts_with('G') && *b >= crate::changes::generated_before());
+    let candidates: Vec<usize> = if only_changed {
+        state.changes[ProviderId::Hubspot].touched(t.as_str()).into_iter().map(|(p, _)| p).collect()
+    } else {
+        (0..records.count()).collect()
+    };
+    let mut found: Vec<(DateTime<Utc>, u64, CrmObject, Option<Touch>)> = candidates
+        .into_iter()
+        .filter_map(|p| records.get(p))
+        .filter(|(o, touch)| !touch.is_some_and(|t| t.deleted()) && keep(o.updated_at))
+        .map(|(o, touch)| (o.updated_at, o.id.parse().unwrap_or(0), o, touch))
+        .collect();
+    found.sort_by_key(|(at, id, ..)| (*at, *id));
+    if descending {
+        found.reverse();
+    }
+    let total = found.len();
+    let properties = requested_properties(t, request.get("properties").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect()));
+    let results: Vec<Value> = found.iter().skip(offset).take(limit).map(|(_, _, o, touch)| record_json(o, &properties, *touch)).collect();
+    let mut body = json!({ "total": total, "results": results });
+    if offset + limit < total {
+        body["paging"] = json!({ "next": { "after": (offset + limit).to_string() } });
+    }
+    admitted.page(body)
+}
+
+/// A search filter's time: milliseconds since the epoch (as a string or a number) or RFC 3339.
+fn search_time(v: &Value) -> Option<DateTime<Utc>> {
+    let millis = v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+    match millis {
+        Some(ms) => DateTime::from_timestamp_millis(ms),
+        None => DateTime::parse_from_rfc3339(v.as_str()?).ok().map(|t| t.with_timezone(&Utc)),
+    }
+}
+
+/// The object type a request names, if the token may read it.
+fn readable_type(admitted: &crate::providers::Admitted, object_type: &str) -> Result<ObjectType, Response> {
+    let Some(t) = ObjectType::parse(object_type) else {
+        return Err(error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", &format!("Unable to infer object type from: {object_type}")));
+    };
+    if !admitted.has_scope(t.read_scope()) {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "MISSING_SCOPES",
+            &format!("This app hasn't been granted all required scopes to make this call. Required: {}", t.read_scope()),
+        ));
+    }
+    Ok(t)
+}
+
+/// The properties a request names (its `properties`), or HubSpot's defaults for the type.
+fn requested_properties(t: ObjectType, named: Option<Vec<String>>) -> Vec<String> {
+    let named: Vec<String> = named.unwrap_or_default().into_iter().filter(|s| !s.is_empty()).collect();
+    if named.is_empty() {
+        t.default_properties().iter().map(|s| s.to_string()).collect()
+    } else {
+        named
+    }
+}
+
+/// A record as the API returns it: the requested properties and those HubSpot always adds
+/// (known ones even when null; unknown names are left out, as HubSpot does).
+fn record_json(o: &CrmObject, requested: &[String], touch: Option<Touch>) -> Value {
+    let mut props = Map::new();
+    for name in requested.iter().map(String::as_str).chain(o.object_type.always_properties().iter().copied()) {
+        if let Some((_, v)) = o.properties.iter().find(|(k, _)| *k == name) {
+            props.insert(name.to_string(), json!(v));
+        }
+    }
+    let mut record = json!({
+        "id": o.id,
+        "properties": props,
+        "createdAt": rfc3339_millis(o.created_at),
+        "updatedAt": rfc3339_millis(o.updated_at),
+        "archived": false,
+    });
+    if let Some(touch) = touch.filter(Touch::deleted) {
+        record["archived"] = json!(true);
+        record["archivedAt"] = json!(rfc3339_millis(touch.at));
+    }
+    record
+}
+
+/// One object type's records as they are now: the generated ones with the changes made since.
+struct Records<'a> {
+    state: &'a SandboxState,
+    t: ObjectType,
+}
+
+impl<'a> Records<'a> {
+    fn new(state: &'a SandboxState, t: ObjectType) -> Self {
+        Records { state, t }
+    }
+
+    fn count(&self) -> usize {
+        self.state.changes[ProviderId::Hubspot].count(self.t.as_str(), self.state.dataset.hubspot.count(self.t))
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.state.dataset.hubspot.position(self.t, id).filter(|&p| p < self.count())
+    }
+
+    fn id(&self, position: usize) -> String {
+        self.state.dataset.hubspot.id(self.t, position)
+    }
+
+    /// The record at `position` and its last change, if it exists.
+    fn get(&self, position: usize) -> Option<(CrmObject, Option<Touch>)> {
+        if position >= self.count() {
+            return None;
+        }
+        let mut o = self.state.dataset.hubspot.object(self.t, position);
+        let touch = self.state.changes[ProviderId::Hubspot].touch(self.t.as_str(), position);
+        if let Some(touch) = touch {
+            if touch.added {
+                o.created_at = touch.at;
+                o.set("createdate", rfc3339_millis(touch.at));
+            }
+            o.updated_at = touch.at;
+            o.set(self.t.always_properties()[1], rfc3339_millis(touch.at));
+            if !touch.added && touch.kind == TouchKind::Edited {
+                let name = o.property(self.t.name_property()).unwrap_or_default().to_string();
+                o.set(self.t.name_property(), format!("{name}{EDITED}"));
+            }
+        }
+        Some((o, touch))
+    }
+}
+
+/// Edits, deletes and adds records, spread over the three object types.
+fn change(state: &SandboxState, change: Change) -> Changed {
+    let log = &state.changes[ProviderId::Hubspot];
+    let mut changed = Changed::default();
+    let item = |t: ObjectType, p: usize| ChangedItem { listing: t.as_str().into(), id: state.dataset.hubspot.id(t, p) };
+    for (kind, n, out) in [(TouchKind::Edited, change.edit, &mut changed.edited), (TouchKind::Deleted, change.delete, &mut changed.deleted)] {
+        for (i, t) in ObjectType::ALL.iter().cycle().take(n).enumerate() {
+            let records = Records::new(state, *t);
+            let picked = crate::changes::spread(records.count(), 1, i + out.len() * 7 + kind as usize * 101, |p| log.touch(t.as_str(), p).is_some());
+            for p in picked {
+                log.mark(t.as_str(), p, kind);
+                out.push(item(*t, p));
+            }
+        }
+    }
+    for t in ObjectType::ALL.iter().cycle().take(change.add) {
+        let p = log.add(t.as_str(), state.dataset.hubspot.count(*t));
+        changed.added.push(item(*t, p));
+    }
+    changed
 }
 
 /// The account-information API's versions: its date-versioned one, and `v3` while legacy

@@ -121,14 +121,20 @@ impl NotionData {
 
     /// The position of the item with this id, accepting ids with or without dashes.
     pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.position(id).filter(|&k| k < self.items)
+    }
+
+    /// The position an id stands for, generated or not (items added while the sandbox runs
+    /// come after the generated ones).
+    pub fn position(&self, id: &str) -> Option<usize> {
         let plain: String = id.chars().filter(|c| *c != '-').collect();
-        if plain.len() != 32 {
+        if plain.len() != 32 || !plain.is_ascii() {
             return None;
         }
         let low = u64::from_str_radix(&plain[20..], 16).ok()?;
         let mask = self.h(1, 0) & 0xFFFF_FFFF_FFFF;
         let k = (low ^ mask) as usize;
-        (k < self.items && self.id(k).replace('-', "") == plain.to_ascii_lowercase()).then_some(k)
+        (self.id(k).replace('-', "") == plain.to_ascii_lowercase()).then_some(k)
     }
 
     fn database_id(&self, k: usize) -> String {
@@ -167,7 +173,12 @@ impl NotionData {
     /// The rows of the data source at `ds`, in order (each data source's rows are among the
     /// pages up to the next data source).
     pub fn rows(&self, ds: usize) -> impl Iterator<Item = usize> + '_ {
-        let end = (ds + DATA_SOURCE_EVERY).min(self.items);
+        self.rows_within(ds, self.items)
+    }
+
+    /// The rows of the data source at `ds` among the first `count` items.
+    pub fn rows_within(&self, ds: usize, count: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = (ds + DATA_SOURCE_EVERY).min(count);
         (ds + 1..end).filter(move |&k| matches!(self.parent(k), NotionParent::DataSource { .. }))
     }
 

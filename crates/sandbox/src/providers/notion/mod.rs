@@ -16,8 +16,12 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
+use chrono::{DateTime, Utc};
+
+use crate::changes::{Change, ChangedItem, Changed, Touch, TouchKind, EDITED};
 use crate::config::ProviderId;
-use dataset::{NotionKind, NOTION_VERSIONS};
+use crate::dataset::rfc3339_millis;
+use dataset::{NotionKind, NotionParent, NOTION_VERSIONS};
 use crate::grants::GrantError;
 use crate::http::{self, request_id};
 use crate::providers::{admit, no_state, plain_page, ConsentRules, DenyCallback, FakeSpec, PkceRule};
@@ -69,6 +73,7 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     decorate_page: plain_page,
     listing_expired: None,
     new_state: no_state,
+    change,
 };
 
 fn server_error(status: StatusCode) -> Response {
@@ -209,23 +214,30 @@ async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
             ))
         }
     };
+    // Search returns live items, or with `filter.in_trash` only trashed ones.
+    let trashed = request.pointer("/filter/in_trash").and_then(Value::as_bool).unwrap_or(false);
     let ascending = request.pointer("/sort/direction").and_then(Value::as_str) == Some("ascending");
     let query = request.get("query").and_then(Value::as_str).unwrap_or_default().to_lowercase();
 
-    let data = &state.dataset.notion;
-    let n = data.total();
+    let items = Items::new(&state);
+    let n = items.count;
     // Position in the requested order -> item index (search order is newest edit first).
-    let at = |pos: usize| if ascending { n - 1 - pos } else { pos };
+    let at = |pos: usize| items.by_recency(if ascending { n - 1 - pos } else { pos });
     let start = match &cursor {
         None => 0,
-        Some(c) => match data.index_of(c) {
-            Some(k) => at(k),
+        Some(c) => match items.position(c) {
+            Some(k) => {
+                let recency = items.recency_of(k);
+                if ascending { n - 1 - recency } else { recency }
+            }
             None => return validation(&format!("body failed validation: body.start_cursor should be a valid cursor, instead was `\"{c}\"`.")),
         },
     };
+    let data = &state.dataset.notion;
     // Search's index lags: the rows it does not have are left out (their data source has them).
     let matches = |k: usize| {
         data.in_search(k)
+            && items.trashed(k) == trashed
             && kind_filter.is_none_or(|f| data.kind(k) == f)
             && (query.is_empty() || data.item(k).title.to_lowercase().contains(&query))
     };
@@ -233,7 +245,7 @@ async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
     let mut pos = start;
     while pos < n && results.len() < page_size {
         if matches(at(pos)) {
-            results.push(data.item_json(at(pos), version));
+            results.push(items.json(at(pos), version));
         }
         pos += 1;
     }
@@ -242,28 +254,195 @@ async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
     admitted.page(list_page(results, next))
 }
 
-/// `POST /v1/data_sources/{id}/query`: every row of a data source, in order, paged like search.
+/// `POST /v1/data_sources/{id}/query`: a data source's rows, in order, paged like search;
+/// a `last_edited_time` timestamp filter (`after`, `on_or_after`, `before`, `on_or_before`)
+/// selects by edit time, and `in_trash: true` returns only trashed rows (otherwise only live ones).
 async fn query_data_source(State(state): Shared, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
     let call = match ListCall::admit(&state, &headers, &body).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let ListCall { version, requested, cursor, admitted, page_size, .. } = call;
+    let ListCall { version, request, requested, cursor, admitted, page_size } = call;
+    let items = Items::new(&state);
     let data = &state.dataset.notion;
-    let Some(ds) = data.index_of(&id).filter(|&k| data.kind(k) == NotionKind::DataSource) else {
+    let Some(ds) = items.position(&id).filter(|&k| data.kind(k) == NotionKind::DataSource && !items.trashed(k)) else {
         return error(
             StatusCode::NOT_FOUND,
             "object_not_found",
             &format!("Could not find data_source with ID: {id}. Make sure the relevant pages and databases are shared with your integration."),
         );
     };
-    let mut rows = data.rows(ds).skip_while(|&k| cursor.as_deref().is_some_and(|c| data.id(k) != c)).peekable();
+    let edited = match edited_filter(&request) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let trashed = request.get("in_trash").and_then(Value::as_bool).unwrap_or(false);
+    let selected = |k: &usize| items.trashed(*k) == trashed && edited.as_ref().is_none_or(|keep| keep(items.last_edited(*k)));
+    let mut rows = items.rows(ds).into_iter().filter(selected).skip_while(|&k| cursor.as_deref().is_some_and(|c| data.id(k) != c)).peekable();
     if cursor.is_some() && rows.peek().is_none() {
         return validation(&format!("body failed validation: body.start_cursor should be a valid cursor, instead was `\"{}\"`.", cursor.unwrap_or_default()));
     }
-    let results: Vec<Value> = rows.by_ref().take(page_size).map(|k| data.item_json(k, version)).collect();
+    let results: Vec<Value> = rows.by_ref().take(page_size).map(|k| items.json(k, version)).collect();
     let next = admitted.next_cursor(requested.as_deref(), || rows.next().map(|k| data.id(k)));
     admitted.page(list_page(results, next))
+}
+
+/// A query's `{"timestamp": "last_edited_time", "last_edited_time": {op: time}}` filter, as a test.
+#[allow(clippy::type_complexity)]
+fn edited_filter(request: &Value) -> Result<Option<Box<dyn Fn(DateTime<Utc>) -> bool>>, Response> {
+    let Some(filter) = request.get("filter") else { return Ok(None) };
+    let condition = (filter.get("timestamp").and_then(Value::as_str) == Some("last_edited_time"))
+        .then(|| filter.get("last_edited_time").and_then(Value::as_object))
+        .flatten()
+        .and_then(|c| c.iter().next());
+    let unsupported = || validation(&format!("body failed validation: this sandbox filters data source queries on last_edited_time only, not {filter}"));
+    let Some((op, value)) = condition else { return Err(unsupported()) };
+    let Some(at) = value.as_str().and_then(|v| DateTime::parse_from_rfc3339(v).ok()).map(|t| t.with_timezone(&Utc)) else {
+        return Err(validation(&format!("body failed validation: filter.last_edited_time.{op} should be an ISO 8601 date, instead was `{value}`.")));
+    };
+    let keep: Box<dyn Fn(DateTime<Utc>) -> bool> = match op.as_str() {
+        "after" => Box::new(move |t| t > at),
+        "on_or_after" => Box::new(move |t| t >= at),
+        "before" => Box::new(move |t| t < at),
+        "on_or_before" => Box::new(move |t| t <= at),
+        "equals" => Box::new(move |t| t == at),
+        _ => return Err(unsupported()),
+    };
+    Ok(Some(keep))
+}
+
+/// The items as they are now: the generated ones with the changes made since. Changed items
+/// were edited last (their times are the sandbox's clock), so in search order they come first,
+/// newest first, then the untouched ones in their generated order.
+struct Items<'a> {
+    state: &'a SandboxState,
+    count: usize,
+    /// Changed positions, in position order.
+    touched: Vec<(usize, Touch)>,
+    /// Changed positions, newest change first.
+    recent: Vec<usize>,
+}
+
+/// Notion's one listing, as the change log names it.
+const LISTING: &str = "pages";
+
+impl<'a> Items<'a> {
+    fn new(state: &'a SandboxState) -> Self {
+        let log = &state.changes[ProviderId::Notion];
+        let touched = log.touched(LISTING);
+        let mut recent: Vec<(usize, Touch)> = touched.clone();
+        recent.sort_by_key(|(k, t)| (std::cmp::Reverse(t.at), *k));
+        let count = log.count(LISTING, state.dataset.notion.total());
+        Items { state, count, touched, recent: recent.into_iter().map(|(k, _)| k).collect() }
+    }
+
+    fn touch(&self, k: usize) -> Option<Touch> {
+        self.touched.binary_search_by_key(&k, |(p, _)| *p).ok().map(|i| self.touched[i].1)
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.state.dataset.notion.position(id).filter(|&k| k < self.count)
+    }
+
+    fn trashed(&self, k: usize) -> bool {
+        self.touch(k).is_some_and(|t| t.deleted())
+    }
+
+    fn last_edited(&self, k: usize) -> DateTime<Utc> {
+        self.touch(k).map_or_else(|| self.state.dataset.notion.item(k).last_edited_time, |t| t.at)
+    }
+
+    /// The item `r`-th in search order (most recently edited first).
+    fn by_recency(&self, r: usize) -> usize {
+        if let Some(&k) = self.recent.get(r) {
+            return k;
+        }
+        // The (r - changed)-th untouched position.
+        let mut k = r - self.recent.len();
+        for (p, _) in &self.touched {
+            if *p <= k {
+                k += 1;
+            } else {
+                break;
+            }
+        }
+        k
+    }
+
+    /// Where the item at `k` is in search order.
+    fn recency_of(&self, k: usize) -> usize {
+        match self.recent.iter().position(|&p| p == k) {
+            Some(r) => r,
+            None => self.recent.len() + k - self.touched.iter().take_while(|(p, _)| *p < k).count(),
+        }
+    }
+
+    /// A data source's rows, the added ones included.
+    fn rows(&self, ds: usize) -> Vec<usize> {
+        let data = &self.state.dataset.notion;
+        let generated = data.total();
+        let mut rows: Vec<usize> = data.rows_within(ds, self.count.min(generated)).collect();
+        rows.extend(
+            self.touched
+                .iter()
+                .map(|(k, _)| *k)
+                .filter(|&k| k >= generated && matches!(data.parent(k), NotionParent::DataSource { ref data_source_id, .. } if *data_source_id == data.id(ds))),
+        );
+        rows
+    }
+
+    /// The item as the API returns it under `version`, with its changes.
+    fn json(&self, k: usize, version: &str) -> Value {
+        let mut value = self.state.dataset.notion.item_json(k, version);
+        if let Some(touch) = self.touch(k) {
+            value["last_edited_time"] = json!(rfc3339_millis(touch.at));
+            if touch.added {
+                value["created_time"] = json!(rfc3339_millis(touch.at));
+            } else if touch.kind == TouchKind::Edited {
+                retitle(&mut value);
+            }
+            if touch.deleted() {
+                value["in_trash"] = json!(true);
+                if value.get("archived").is_some() {
+                    value["archived"] = json!(true);
+                }
+            }
+        }
+        value
+    }
+}
+
+/// Adds the edit mark to an item's title (a data source's `title`, a page's title property).
+fn retitle(value: &mut Value) {
+    let runs = if value["object"] == "data_source" {
+        value.get_mut("title")
+    } else {
+        value.get_mut("properties").and_then(Value::as_object_mut).and_then(|p| p.values_mut().find(|v| v["type"] == "title")).and_then(|v| v.get_mut("title"))
+    };
+    if let Some(Value::Array(runs)) = runs {
+        runs.push(json!({ "type": "text", "text": { "content": EDITED, "link": null }, "annotations": {}, "plain_text": EDITED, "href": null }));
+    }
+}
+
+/// Edits, trashes and adds items, spread over the whole workspace.
+fn change(state: &SandboxState, change: Change) -> Changed {
+    let log = &state.changes[ProviderId::Notion];
+    let data = &state.dataset.notion;
+    let mut changed = Changed::default();
+    let item = |k: usize| ChangedItem { listing: LISTING.into(), id: data.id(k) };
+    for (kind, n, out) in [(TouchKind::Edited, change.edit, &mut changed.edited), (TouchKind::Deleted, change.delete, &mut changed.deleted)] {
+        let count = log.count(LISTING, data.total());
+        // Data sources are left alone: trashing one would take its rows with it.
+        for k in crate::changes::spread(count, n, kind as usize * 101 + 5, |k| log.touch(LISTING, k).is_some() || data.kind(k) == NotionKind::DataSource) {
+            log.mark(LISTING, k, kind);
+            out.push(item(k));
+        }
+    }
+    for _ in 0..change.add {
+        let k = log.add(LISTING, data.total());
+        changed.added.push(item(k));
+    }
+    changed
 }
 
 async fn me(State(state): Shared, headers: HeaderMap) -> Response {
