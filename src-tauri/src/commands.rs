@@ -11,7 +11,7 @@ use tributary_core::load::{Loaded, Progress};
 use tributary_core::{ConnectionSummary, Core, Error, OpenBrowser, ProviderInfo, SavedState};
 
 use crate::error::CommandError;
-use crate::models::{ConnectionRef, ExportRequest, OpenItemRequest};
+use crate::models::{ConnectionRef, ExportRequest, LoadRequest, OpenItemRequest};
 
 type Result<T> = std::result::Result<T, CommandError>;
 
@@ -57,11 +57,12 @@ pub async fn disconnect(core: State<'_, Arc<Core>>, connection: ConnectionRef) -
     Ok(core.disconnect(&connection.key()?).await?)
 }
 
-/// Loads every item, or fails saying what could not be loaded; progress goes to the caller's
-/// channel. Answers `{items, notes}`.
+/// Loads the connection's items (what changed since the last sync, or everything when
+/// `full`), or fails saying what could not be loaded; progress goes to the caller's channel.
+/// Answers `{items, notes, reload}` (`reload`: `{since, changed, removed}`, null for a full load).
 #[tauri::command]
-pub async fn load(core: State<'_, Arc<Core>>, connection: ConnectionRef, on_progress: Channel<Progress>) -> Result<Arc<Loaded>> {
-    Ok(core.load_items(&connection.key()?, Arc::new(move |p: &Progress| drop(on_progress.send(p.clone())))).await?)
+pub async fn load(core: State<'_, Arc<Core>>, request: LoadRequest, on_progress: Channel<Progress>) -> Result<Arc<Loaded>> {
+    Ok(core.load_items(&request.connection.key()?, Arc::new(move |p: &Progress| drop(on_progress.send(p.clone()))), request.full).await?)
 }
 
 #[tauri::command]

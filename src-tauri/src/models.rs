@@ -24,6 +24,15 @@ impl ConnectionRef {
     }
 }
 
+/// Load a connection's items: what changed since its last sync, or everything when `full`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadRequest {
+    pub connection: ConnectionRef,
+    #[serde(default)]
+    pub full: bool,
+}
+
 /// Export the connection's last load.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]

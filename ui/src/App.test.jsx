@@ -284,6 +284,26 @@ describe('DataForm', () => {
     expect(screen.queryByTestId('item-count')).toBeNull();
   });
 
+  it('reloads what changed, says what it changed, and offers a full reload', async () => {
+    const reload = { since: '2026-12-01T09:50:00Z', changed: 12, removed: 2, deletionsReported: true };
+    const calls = backend({
+      authorize: () => null,
+      credentials: () => ({ provider: 'hubspot', scopes: [] }),
+      load: (args) => ({ items: ITEMS, notes: {}, reload: args.request.full ? null : reload }),
+    });
+    render(<App />);
+    await connect('hubspot', 'HubSpot');
+    expect(screen.queryByTestId('full-reload-button')).toBeNull();
+    fireEvent.click(screen.getByTestId('load-button'));
+    expect((await screen.findByTestId('notice')).textContent).toContain('12 items new or changed, 2 items removed');
+    expect(screen.getByTestId('synced-at').textContent).not.toContain('last full reload');
+    fireEvent.click(screen.getByRole('button', { name: 'Reload everything' }));
+    await waitFor(() => expect(screen.getByTestId('synced-at').textContent).toContain('last full reload'));
+    const loads = calls.filter((c) => c.cmd === 'load').map((c) => c.args.request.full);
+    expect(loads).toEqual([false, true]);
+    expect(calls.find((c) => c.cmd === 'load').args.request.connection).toEqual({ provider: 'hubspot', userId: 'TestUser', orgId: 'TestOrg' });
+  });
+
   it('shows the tree, opens an item in its provider and exports', async () => {
     const calls = backend({
       authorize: () => null,

@@ -2,11 +2,12 @@ import { Alert, Box, Button, LinearProgress, Stack, Typography } from '@mui/mate
 import { useLoad } from './hooks/useLoad.js';
 import { ItemsView } from './items/ItemsView.jsx';
 
-// The seed's DataForm: Load fetches every item of the connection (with progress and Cancel),
-// Clear empties the panel; the items are shown as a table, a tree or raw JSON, and can be
+// The seed's DataForm: Load fetches the connection's items (after the first sync, only what
+// changed; "Reload everything" reads it all again), with progress and Cancel; Clear empties the panel; the items are shown as a table, a tree or raw JSON, and can be
 // exported. The load's state lives in `useLoad`; this renders it.
 export function DataForm({ provider, providerName, user, org, sandbox }) {
-  const { items, syncedAt, progress, loading, error, setError, notice, clearNotice, load, cancel, clear, exportAs } = useLoad(provider, user, org);
+  const { items, syncedAt, fullSyncedAt, progress, loading, error, setError, notice, clearNotice, load, reloadEverything, cancel, clear, exportAs } =
+    useLoad(provider, user, org);
 
   return (
     <Stack spacing={2}>
@@ -14,6 +15,11 @@ export function DataForm({ provider, providerName, user, org, sandbox }) {
         <Button variant="contained" onClick={load} disabled={loading} data-testid="load-button">
           {loading ? 'Loading...' : 'Load Data'}
         </Button>
+        {syncedAt && (
+          <Button variant="text" onClick={reloadEverything} disabled={loading} data-testid="full-reload-button">
+            Reload everything
+          </Button>
+        )}
         {loading && (
           <Button variant="text" onClick={cancel} data-testid="cancel-load-button">
             Cancel
@@ -52,6 +58,7 @@ export function DataForm({ provider, providerName, user, org, sandbox }) {
       {items && syncedAt && (
         <Typography variant="body2" color="text.secondary" data-testid="synced-at">
           Last sync {new Date(syncedAt).toLocaleString()}
+          {fullSyncedAt && ` · last full reload ${new Date(fullSyncedAt).toLocaleString()}`}
         </Typography>
       )}
       {items && <ItemsView items={items} provider={provider} providerName={providerName} user={user} org={org} sandbox={sandbox} onError={setError} />}

@@ -37,7 +37,7 @@ export function savedConnection(provider, userId, orgId) {
 }
 
 // The connection's last complete load from the local library, before any network call.
-// Resolves to `{ items, syncedAt, notes }`, or null before the first load.
+// Resolves to `{ items, syncedAt, notes, fullSyncedAt }`, or null before the first load.
 export function storedItems(provider, userId, orgId) {
   return invoke('stored_items', { connection: connection(provider, userId, orgId) });
 }
@@ -46,12 +46,14 @@ export function disconnect(provider, userId, orgId) {
   return invoke('disconnect', { connection: connection(provider, userId, orgId) });
 }
 
-// `onProgress` receives `{ items, pages, listing }` while the load runs. Resolves to
-// `{ items, notes: { repeatedIds, unreadableTitles, unsafeLinks, summary } }`.
-export function loadItems(provider, userId, orgId, onProgress) {
+// Loads what changed since the last sync (or, with `full`, everything). `onProgress` receives
+// `{ items, pages, listing }` while the load runs. Resolves to `{ items, notes: { ..., summary },
+// reload }`, where `reload` is `{ since, changed, removed }` for a reload of changes and null
+// for a full load.
+export function loadItems(provider, userId, orgId, onProgress, { full = false } = {}) {
   const channel = new Channel();
   channel.onmessage = onProgress;
-  return invoke('load', { connection: connection(provider, userId, orgId), onProgress: channel });
+  return invoke('load', { request: { connection: connection(provider, userId, orgId), full }, onProgress: channel });
 }
 
 export function cancelLoad(provider, userId, orgId) {

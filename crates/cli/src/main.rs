@@ -114,9 +114,14 @@ struct LoadArgs {
     /// personal access token, an internal-integration token) instead of signing in.
     #[arg(long)]
     token_file: Option<PathBuf>,
-    /// Stop at containers (a base's tables, not their records): the seed's depth.
+    /// Stop at containers (a base's tables, not their records): the seed's depth. Such a load
+    /// is not kept in the library.
     #[arg(long)]
     no_records: bool,
+    /// Read everything again instead of what changed since the last sync (the only way to see
+    /// records deleted in a provider that reports no deletions).
+    #[arg(long)]
+    full: bool,
     /// No progress bar or summary on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -311,7 +316,9 @@ async fn load(args: LoadArgs) -> Outcome {
             on_interrupt.cancel();
         }
     });
-    let options = LoadOptions { containers_only: args.no_records, ..LoadOptions::default() };
+    // After the first sync, only what changed (the output is still every item).
+    let since = if args.full || args.no_records { None } else { core.reload_point(&key).await? };
+    let options = LoadOptions { containers_only: args.no_records, since, ..LoadOptions::default() };
     let result = core.load(&key, options, progress, cancel).await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -321,8 +328,10 @@ async fn load(args: LoadArgs) -> Outcome {
         f.message = format!("{}; nothing was written", f.message);
         f
     })?);
-    // The library the window opens on gets the same load.
-    core.keep(&key, &loaded).await;
+    // The library the window opens on gets the same load (a whole one: not containers alone).
+    if !args.no_records {
+        core.keep(&key, &loaded).await;
+    }
     match output {
         Some(file) => file.write(|out| write_items(&loaded.items, args.format, out))?,
         None => write_items(&loaded.items, args.format, std::io::stdout().lock())?,
@@ -330,6 +339,14 @@ async fn load(args: LoadArgs) -> Outcome {
     if !args.quiet {
         let account = summary.account.map(|a| format!(" ({a})")).unwrap_or_default();
         eprintln!("Loaded {} items from {}{account}.", loaded.items.len(), key.provider.display_name());
+        if let Some(reload) = &loaded.reload {
+            eprintln!(
+                "Reloaded what changed since {}: {} new or changed, {} removed (--full reads everything again).",
+                reload.since.format("%Y-%m-%d %H:%M:%S UTC"),
+                reload.changed.len(),
+                reload.removed.len()
+            );
+        }
         if let Some(notes) = loaded.notes.summary() {
             eprintln!("Note: {notes}.");
         }

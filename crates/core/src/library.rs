@@ -25,7 +25,7 @@ use crate::oauth::FlowKey;
 use crate::provider::ProviderId;
 
 /// The schema this build writes. Each step of [`MIGRATIONS`] takes a file one version up.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const MIGRATIONS: &[&str] = &[
     // 1: connections' last syncs, their items (the IntegrationItem as JSON, in load order), and
@@ -42,6 +42,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX items_in_order ON items (provider, org, user, position);
     CREATE VIRTUAL TABLE items_text USING fts5 (name, id, parent, tokenize = 'unicode61 remove_diacritics 2');",
+    // 2: when each connection's last sync started (the next reload reads what changed after
+    // it) and when its last full load was.
+    "ALTER TABLE syncs ADD COLUMN checkpoint TEXT;
+    ALTER TABLE syncs ADD COLUMN full_synced_at TEXT;",
 ];
 
 /// The library file, open.
@@ -73,6 +77,10 @@ pub struct Stored {
     pub synced_at: DateTime<Utc>,
     /// The load's notes sentence (what it left out), if it had one.
     pub notes: Option<String>,
+    /// When the last sync started (`None` for one kept by a build without reloads).
+    pub checkpoint: Option<DateTime<Utc>>,
+    /// When the last full load was.
+    pub full_synced_at: Option<DateTime<Utc>>,
 }
 
 /// A connection's last complete load from the library, as the core holds it: the items are the
@@ -83,22 +91,24 @@ pub struct StoredLoad {
     pub loaded: Arc<Loaded>,
     pub synced_at: DateTime<Utc>,
     pub notes: Option<String>,
+    pub full_synced_at: Option<DateTime<Utc>>,
 }
 
 impl StoredLoad {
     pub fn new(stored: Stored) -> Self {
-        let loaded = Arc::new(Loaded { items: stored.items, notes: Default::default() });
-        StoredLoad { loaded, synced_at: stored.synced_at, notes: stored.notes }
+        let loaded = Arc::new(Loaded { items: stored.items, started_at: stored.checkpoint.unwrap_or_default(), ..Default::default() });
+        StoredLoad { loaded, synced_at: stored.synced_at, notes: stored.notes, full_synced_at: stored.full_synced_at }
     }
 }
 
 impl Serialize for StoredLoad {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut out = s.serialize_struct("StoredLoad", 3)?;
+        let mut out = s.serialize_struct("StoredLoad", 4)?;
         out.serialize_field("items", &self.loaded.items)?;
         out.serialize_field("syncedAt", &self.synced_at)?;
         out.serialize_field("notes", &self.notes)?;
+        out.serialize_field("fullSyncedAt", &self.full_synced_at)?;
         out.end()
     }
 }
@@ -175,9 +185,10 @@ impl Library {
                     text.execute(params![it.name, it.id, it.parent_path_or_name])?;
                 }
             }
+            let started = loaded.started_at.to_rfc3339();
             tx.execute(
-                "INSERT INTO syncs (provider, org, user, synced_at, items, notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![key.provider.as_str(), key.org_id, key.user_id, synced_at.to_rfc3339(), items.len() as i64, notes],
+                "INSERT INTO syncs (provider, org, user, synced_at, items, notes, checkpoint, full_synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![key.provider.as_str(), key.org_id, key.user_id, synced_at.to_rfc3339(), items.len() as i64, notes, started],
             )?;
             tx.commit()?;
             // A load is one big transaction: fold it into the file now, so the WAL does not keep
@@ -189,25 +200,86 @@ impl Library {
         .map_err(|e| e.at(&path))
     }
 
+    /// Writes a reload of changes (`loaded.reload`): only the items that changed, went or came,
+    /// in one transaction, and the new checkpoint. Without a reload it replaces everything.
+    pub async fn apply(&self, key: &FlowKey, loaded: Arc<Loaded>) -> Result<DateTime<Utc>> {
+        if loaded.reload.is_none() {
+            return self.replace(key, loaded).await;
+        }
+        let (key, path) = (key.clone(), self.path.clone());
+        self.run(move |db| {
+            let reload = loaded.reload.as_ref().expect("checked");
+            let who = params![key.provider.as_str(), key.org_id, key.user_id];
+            let synced_at = Utc::now();
+            let tx = db.transaction()?;
+            {
+                let mut find = tx.prepare_cached("SELECT rowid FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 AND id = ?4")?;
+                let mut forget_text = tx.prepare_cached("DELETE FROM items_text WHERE rowid = ?1")?;
+                let mut forget = tx.prepare_cached("DELETE FROM items WHERE rowid = ?1")?;
+                for id in &reload.removed {
+                    if let Some(rowid) = find.query_row(params![who[0], who[1], who[2], id], |r| r.get::<_, i64>(0)).optional()? {
+                        forget_text.execute([rowid])?;
+                        forget.execute([rowid])?;
+                    }
+                }
+                let mut last: i64 = tx.query_row("SELECT COALESCE(MAX(position), -1) FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3", who, |r| r.get(0))?;
+                let mut update = tx.prepare_cached("UPDATE items SET json = ?2 WHERE rowid = ?1")?;
+                let mut update_text = tx.prepare_cached("UPDATE items_text SET name = ?2, id = ?3, parent = ?4 WHERE rowid = ?1")?;
+                let mut insert = tx.prepare_cached("INSERT INTO items (provider, org, user, position, id, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+                let mut insert_text = tx.prepare_cached("INSERT INTO items_text (rowid, name, id, parent) VALUES (last_insert_rowid(), ?1, ?2, ?3)")?;
+                for &n in &reload.changed {
+                    let it = &loaded.items[n];
+                    let json = serde_json::to_string(it).expect("an item serialises");
+                    match find.query_row(params![who[0], who[1], who[2], it.id], |r| r.get::<_, i64>(0)).optional()? {
+                        Some(rowid) => {
+                            update.execute(params![rowid, json])?;
+                            update_text.execute(params![rowid, it.name, it.id, it.parent_path_or_name])?;
+                        }
+                        None => {
+                            last += 1;
+                            insert.execute(params![who[0], who[1], who[2], last, it.id, json])?;
+                            insert_text.execute(params![it.name, it.id, it.parent_path_or_name])?;
+                        }
+                    }
+                }
+            }
+            let notes = loaded.notes.summary();
+            let changed = tx.execute(
+                "UPDATE syncs SET synced_at = ?4, items = ?5, notes = ?6, checkpoint = ?7 WHERE provider = ?1 AND org = ?2 AND user = ?3",
+                params![who[0], who[1], who[2], synced_at.to_rfc3339(), loaded.items.len() as i64, notes, loaded.started_at.to_rfc3339()],
+            )?;
+            if changed == 0 {
+                return Err(LibraryError::Unreadable("a reload of changes for a connection with no sync kept".into()));
+            }
+            tx.commit()?;
+            Ok(synced_at)
+        })
+        .await
+        .map_err(|e| e.at(&path))
+    }
+
     /// A connection's last complete load, or `None` before its first.
     pub async fn stored(&self, key: &FlowKey) -> Result<Option<Stored>> {
         let (key, path) = (key.clone(), self.path.clone());
         self.run(move |db| {
-            let sync: Option<(String, Option<String>)> = db
+            let sync: Option<(String, Option<String>, Option<String>, Option<String>)> = db
                 .query_row(
-                    "SELECT synced_at, notes FROM syncs WHERE provider = ?1 AND org = ?2 AND user = ?3",
+                    "SELECT synced_at, notes, checkpoint, full_synced_at FROM syncs WHERE provider = ?1 AND org = ?2 AND user = ?3",
                     params![key.provider.as_str(), key.org_id, key.user_id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
-            let Some((synced_at, notes)) = sync else { return Ok(None) };
+            let Some((synced_at, notes, checkpoint, full_synced_at)) = sync else { return Ok(None) };
             let mut query = db.prepare_cached("SELECT json FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 ORDER BY position")?;
             let items = query
                 .query_map(params![key.provider.as_str(), key.org_id, key.user_id], |r| r.get::<_, String>(0))?
                 .map(|json| serde_json::from_str(&json?).map_err(|e| LibraryError::Unreadable(e.to_string())))
                 .collect::<std::result::Result<Vec<IntegrationItem>, LibraryError>>()?;
-            let synced_at = DateTime::parse_from_rfc3339(&synced_at).map_err(|e| LibraryError::Unreadable(e.to_string()))?.with_timezone(&Utc);
-            Ok(Some(Stored { items, synced_at, notes }))
+            let time = |t: &str| DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).map_err(|e| LibraryError::Unreadable(e.to_string()));
+            let synced_at = time(&synced_at)?;
+            let checkpoint = checkpoint.as_deref().map(time).transpose()?;
+            let full_synced_at = full_synced_at.as_deref().map(time).transpose()?;
+            Ok(Some(Stored { items, synced_at, notes, checkpoint, full_synced_at }))
         })
         .await
         .map_err(|e| e.at(&path))

@@ -34,12 +34,12 @@ async fn a_complete_load_opens_the_next_run_and_a_failed_reload_keeps_it() {
     core.complete_deep_link(&callback).await.map_err(tributary_core::oauth::CallbackError::into_error).unwrap();
     core.take_credentials(&key).await.unwrap();
     assert!(core.stored_items(&key).await.unwrap().is_none(), "nothing before the first load");
-    let loaded = core.load_items(&key, quiet()).await.unwrap();
+    let loaded = core.load_items(&key, quiet(), false).await.unwrap();
     assert_eq!(loaded.items.len(), ITEMS);
 
     // A reload that fails leaves the library as it was.
     sb.arm_fault(ProviderId::Notion, ArmedFault::new(Fault::MalformedJson).after(1).times(100));
-    assert!(core.load_items(&key, quiet()).await.is_err());
+    assert!(core.load_items(&key, quiet(), false).await.is_err());
     sb.clear_faults(ProviderId::Notion);
     drop(core);
 

@@ -2,7 +2,7 @@
 //! app) can edit, add and delete items between two loads and see what a reload picks up.
 //!
 //! The datasets are pure functions of their position, so changes are an overlay on top of
-//! them, per provider: for a listing (a HubSpot object type, an Airtable table, Notion's one
+//! them, per provider: for a listing (a CRM object type, a table, a workspace's one
 //! list of items) and a position in it, when it was last touched and how. Added items take the
 //! positions after the generated ones. Every change is stamped with the sandbox's clock, which
 //! is later than every generated time ([`GENERATED_BEFORE`]), so "changed since" is answered

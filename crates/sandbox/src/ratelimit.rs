@@ -30,7 +30,7 @@ pub enum Scope {
     Key,
     /// Everything behind the same user or workspace, across keys (the sandbox has one of each).
     Shared,
-    /// The request's own key, for requests to one endpoint only (HubSpot's search): such
+    /// The request's own key, for requests to one endpoint only (a CRM's search): such
     /// requests count against these rules and no others.
     Endpoint(&'static str),
 }

@@ -8,12 +8,20 @@ export function notesText(notes) {
   return notes?.summary ? `Loaded everything. Note: ${notes.summary}.` : null;
 }
 
+// What a reload of changes did, in a sentence (null for a full load).
+export function reloadText(reload) {
+  if (!reload) return null;
+  const n = (count, what) => `${count.toLocaleString()} ${what}${count === 1 ? '' : 's'}`;
+  return `Reloaded what changed since ${new Date(reload.since).toLocaleString()}: ${n(reload.changed, 'item')} new or changed, ${n(reload.removed, 'item')} removed.`;
+}
+
 // One connection's load as a state machine: Load (with progress, cancellable), Clear, Export.
 // It opens on the library's copy of the last complete load (`syncedAt` says when), shown
 // before any network call; a load that fails or is cancelled goes back to it.
 export function useLoad(provider, user, org) {
   const [items, setItems] = useState(null);
   const [syncedAt, setSyncedAt] = useState(null);
+  const [fullSyncedAt, setFullSyncedAt] = useState(null);
   const [progress, setProgress] = useState(null);
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
@@ -22,6 +30,7 @@ export function useLoad(provider, user, org) {
     const stored = await storedItems(provider, user, org);
     setItems(stored?.items ?? null);
     setSyncedAt(stored?.syncedAt ?? null);
+    setFullSyncedAt(stored?.fullSyncedAt ?? null);
     return stored;
   }
 
@@ -32,6 +41,7 @@ export function useLoad(provider, user, org) {
         if (current && stored) {
           setItems((shown) => shown ?? stored.items);
           setSyncedAt((shown) => shown ?? stored.syncedAt);
+          setFullSyncedAt((shown) => shown ?? stored.fullSyncedAt ?? null);
         }
       })
       .catch((err) => current && setError(errorMessage(err)));
@@ -40,15 +50,18 @@ export function useLoad(provider, user, org) {
     };
   }, [provider, user, org]);
 
-  async function load() {
+  // Loads what changed since the last sync, or everything with `full`.
+  async function load({ full = false } = {}) {
     setError(null);
     setNotice(null);
     setProgress({ items: 0, pages: 0, listing: '' });
     try {
-      const loaded = await loadItems(provider, user, org, setProgress);
+      const loaded = await loadItems(provider, user, org, setProgress, { full });
+      const now = new Date().toISOString();
       setItems(loaded.items);
-      setSyncedAt(new Date().toISOString());
-      setNotice(notesText(loaded.notes));
+      setSyncedAt(now);
+      if (!loaded.reload) setFullSyncedAt(now);
+      setNotice([reloadText(loaded.reload), notesText(loaded.notes)].filter(Boolean).join(' ') || null);
     } catch (err) {
       // Partial results are never presented: the last complete load stays (from the library),
       // or nothing.
@@ -77,13 +90,15 @@ export function useLoad(provider, user, org) {
   return {
     items,
     syncedAt,
+    fullSyncedAt,
     progress,
     loading: progress !== null,
     error,
     setError,
     notice,
     clearNotice: () => setNotice(null),
-    load,
+    load: () => load(),
+    reloadEverything: () => load({ full: true }),
     cancel,
     clear: () => setItems(null),
     exportAs,

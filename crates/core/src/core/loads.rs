@@ -10,15 +10,21 @@ use crate::error::{Error, Result};
 use crate::export::{write_items, AtomicFile, Format};
 use crate::library::{Found, StoredLoad};
 use crate::links::LinkPolicy;
-use crate::load::{LoadOptions, Loaded, ProgressFn};
+use crate::load::{LoadOptions, Loaded, ProgressFn, Since};
 use crate::oauth::FlowKey;
 
 impl Core {
-    /// Loads every item of a connection (see [`crate::load`]), cancellable with
-    /// [`Core::cancel_load`], and keeps the result as the connection's last load.
-    pub async fn load_items(&self, key: &FlowKey, progress: ProgressFn) -> Result<Arc<Loaded>> {
+    /// Loads a connection's items (see [`crate::load`]): what changed since its last sync, or
+    /// everything when `full` (or when there is no last sync, or the provider cannot list
+    /// changes). Cancellable with [`Core::cancel_load`]; the result becomes the connection's
+    /// last load and goes into the library.
+    pub async fn load_items(&self, key: &FlowKey, progress: ProgressFn, full: bool) -> Result<Arc<Loaded>> {
         let cancel = self.loads.start(key);
-        let result = self.load(key, LoadOptions::default(), Some(progress), cancel.clone()).await;
+        let since = if full { Ok(None) } else { self.reload_point(key).await };
+        let result = match since {
+            Ok(since) => self.load(key, LoadOptions { since, ..LoadOptions::default() }, Some(progress), cancel.clone()).await,
+            Err(e) => Err(e),
+        };
         self.loads.finish(key, &cancel);
         let loaded = Arc::new(result?);
         self.last_loads().insert(key.clone(), loaded.clone());
@@ -26,11 +32,24 @@ impl Core {
         Ok(loaded)
     }
 
-    /// Puts a complete load in the library, replacing the connection's last one. A library that
-    /// fails costs the next launch its items, not this load: it is logged.
+    /// Where a reload of changes starts: the connection's last sync (this session's, or the
+    /// library's), or `None` when it has none to start from.
+    pub async fn reload_point(&self, key: &FlowKey) -> Result<Option<Since>> {
+        let held = self.last_loads().get(key).cloned();
+        let previous = match held {
+            Some(loaded) => Some(loaded),
+            None => self.stored_items(key).await?.map(|s| s.loaded),
+        };
+        // A last load from before reloads existed has no checkpoint: it needs a full one.
+        Ok(previous.filter(|p| p.started_at > chrono::DateTime::UNIX_EPOCH).map(|previous| Since { checkpoint: previous.started_at, previous }))
+    }
+
+    /// Puts a complete load in the library: a full load replaces the connection's items, a
+    /// reload writes what it changed. A library that fails costs the next launch its items,
+    /// not this load: it is logged.
     pub async fn keep(&self, key: &FlowKey, loaded: &Arc<Loaded>) {
         if let Some(library) = &self.library {
-            if let Err(e) = library.replace(key, loaded.clone()).await {
+            if let Err(e) = library.apply(key, loaded.clone()).await {
                 tracing::error!(provider = key.provider.as_str(), error = %e, "the load could not be kept in the library");
             }
         }

@@ -13,6 +13,7 @@ pub mod cursor;
 mod mapping;
 pub mod pacing;
 pub(crate) mod pages;
+pub mod reload;
 mod retry_after;
 
 use std::collections::HashMap;
@@ -28,6 +29,7 @@ use crate::item::IntegrationItem;
 use crate::provider::{ProviderId, Spec};
 pub use api::RetryPolicy;
 use pacing::Pacer;
+pub use reload::{Reload, Since};
 
 /// How much to load and how carefully.
 #[derive(Debug, Clone)]
@@ -39,11 +41,13 @@ pub struct LoadOptions {
     /// Keep under the providers' documented rate limits (off only for raw-speed benchmarks).
     pub pace: bool,
     pub retry: RetryPolicy,
+    /// Read only what changed since this sync, where the provider can say (`None`: everything).
+    pub since: Option<Since>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { containers_only: false, max_pages_per_listing: 20_000, pace: true, retry: RetryPolicy::default() }
+        LoadOptions { containers_only: false, max_pages_per_listing: 20_000, pace: true, retry: RetryPolicy::default(), since: None }
     }
 }
 
@@ -73,6 +77,9 @@ pub struct LoadNotes {
     /// Why no item has a link, when the facts links are built on could not be read (said once,
     /// instead of once per item).
     pub links_unavailable: Option<String>,
+    /// A reload from a provider that reports no deletions says so: what was deleted since the
+    /// last full load is still listed.
+    pub deletions_unreported: Option<String>,
 }
 
 impl LoadNotes {
@@ -91,6 +98,9 @@ impl LoadNotes {
         if let Some(why) = &self.links_unavailable {
             parts.push(why.clone());
         }
+        if let Some(why) = &self.deletions_unreported {
+            parts.push(why.clone());
+        }
         (!parts.is_empty()).then(|| parts.join("; "))
     }
 }
@@ -98,11 +108,12 @@ impl LoadNotes {
 impl Serialize for LoadNotes {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut out = s.serialize_struct("LoadNotes", 5)?;
+        let mut out = s.serialize_struct("LoadNotes", 6)?;
         out.serialize_field("repeatedIds", &self.repeated_ids)?;
         out.serialize_field("unreadableTitles", &self.unreadable_titles)?;
         out.serialize_field("unsafeLinks", &self.unsafe_links)?;
         out.serialize_field("linksUnavailable", &self.links_unavailable)?;
+        out.serialize_field("deletionsUnreported", &self.deletions_unreported)?;
         out.serialize_field("summary", &self.summary())?;
         out.end()
     }
@@ -113,6 +124,11 @@ impl Serialize for LoadNotes {
 pub struct Loaded {
     pub items: Vec<IntegrationItem>,
     pub notes: LoadNotes,
+    /// When the load started: the next reload asks for what changed after it.
+    #[serde(skip)]
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// For a reload of what changed: what it changed (`None`: a full load).
+    pub reload: Option<Reload>,
 }
 
 /// Cancellation shared by every request of a load.
@@ -185,9 +201,24 @@ pub(crate) struct LoadContext {
     unreadable_titles: AtomicUsize,
     unsafe_links: AtomicUsize,
     links_unavailable: Mutex<Option<String>>,
+    /// What a reload of changes found besides the changed items.
+    found: Mutex<reload::Found>,
 }
 
 impl LoadContext {
+    /// Records items the provider reports deleted (a reload's).
+    pub fn deleted(&self, ids: impl IntoIterator<Item = String>) {
+        self.found.lock().unwrap_or_else(|e| e.into_inner()).deleted.extend(ids);
+    }
+
+    /// Says that this reload listed every item of `kind`, so any other one is gone.
+    pub fn listed_in_full(&self, kind: &'static str) {
+        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        if !found.complete_kinds.contains(&kind) {
+            found.complete_kinds.push(kind);
+        }
+    }
+
     /// Says once, for the whole load, why its items carry no links.
     pub fn links_unavailable(&self, why: String) {
         self.links_unavailable.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(why);
@@ -302,6 +333,10 @@ pub async fn load(
         Some(pacing) if options.pace => Pacer::for_provider(pacing),
         _ => Pacer::unlimited(),
     });
+    let started_at = chrono::Utc::now();
+    // A reload of changes where the provider can list them; otherwise everything.
+    let changes = provider.spec().changes.filter(|_| !options.containers_only);
+    let since = options.since.clone().filter(|_| changes.is_some());
     let ctx = LoadContext {
         api: api::Api { connection, http, pacer, retry: options.retry.clone(), cancel },
         options,
@@ -310,20 +345,41 @@ pub async fn load(
         unreadable_titles: AtomicUsize::new(0),
         unsafe_links: AtomicUsize::new(0),
         links_unavailable: Mutex::new(None),
+        found: Mutex::default(),
     };
-    tracing::info!(provider = provider.as_str(), "load started");
-    let result = (provider.spec().load)(&ctx).await;
+    tracing::info!(provider = provider.as_str(), reload = since.is_some(), "load started");
+    let result = match (&since, changes) {
+        (Some(since), Some(changes)) => changes(&ctx, since).await,
+        _ => (provider.spec().load)(&ctx).await,
+    };
     match result {
         Ok(()) => {
-            let (items, repeated_ids) = link(ctx.sink.into_inner().unwrap_or_else(|e| e.into_inner()));
+            let fresh = ctx.sink.into_inner().unwrap_or_else(|e| e.into_inner());
+            let (items, repeated_ids, reload) = match &since {
+                None => {
+                    let (items, repeated) = link(fresh);
+                    (items, repeated, None)
+                }
+                Some(since) => {
+                    let found = ctx.found.into_inner().unwrap_or_else(|e| e.into_inner());
+                    // The overlap reads some items again: those are not repeats the provider made.
+                    let (items, _) = link(reload::merge(&since.previous.items, fresh, &found));
+                    let (changed, removed) = reload::difference(&since.previous.items, &items);
+                    let deletions_reported = provider.spec().reports_deletions;
+                    (items, since.previous.notes.repeated_ids, Some(Reload { since: since.after(), changed, removed, deletions_reported }))
+                }
+            };
             let notes = LoadNotes {
                 repeated_ids,
                 unreadable_titles: ctx.unreadable_titles.into_inner(),
                 unsafe_links: ctx.unsafe_links.into_inner(),
                 links_unavailable: ctx.links_unavailable.into_inner().unwrap_or_else(|e| e.into_inner()),
+                deletions_unreported: reload.as_ref().filter(|r| !r.deletions_reported).map(|_| {
+                    format!("{} reports no deletions, so items deleted there since the last full reload are still listed; a full reload removes them", provider.display_name())
+                }),
             };
-            tracing::info!(provider = provider.as_str(), items = items.len(), ?notes, "load complete");
-            Ok(Loaded { items, notes })
+            tracing::info!(provider = provider.as_str(), items = items.len(), changed = reload.as_ref().map(|r| r.changed.len()), ?notes, "load complete");
+            Ok(Loaded { items, notes, started_at, reload })
         }
         Err(e @ (Error::Cancelled(_) | Error::ReconnectNeeded { .. } | Error::NotConnected { .. })) => Err(e),
         Err(Error::LoadIncomplete { listing, cause, .. }) => {
@@ -443,11 +499,11 @@ mod tests {
     #[test]
     fn notes_say_what_was_left_out_in_one_sentence_for_window_and_cli() {
         assert_eq!(LoadNotes::default().summary(), None);
-        let notes = LoadNotes { repeated_ids: 2, unreadable_titles: 0, unsafe_links: 1, links_unavailable: None };
+        let notes = LoadNotes { repeated_ids: 2, unreadable_titles: 0, unsafe_links: 1, links_unavailable: None, deletions_unreported: None };
         let sentence = "2 records were listed more than once (the newest copy of each is kept); 1 links were not the provider's own and were left out";
         assert_eq!(notes.summary().as_deref(), Some(sentence));
         let json = serde_json::to_value(&notes).unwrap();
-        assert_eq!(json, serde_json::json!({"repeatedIds": 2, "unreadableTitles": 0, "unsafeLinks": 1, "linksUnavailable": null, "summary": sentence}));
+        assert_eq!(json, serde_json::json!({"repeatedIds": 2, "unreadableTitles": 0, "unsafeLinks": 1, "linksUnavailable": null, "deletionsUnreported": null, "summary": sentence}));
     }
 
     #[test]

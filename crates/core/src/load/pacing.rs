@@ -26,6 +26,8 @@ pub struct Pacer {
     max: usize,
     window: Duration,
     shared: Option<(usize, Duration)>,
+    /// Keys paced by their own limit instead of `max` per `window` (and not by `shared`).
+    own_limits: &'static [(&'static str, usize, Duration)],
     state: Mutex<State>,
 }
 
@@ -81,7 +83,7 @@ impl Drop for Permit<'_> {
         if let Some(log) = state.sent.get_mut(&key) {
             log.answer(now);
         }
-        if self.pacer.shared.is_some() {
+        if self.pacer.shared.is_some() && self.pacer.own_limit(&key).is_none() {
             state.all.answer(now);
         }
     }
@@ -91,12 +93,16 @@ impl Pacer {
     /// At most `max` requests in any `window`; a `max` of zero counts as one (zero would let
     /// nothing through, ever).
     pub fn new(max: usize, window: Duration) -> Self {
-        Pacer { max: max.max(1), window, shared: None, state: Mutex::default() }
+        Pacer { max: max.max(1), window, shared: None, own_limits: &[], state: Mutex::default() }
     }
 
     /// The limits a provider's spec keeps to.
     pub fn for_provider(pacing: Pacing) -> Self {
-        Pacer { shared: pacing.across_keys.map(|(n, w)| (n.max(1), w)), ..Pacer::new(pacing.requests, pacing.window) }
+        Pacer { shared: pacing.across_keys.map(|(n, w)| (n.max(1), w)), own_limits: pacing.own_limits, ..Pacer::new(pacing.requests, pacing.window) }
+    }
+
+    fn own_limit(&self, key: &str) -> Option<(usize, Duration)> {
+        self.own_limits.iter().find(|(k, ..)| *k == key).map(|(_, n, w)| ((*n).max(1), *w))
     }
 
     /// A pacer that waits only when the provider says to (`hold`): for providers whose budget is
@@ -142,12 +148,17 @@ impl Pacer {
                 } else {
                     let State { sent, all, .. } = &mut *state;
                     let log = sent.entry(key.to_string()).or_default();
-                    let own = log.wait(self.max, self.window, now);
-                    let shared = self.shared.map_or(Duration::ZERO, |(n, w)| all.wait(n, w, now));
-                    let wait = held.max(own).max(shared);
+                    let own_limit = self.own_limit(key);
+                    let (max, window) = own_limit.unwrap_or((self.max, self.window));
+                    let own = log.wait(max, window, now);
+                    let shared = match self.shared {
+                        Some((n, w)) if own_limit.is_none() => Some(all.wait(n, w, now)),
+                        _ => None,
+                    };
+                    let wait = held.max(own).max(shared.unwrap_or_default());
                     if wait.is_zero() {
                         log.in_flight += 1;
-                        if self.shared.is_some() {
+                        if shared.is_some() {
                             all.in_flight += 1;
                         }
                         return Permit { pacer: self, key: Some(key.to_string()) };
@@ -188,7 +199,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_shared_limit_paces_all_keys_together() {
-        let p = Pacer::for_provider(Pacing { requests: 5, window: Duration::from_millis(200), across_keys: Some((6, Duration::from_millis(200))) });
+        let p = Pacer::for_provider(Pacing { requests: 5, window: Duration::from_millis(200), across_keys: Some((6, Duration::from_millis(200))), own_limits: &[] });
         let start = Instant::now();
         // Three keys of two requests each fit every key's own limit, but not the shared one.
         for key in ["a", "b", "c", "a", "b", "c", "a"] {
@@ -214,6 +225,22 @@ mod tests {
         // The first request was answered at 150 ms: it may have reached the provider just
         // then, so the next one waits a whole window from there.
         assert!(waited >= Duration::from_millis(250), "{waited:?}");
+    }
+
+    #[tokio::test]
+    async fn a_key_with_its_own_limit_is_paced_by_it_alone() {
+        static SEARCH: [(&str, usize, Duration); 1] = [("search", 2, Duration::from_millis(200))];
+        let p = Pacer::for_provider(Pacing { requests: 100, window: Duration::from_secs(10), across_keys: None, own_limits: &SEARCH });
+        let start = Instant::now();
+        for _ in 0..3 {
+            let _ = p.acquire("search").await;
+        }
+        assert!(start.elapsed() >= Duration::from_millis(200), "{:?}", start.elapsed());
+        let other = Instant::now();
+        for _ in 0..5 {
+            let _ = p.acquire("account").await;
+        }
+        assert!(other.elapsed() < Duration::from_millis(50), "the general budget is its own");
     }
 
     #[tokio::test]

@@ -14,7 +14,7 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::load::LoadContext;
+use crate::load::{LoadContext, Since};
 pub use crate::load::cursor::{CursorParam, CursorStyle};
 
 pub use tributary_provider_id::{PerProvider, ProviderId, UnknownProvider, NOTION_VERSION, NOTION_VERSIONS};
@@ -112,6 +112,9 @@ pub struct Pacing {
     /// A second limit over every key of the load together (a per-user limit across bases),
     /// where the provider has one.
     pub across_keys: Option<(usize, Duration)>,
+    /// Keys with limits of their own instead of `requests` per `window` (HubSpot's searches:
+    /// their own few per second, apart from the account's budget): key, requests, window.
+    pub own_limits: &'static [(&'static str, usize, Duration)],
 }
 
 /// What an unsuccessful answer means beyond its status, where a provider says more.
@@ -170,6 +173,11 @@ pub struct ProviderSpec {
     pub classify: fn(status: u16, body: Option<&Value>) -> Option<Quirk>,
     /// Reads every item the connection can see into the load's sink.
     pub(crate) load: for<'a> fn(&'a LoadContext) -> BoxFuture<'a, Result<()>>,
+    /// Reads only what changed since the last sync into the sink (with deletions through
+    /// `LoadContext::deleted`), where the provider can list changes (see `load::reload`).
+    pub(crate) changes: Option<for<'a> fn(&'a LoadContext, &'a Since) -> BoxFuture<'a, Result<()>>>,
+    /// Whether a reload of changes learns of deletions (otherwise only a full load does).
+    pub reports_deletions: bool,
 }
 
 /// For providers whose errors say nothing beyond their status.

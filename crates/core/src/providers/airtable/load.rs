@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::load::api::ApiFailure;
 use crate::load::cursor::CursorStyle;
 use crate::load::pages::{pages, PageSpec};
-use crate::load::{LoadContext, MappedPage, PageNotes};
+use crate::load::{LoadContext, MappedPage, PageNotes, Since};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
 use crate::links::segment;
@@ -149,7 +149,23 @@ pub(super) fn load(ctx: &LoadContext) -> futures::future::BoxFuture<'_, Result<(
 
 async fn load_all(ctx: &LoadContext) -> Result<()> {
     let bases = ctx.listing("bases", list_bases(ctx)).await?;
-    futures::future::try_join_all(bases.iter().map(|b| load_base(ctx, b))).await?;
+    futures::future::try_join_all(bases.iter().map(|b| load_base(ctx, b, None))).await?;
+    Ok(())
+}
+
+pub(super) fn changes<'a>(ctx: &'a LoadContext, since: &'a Since) -> futures::future::BoxFuture<'a, Result<()>> {
+    Box::pin(changes_since(ctx, since))
+}
+
+/// What changed since the last sync: every base and table again (a request or two each, and
+/// the only way to see one go), and in each table the records modified since
+/// (`filterByFormula` on `LAST_MODIFIED_TIME()`), all of a table new since then. Airtable has
+/// no deletion feed: deleted records are noticed by the next full load.
+async fn changes_since(ctx: &LoadContext, since: &Since) -> Result<()> {
+    let bases = ctx.listing("bases", list_bases(ctx)).await?;
+    ctx.listed_in_full("base");
+    ctx.listed_in_full("table");
+    futures::future::try_join_all(bases.iter().map(|b| load_base(ctx, b, Some(since)))).await?;
     Ok(())
 }
 
@@ -199,7 +215,9 @@ struct Table {
     modified_field: Option<String>,
 }
 
-async fn load_base(ctx: &LoadContext, base: &Base) -> Result<()> {
+/// A base's tables and their records (with `since`, only those modified since, in the tables
+/// the last sync had).
+async fn load_base(ctx: &LoadContext, base: &Base, since: Option<&Since>) -> Result<()> {
     let tables_listing = format!("{} / tables", base.name);
     let page: TablesPage = ctx
         .listing(&tables_listing, async {
@@ -231,7 +249,10 @@ async fn load_base(ctx: &LoadContext, base: &Base) -> Result<()> {
     if !ctx.options.containers_only {
         for table in &tables {
             let listing = format!("{} / {}", base.name, table.name);
-            let records = ctx.listing(&listing, load_records(ctx, base, table, &listing)).await?;
+            let formula = since.filter(|s| s.had(&table.id)).map(|s| {
+                format!("IS_AFTER(LAST_MODIFIED_TIME(), '{}')", s.after().to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            });
+            let records = ctx.listing(&listing, load_records(ctx, base, table, &listing, formula.as_deref())).await?;
             ctx.emit_quietly(records);
         }
     }
@@ -247,9 +268,10 @@ struct RecordContext {
     modified_field: Option<String>,
 }
 
-/// One table's records. They are held until the table is complete: if Airtable drops the list
-/// iterator, the table starts over without leaving half a listing behind.
-async fn load_records(ctx: &LoadContext, base: &Base, table: &Table, listing: &str) -> Result<Vec<IntegrationItem>> {
+/// One table's records (those `formula` selects, if given). They are held until the table is
+/// complete: if Airtable drops the list iterator, the table starts over without leaving half a
+/// listing behind.
+async fn load_records(ctx: &LoadContext, base: &Base, table: &Table, listing: &str, formula: Option<&str>) -> Result<Vec<IntegrationItem>> {
     let rc = Arc::new(RecordContext {
         base_id: base.id.clone(),
         table_id: table.id.clone(),
@@ -263,6 +285,9 @@ async fn load_records(ctx: &LoadContext, base: &Base, table: &Table, listing: &s
         let spec = PageSpec { provider: ProviderId::Airtable, listing: listing.to_string(), max_pages: ctx.options.max_pages_per_listing };
         let stream = pages(spec, |offset: Option<String>| async move {
             let mut url = ctx.api.url(&["v0", &base.id, &table.id]);
+            if let Some(formula) = formula {
+                url.query_pairs_mut().append_pair("filterByFormula", formula);
+            }
             let style = &super::SPEC.cursor;
             style.apply(&mut url, &mut None, offset.as_deref());
             let body = ctx.api.call_raw(Method::GET, url, None, &base.id).await.map_err(ListError::from)?;

@@ -34,12 +34,15 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     // 5 requests per second per base (the key bases use), and 50 per second per user across
     // all bases (a connection with more than ten bases meets it); past either, a 30 s lock-out.
     // Both are kept with a margin of 2-3% for network jitter.
-    pacing: Some(Pacing { requests: 5, window: Duration::from_millis(1_030), across_keys: Some((50, Duration::from_millis(1_020))) }),
+    pacing: Some(Pacing { requests: 5, window: Duration::from_millis(1_030), across_keys: Some((50, Duration::from_millis(1_020))), own_limits: &[] }),
     rate_limit_wait: Duration::from_secs(30),
     grant_rejected_codes: &["invalid_grant"],
     token_account: |_| None,
     classify,
     load: load::load,
+    changes: Some(load::changes),
+    // No deletion feed: a full load notices deleted records.
+    reports_deletions: false,
 };
 
 /// A 422 `LIST_RECORDS_ITERATOR_NOT_AVAILABLE` is an offset that expired: the table restarts.

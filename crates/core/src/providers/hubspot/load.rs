@@ -14,7 +14,8 @@ use serde_json::Value;
 
 use crate::load::api::ApiFailure;
 use crate::load::pages::{pages, PageSpec};
-use crate::load::{LoadContext, PageNotes};
+use crate::load::{LoadContext, PageNotes, Since};
+use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
 use crate::links::{segment, LinkPolicy};
@@ -23,19 +24,27 @@ use crate::provider::ProviderId;
 /// Every request of one account shares one rate budget.
 const RATE_KEY: &str = "account";
 
+/// The rate key of CRM searches, which HubSpot limits apart from the account's budget.
+pub(super) const SEARCH_KEY: &str = "search";
+
 struct ObjectType {
     path: &'static str,
     type_id: &'static str,
     kind: &'static str,
     title: &'static str,
     properties: &'static str,
+    /// The property holding the record's modification time (contacts name it differently).
+    modified: &'static str,
 }
 
 const OBJECT_TYPES: [ObjectType; 3] = [
-    ObjectType { path: "contacts", type_id: "0-1", kind: "contact", title: "Contacts", properties: "firstname,lastname,email" },
-    ObjectType { path: "companies", type_id: "0-2", kind: "company", title: "Companies", properties: "name,domain" },
-    ObjectType { path: "deals", type_id: "0-3", kind: "deal", title: "Deals", properties: "dealname" },
+    ObjectType { path: "contacts", type_id: "0-1", kind: "contact", title: "Contacts", properties: "firstname,lastname,email", modified: "lastmodifieddate" },
+    ObjectType { path: "companies", type_id: "0-2", kind: "company", title: "Companies", properties: "name,domain", modified: "hs_lastmodifieddate" },
+    ObjectType { path: "deals", type_id: "0-3", kind: "deal", title: "Deals", properties: "dealname", modified: "hs_lastmodifieddate" },
 ];
+
+/// The object-type folders' kind: a reload lists all three again.
+const FOLDER_KIND: &str = "object_type";
 
 /// A list page, read in place (strings borrow from the body unless they hold escapes).
 #[derive(Deserialize)]
@@ -175,18 +184,24 @@ fn fatal(f: ApiFailure) -> Error {
     f.into_error(ProviderId::Hubspot)
 }
 
-async fn list(ctx: &LoadContext, paths: &Paths, account: Arc<Account>, t: &'static ObjectType) -> Result<()> {
+/// The folder an object type's records hang under; returns its id.
+fn folder(ctx: &LoadContext, account: &Account, t: &ObjectType) -> String {
     let folder_id = format!("hubspot:{}", t.path);
     let folder_url = account.link(|portal| format!("contacts/{}/objects/{}/views/all/list", segment(portal), t.type_id));
     ctx.emit_quietly(vec![IntegrationItem {
         id: folder_id.clone(),
-        kind: Cow::Borrowed("object_type"),
+        kind: Cow::Borrowed(FOLDER_KIND),
         directory: true,
         name: t.title.into(),
         url: folder_url,
         visibility: true,
         ..Default::default()
     }]);
+    folder_id
+}
+
+async fn list(ctx: &LoadContext, paths: &Paths, account: Arc<Account>, t: &'static ObjectType) -> Result<()> {
+    let folder_id = folder(ctx, &account, t);
     let spec = PageSpec { provider: ProviderId::Hubspot, listing: t.path.into(), max_pages: ctx.options.max_pages_per_listing };
     let stream = pages(spec, |after: Option<String>| async move {
         let mut url = ctx.api.url(&paths.objects(t.path));
@@ -204,6 +219,132 @@ async fn list(ctx: &LoadContext, paths: &Paths, account: Arc<Account>, t: &'stat
         Ok((items, PageNotes::default()))
     };
     crate::load::map_pages(ctx, t.path, stream, map, |records| ctx.emit(t.path, records)).await
+}
+
+pub(super) fn changes<'a>(ctx: &'a LoadContext, since: &'a Since) -> futures::future::BoxFuture<'a, Result<()>> {
+    Box::pin(changes_since(ctx, since.after()))
+}
+
+/// What changed since `after`: each object type's records modified since (CRM search) and
+/// the archived ones (its archived listing), the three at once.
+async fn changes_since(ctx: &LoadContext, after: DateTime<Utc>) -> Result<()> {
+    let paths = Arc::new(Paths::new(ctx));
+    let account = Arc::new(ctx.listing("account details", account(ctx, &paths)).await?);
+    ctx.listed_in_full(FOLDER_KIND);
+    futures::future::try_join_all(OBJECT_TYPES.iter().map(|t| {
+        let (paths, account) = (paths.clone(), account.clone());
+        async move {
+            ctx.listing(&format!("{} changed since the last sync", t.path), modified_since(ctx, &paths, account, t, after)).await?;
+            ctx.listing(&format!("archived {}", t.path), archived(ctx, &paths, t)).await
+        }
+    }))
+    .await?;
+    Ok(())
+}
+
+/// The most results one search query reaches (HubSpot answers 400 past it).
+const SEARCH_CAP: usize = 10_000;
+const SEARCH_PAGE: usize = 200;
+
+#[derive(Deserialize)]
+struct SearchPage<'a> {
+    #[serde(borrow)]
+    results: Vec<Record<'a>>,
+    #[serde(default)]
+    paging: Option<SearchPaging>,
+}
+
+#[derive(Deserialize)]
+struct SearchPaging {
+    next: Option<SearchNext>,
+}
+
+#[derive(Deserialize)]
+struct SearchNext {
+    after: String,
+}
+
+/// Records modified at or after `after`, oldest first, 200 a page. A query reaches at most
+/// 10,000 results, so past that the next query starts from the last modification time seen
+/// (the records at that instant come twice and are folded into one).
+async fn modified_since(ctx: &LoadContext, paths: &Paths, account: Arc<Account>, t: &'static ObjectType, after: DateTime<Utc>) -> Result<()> {
+    let folder_id = folder(ctx, &account, t);
+    let mut path = paths.objects(t.path);
+    path.push("search");
+    let url = ctx.api.url(&path);
+    let listing = format!("{} changed since the last sync", t.path);
+    let (mut from, mut pages) = (after, 0);
+    loop {
+        let (mut offset, mut newest) = (0, None::<DateTime<Utc>>);
+        loop {
+            if pages >= ctx.options.max_pages_per_listing {
+                return Err(Error::PageCapReached { provider: ProviderId::Hubspot, listing, pages });
+            }
+            let body = serde_json::json!({
+                "filterGroups": [{ "filters": [{ "propertyName": t.modified, "operator": "GTE", "value": from.timestamp_millis().to_string() }] }],
+                "sorts": [{ "propertyName": t.modified, "direction": "ASCENDING" }],
+                "properties": t.properties.split(',').collect::<Vec<_>>(),
+                "limit": SEARCH_PAGE,
+                "after": (offset > 0).then(|| offset.to_string()),
+            });
+            let fetched = ctx.api.call_raw(Method::POST, url.clone(), Some(&body), SEARCH_KEY).await.map_err(fatal)?;
+            pages += 1;
+            let page: SearchPage = ctx.api.parse(&fetched)?;
+            newest = page.results.iter().filter_map(|r| r.updated_at.as_deref().and_then(parse_time)).max().max(newest);
+            ctx.emit(&listing, page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect());
+            let Some(next) = page.paging.and_then(|p| p.next) else { return Ok(()) };
+            offset = next.after.parse().map_err(|_| Error::UnexpectedShape {
+                provider: ProviderId::Hubspot,
+                request: Some(fetched.request.to_string()),
+                message: format!("the search's next page `{}` is not a result offset", next.after),
+            })?;
+            if offset + SEARCH_PAGE > SEARCH_CAP {
+                break;
+            }
+        }
+        // At the cap: go on from the newest time seen, which must have moved on.
+        match newest {
+            Some(t) if t > from => from = t,
+            _ => {
+                return Err(Error::LoadIncomplete {
+                    provider: ProviderId::Hubspot,
+                    listing,
+                    loaded: 0,
+                    cause: Box::new(Error::InvalidInput(format!("more than {SEARCH_CAP} records changed at the same moment; a full reload reads them"))),
+                })
+            }
+        }
+    }
+}
+
+/// The archived (deleted) records' ids.
+async fn archived(ctx: &LoadContext, paths: &Paths, t: &'static ObjectType) -> Result<()> {
+    #[derive(Deserialize)]
+    struct Archived<'a> {
+        #[serde(borrow)]
+        results: Vec<ArchivedRecord<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct ArchivedRecord<'a> {
+        #[serde(borrow)]
+        id: Cow<'a, str>,
+    }
+    let spec = PageSpec { provider: ProviderId::Hubspot, listing: format!("archived {}", t.path), max_pages: ctx.options.max_pages_per_listing };
+    let stream = pages(spec, |after: Option<String>| async move {
+        let mut url = ctx.api.url(&paths.objects(t.path));
+        url.query_pairs_mut().append_pair("archived", "true");
+        let style = &super::SPEC.cursor;
+        style.apply(&mut url, &mut None, after.as_deref());
+        let fetched = ctx.api.call_raw(Method::GET, url, None, RATE_KEY).await.map_err(fatal)?;
+        let next = ctx.api.next_cursor(style, &fetched)?;
+        Ok::<_, Error>((fetched, next))
+    });
+    futures::pin_mut!(stream);
+    while let Some(fetched) = futures::TryStreamExt::try_next(&mut stream).await? {
+        let page: Archived = ctx.api.parse(&fetched)?;
+        ctx.deleted(page.results.iter().map(|r| format!("{}:{}", t.kind, r.id)));
+    }
+    Ok(())
 }
 
 fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> IntegrationItem {

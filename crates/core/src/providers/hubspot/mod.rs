@@ -38,13 +38,17 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     // `paging.next.after`, sent back as `after`; at most 100 records a page.
     cursor: CursorStyle { next: &["paging", "next", "after"], has_more: None, send: CursorParam::Query("after"), page_size: Some(("limit", 100)) },
     // 110 requests per 10 s per account; the three object types share it.
-    pacing: Some(Pacing { requests: 107, window: Duration::from_millis(10_050), across_keys: None }),
+    // Searches (the reload of what changed) have their own 5 per second per account.
+    pacing: Some(Pacing { requests: 107, window: Duration::from_millis(10_050), across_keys: None, own_limits: &[(load::SEARCH_KEY, 4, Duration::from_millis(1_050))] }),
     // HubSpot sends no Retry-After; its SDK waits 10 s per attempt on the 10-second policy.
     rate_limit_wait: Duration::from_secs(10),
     grant_rejected_codes: &["BAD_REFRESH_TOKEN", "invalid_grant"],
     token_account,
     classify: no_quirks,
     load: load::load,
+    changes: Some(load::changes),
+    // Deleted records are listed, archived, for 90 days.
+    reports_deletions: true,
 };
 
 /// The token response names the portal by `hub_id` (`hubId` in some of HubSpot's answers).

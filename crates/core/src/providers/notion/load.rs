@@ -15,7 +15,8 @@ use serde_json::value::RawValue;
 
 use crate::load::api::ApiFailure;
 use crate::load::pages::{pages, PageSpec};
-use crate::load::{LoadContext, MappedPage, PageNotes};
+use crate::load::{LoadContext, MappedPage, PageNotes, Since};
+use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
 use crate::links::LinkPolicy;
@@ -200,11 +201,14 @@ impl Found {
     }
 }
 
-/// One list endpoint paged with `start_cursor`: search, or a data source's query.
-fn list<'a>(ctx: &'a LoadContext, listing: &str, path: &'a [&'a str]) -> impl futures::Stream<Item = Result<crate::load::api::Fetched>> + 'a {
+/// One list endpoint paged with `start_cursor`: search, or a data source's query, each request
+/// with `request` (filters, sorts) in its body.
+fn list<'a>(ctx: &'a LoadContext, listing: &str, path: &'a [&'a str], request: Option<serde_json::Value>) -> impl futures::Stream<Item = Result<crate::load::api::Fetched>> + 'a {
     let spec = PageSpec { provider: ProviderId::Notion, listing: listing.into(), max_pages: ctx.options.max_pages_per_listing };
-    pages(spec, move |cursor: Option<String>| async move {
-        let (mut url, mut body) = (ctx.api.url(path), None);
+    pages(spec, move |cursor: Option<String>| {
+        let request = request.clone();
+        async move {
+        let (mut url, mut body) = (ctx.api.url(path), request);
         let style = &super::SPEC.cursor;
         style.apply(&mut url, &mut body, cursor.as_deref());
         let raw = ctx.api.call_raw(Method::POST, url, body.as_ref(), RATE_KEY).await.map_err(fatal)?;
@@ -212,6 +216,7 @@ fn list<'a>(ctx: &'a LoadContext, listing: &str, path: &'a [&'a str]) -> impl fu
         // goes out while this page is mapped.
         let next = ctx.api.next_cursor(style, &raw)?;
         Ok::<_, Error>((raw, next))
+        }
     })
 }
 
@@ -223,7 +228,7 @@ fn mapper(ctx: &LoadContext) -> impl Fn(&[u8]) -> Result<MappedPage> + Send + Sy
 
 async fn search(ctx: &LoadContext) -> Result<Found> {
     let mut found = Found::default();
-    let stream = list(ctx, "search", &["v1", "search"]);
+    let stream = list(ctx, "search", &SEARCH, None);
     crate::load::map_pages(ctx, "search", stream, mapper(ctx), |items| {
         for item in &items {
             found.ids.insert(found.hash(&item.id));
@@ -241,7 +246,7 @@ async fn search(ctx: &LoadContext) -> Result<Found> {
 async fn query(ctx: &LoadContext, id: &str, listing: &str, found: &Found) -> Result<()> {
     let path = ["v1", "data_sources", id, "query"];
     let mut added = 0;
-    crate::load::map_pages(ctx, listing, list(ctx, listing, &path), mapper(ctx), |mut items| {
+    crate::load::map_pages(ctx, listing, list(ctx, listing, &path, None), mapper(ctx), |mut items| {
         items.retain(|item| !found.ids.contains(&found.hash(&item.id)));
         added += items.len();
         ctx.emit(listing, items)
@@ -251,6 +256,80 @@ async fn query(ctx: &LoadContext, id: &str, listing: &str, found: &Found) -> Res
         tracing::debug!(added, "rows of a data source that search did not list");
     }
     Ok(())
+}
+
+const SEARCH: [&str; 2] = ["v1", "search"];
+
+/// Data sources a reload queries for rows edited since the last sync, when there are no more
+/// than this many (a small part of the connection's budget). Past it, a reload queries the
+/// data sources that are new or changed, and search finds the edited rows (the overlap covers
+/// its indexing delay); a full reload queries every one.
+const QUERY_ALL_UP_TO: usize = 20;
+
+pub(super) fn changes<'a>(ctx: &'a LoadContext, since: &'a Since) -> futures::future::BoxFuture<'a, Result<()>> {
+    Box::pin(changes_since(ctx, since))
+}
+
+/// What changed since the last sync: search newest edit first down to the checkpoint, the
+/// trash the same way (deletions, rows included), and the data sources' rows edited since.
+async fn changes_since(ctx: &LoadContext, since: &Since) -> Result<()> {
+    let after = since.after();
+    let newest_first = serde_json::json!({ "sort": { "timestamp": "last_edited_time", "direction": "descending" } });
+    let edited = ctx.listing("search (edited since the last sync)", edited_since(ctx, "search (edited since the last sync)", &SEARCH, newest_first.clone(), after)).await?;
+    let mut trash_request = newest_first;
+    trash_request["filter"] = serde_json::json!({ "in_trash": true });
+    let trashed = ctx.listing("trash", edited_since(ctx, "trash", &SEARCH, trash_request, after)).await?;
+    ctx.deleted(trashed.into_iter().map(|i| i.id));
+    // Which data sources to query: every one (a few), or the new and changed ones.
+    let known: Vec<(String, String)> = since.previous_of_kind("data_source").map(|d| (d.id.clone(), d.name.clone())).collect();
+    let touched: Vec<&IntegrationItem> = edited.iter().filter(|i| i.kind == "data_source").collect();
+    let mut to_query: Vec<(String, String, bool)> = Vec::new();
+    for d in &touched {
+        to_query.push((d.id.clone(), d.name.clone(), !since.had(&d.id)));
+    }
+    if known.len() <= QUERY_ALL_UP_TO {
+        to_query.extend(known.into_iter().filter(|(id, _)| !touched.iter().any(|t| t.id == *id)).map(|(id, name)| (id, name, false)));
+    }
+    ctx.emit("search (edited since the last sync)", edited);
+    use futures::stream::{StreamExt, TryStreamExt};
+    let to_query = Arc::new(to_query);
+    let queries = (0..to_query.len()).map(|i| {
+        let to_query = to_query.clone();
+        async move {
+        let (id, title, new) = &to_query[i];
+        let new = *new;
+        let listing = format!("{title} (data source)");
+        let path = ["v1", "data_sources", id.as_str(), "query"];
+        let edited_rows = serde_json::json!({ "filter": { "timestamp": "last_edited_time", "last_edited_time": { "on_or_after": after.to_rfc3339() } } });
+        // A data source new to this connection: all its rows.
+        let request = (!new).then_some(edited_rows);
+        let rows = list(ctx, &listing, &path, request);
+        ctx.listing(&listing, crate::load::map_pages(ctx, &listing, rows, mapper(ctx), |items| ctx.emit(&listing, items))).await
+        }
+    });
+    futures::stream::iter(queries).buffer_unordered(CONCURRENT_QUERIES).try_collect::<Vec<()>>().await?;
+    Ok(())
+}
+
+/// A listing sorted newest edit first, read until its items are older than `after`.
+async fn edited_since(ctx: &LoadContext, listing: &str, path: &[&str], request: serde_json::Value, after: DateTime<Utc>) -> Result<Vec<IntegrationItem>> {
+    use futures::TryStreamExt;
+    let map = mapper(ctx);
+    let stream = list(ctx, listing, path, Some(request));
+    futures::pin_mut!(stream);
+    let mut found = Vec::new();
+    while let Some(fetched) = stream.try_next().await? {
+        let (items, notes) = map(&fetched.body).map_err(|e| e.in_request(&fetched.request))?;
+        ctx.note(&notes);
+        // Newest first: the first item edited before `after` ends the listing. One without an
+        // edit time cannot be placed, so it is kept.
+        let reached = items.iter().any(|i| i.last_modified_time.is_some_and(|t| t < after));
+        found.extend(items.into_iter().filter(|i| i.last_modified_time.is_none_or(|t| t >= after)));
+        if reached {
+            break;
+        }
+    }
+    Ok(found)
 }
 
 fn map_page(links: &LinkPolicy, body: &[u8]) -> Result<MappedPage> {

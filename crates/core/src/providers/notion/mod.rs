@@ -45,6 +45,9 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     token_account,
     classify: no_quirks,
     load: load::load,
+    changes: Some(load::changes),
+    // Trashed pages are listed (search and queries with `in_trash`) until the trash is emptied.
+    reports_deletions: true,
 };
 
 /// The token response names the workspace.

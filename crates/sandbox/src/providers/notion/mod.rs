@@ -235,8 +235,9 @@ async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
     };
     let data = &state.dataset.notion;
     // Search's index lags: the rows it does not have are left out (their data source has them).
+    // An edit is indexed, so what changed while the sandbox runs is always found.
     let matches = |k: usize| {
-        data.in_search(k)
+        (data.in_search(k) || items.touch(k).is_some())
             && items.trashed(k) == trashed
             && kind_filter.is_none_or(|f| data.kind(k) == f)
             && (query.is_empty() || data.item(k).title.to_lowercase().contains(&query))
@@ -344,8 +345,28 @@ impl<'a> Items<'a> {
         self.state.dataset.notion.position(id).filter(|&k| k < self.count)
     }
 
+    /// Whether the item is in the trash: trashed itself, or under a trashed page (Notion moves
+    /// a page's sub-pages to the trash with it).
     fn trashed(&self, k: usize) -> bool {
-        self.touch(k).is_some_and(|t| t.deleted())
+        if !self.touched.iter().any(|(_, t)| t.deleted()) {
+            return false;
+        }
+        let data = &self.state.dataset.notion;
+        let mut at = k;
+        // Parents come before their children, so the walk ends; the bound is a guard.
+        for _ in 0..256 {
+            if self.touch(at).is_some_and(|t| t.deleted()) {
+                return true;
+            }
+            match data.parent(at) {
+                NotionParent::Page { page_id } => match data.position(&page_id).filter(|&p| p < at) {
+                    Some(p) => at = p,
+                    None => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
     }
 
     fn last_edited(&self, k: usize) -> DateTime<Utc> {
