@@ -117,3 +117,21 @@ async fn notion_reloads_what_changed_through_search_past_a_few_data_sources() {
 async fn notion_queries_every_data_source_of_a_small_workspace() {
     reload_picks_up_changes(ProviderId::Notion, 1_200, false).await;
 }
+
+#[tokio::test]
+async fn hubspot_goes_past_the_search_cap_from_the_last_modification_time_seen() {
+    use tributary_core::load::{Cancel, LoadOptions};
+    let sb = sandbox(|c| c.dataset = PerProvider::all(24_000)).await;
+    let (core, key) = connected(&sb, ProviderId::Hubspot).await;
+    let first = core.load(&key, fast_options(), None, Cancel::new()).await.unwrap();
+    core.keep(&key, &Arc::new(first)).await;
+    // Over 10,000 contacts change: more than one search query can page through.
+    let changed = sb.change(ProviderId::Hubspot, Change { edit: 30_300, delete: 0, add: 0 });
+    let contacts: Vec<String> = changed.edited.iter().filter(|c| c.listing == "contacts").map(|c| item_id(ProviderId::Hubspot, c)).collect();
+    assert!(contacts.len() > 10_000, "{}", contacts.len());
+    let since = core.reload_point(&key).await.unwrap();
+    let reloaded = core.load(&key, LoadOptions { since, ..fast_options() }, None, Cancel::new()).await.unwrap();
+    let edited: HashSet<&str> = reloaded.items.iter().filter(|i| i.name.contains("(edited)")).map(|i| i.id.as_str()).collect();
+    assert!(contacts.iter().all(|c| edited.contains(c.as_str())), "every changed contact, past the 10,000th");
+    assert_eq!(reloaded.items.len(), 24_003, "each record once, the folders too");
+}

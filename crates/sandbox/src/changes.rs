@@ -130,17 +130,23 @@ pub fn spread(count: usize, n: usize, salt: usize, skip: impl Fn(usize) -> bool)
     if count == 0 {
         return picked;
     }
-    // A stride coprime with most counts walks the whole range before repeating.
+    // A stride coprime with most counts walks the whole range before repeating; whatever it
+    // missed, a plain scan finds.
     let stride = 7_919 + 2 * salt;
     let mut position = (salt * 31 + 3) % count;
-    for _ in 0..count {
+    let mut chosen = std::collections::HashSet::new();
+    let walk = (0..count).map(|_| {
+        let p = position;
+        position = (position + stride) % count;
+        p
+    });
+    for p in walk.chain(0..count) {
         if picked.len() == n {
             break;
         }
-        if !skip(position) && !picked.contains(&position) {
-            picked.push(position);
+        if !skip(p) && chosen.insert(p) {
+            picked.push(p);
         }
-        position = (position + stride) % count;
     }
     picked
 }

@@ -452,10 +452,12 @@ fn change(state: &SandboxState, change: Change) -> Changed {
     let mut changed = Changed::default();
     let item = |t: ObjectType, p: usize| ChangedItem { listing: t.as_str().into(), id: state.dataset.hubspot.id(t, p) };
     for (kind, n, out) in [(TouchKind::Edited, change.edit, &mut changed.edited), (TouchKind::Deleted, change.delete, &mut changed.deleted)] {
-        for (i, t) in ObjectType::ALL.iter().cycle().take(n).enumerate() {
+        // An equal share of each type (the first types take the remainder).
+        for (j, t) in ObjectType::ALL.iter().enumerate() {
+            let share = n / 3 + usize::from(j < n % 3);
             let records = Records::new(state, *t);
-            let picked = crate::changes::spread(records.count(), 1, i + out.len() * 7 + kind as usize * 101, |p| log.touch(t.as_str(), p).is_some());
-            for p in picked {
+            let touched: std::collections::HashSet<usize> = log.touched(t.as_str()).into_iter().map(|(p, _)| p).collect();
+            for p in crate::changes::spread(records.count(), share, j + kind as usize * 101, |p| touched.contains(&p)) {
                 log.mark(t.as_str(), p, kind);
                 out.push(item(*t, p));
             }
