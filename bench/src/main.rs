@@ -79,6 +79,18 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// A reload after a few changes against a full load, with the sandbox enforcing the
+    /// documented limits: `edit` items changed and `delete` deleted between the two.
+    Reload {
+        #[arg(long, default_value_t = 100_000)]
+        items: usize,
+        #[arg(long, default_value_t = 10)]
+        edit: usize,
+        #[arg(long, default_value_t = 2)]
+        delete: usize,
+        #[arg(long, value_delimiter = ',', default_value = "hubspot,airtable,notion")]
+        providers: Vec<ProviderId>,
+    },
     /// (internal) Loads one provider in this process and prints its peak RSS and JSON size.
     RssProbe {
         #[arg(long)]
@@ -503,6 +515,51 @@ async fn bench_library(items: usize) {
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
+/// Full load, then changes in the sandbox, then a reload of what changed, per provider (the
+/// providers at once: their limits are their own), at the documented pace against the
+/// sandbox's documented limits. Checks that every change (and every reported deletion) is in
+/// the result and in the library.
+async fn bench_reload(items: usize, edit: usize, delete: usize, providers: &[ProviderId]) {
+    println!("# tributary-bench reload ({items} items per provider, {edit} changed and {delete} deleted, documented limits on)\n");
+    let sandbox = SandboxProcess::start(&[items; 3], true);
+    let core = Arc::new(Core::with_store(sandbox.settings(), Store::open(None).await.unwrap()).unwrap());
+    let quiet: tributary_core::load::ProgressFn = Arc::new(|_: &tributary_core::load::Progress| {});
+    let runs = providers.iter().map(|&p| {
+        let (core, sandbox, quiet) = (core.clone(), &sandbox, quiet.clone());
+        async move {
+            let key = connect(&core, p).await;
+            let requests = || async { sandbox.stats(p).await["api_requests"].as_u64().unwrap() };
+            let (before, t) = (requests().await, Instant::now());
+            let full = core.load_items(&key, quiet.clone(), true).await.expect("the full load");
+            let (full_secs, full_requests) = (t.elapsed().as_secs_f64(), requests().await - before);
+            let url = sandbox.api_base(p).join("_sandbox/changes").unwrap();
+            let changed: serde_json::Value = reqwest::Client::new().post(url).json(&serde_json::json!({ "edit": edit, "delete": delete })).send().await.unwrap().json().await.unwrap();
+            let (before, t) = (requests().await, Instant::now());
+            let reloaded = core.load_items(&key, quiet, false).await.expect("the reload");
+            let (secs, reload_requests) = (t.elapsed().as_secs_f64(), requests().await - before);
+            let reload = reloaded.reload.as_ref().expect("a reload of changes");
+            // Every edit is in, and every deletion the provider reports is out, in the library too.
+            let stored = core.stored_items(&key).await.unwrap().unwrap();
+            let ids = |what: &str| changed[what].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+            let has = |id: &str| stored.loaded.items.iter().any(|i| i.id == id || i.id.ends_with(&format!(":{id}")));
+            let edits_in = ids("edited").iter().filter(|id| stored.loaded.items.iter().any(|i| (i.id == **id || i.id.ends_with(&format!(":{id}"))) && i.name.contains("(edited)"))).count();
+            let deletions_out = ids("deleted").iter().filter(|id| !has(id)).count();
+            assert_eq!(stored.loaded.items, reloaded.items);
+            (p, full.items.len(), full_secs, full_requests, secs, reload_requests, reload.changed.len(), reload.removed.len(), edits_in, deletions_out, reload.deletions_reported)
+        }
+    });
+    let results = futures::future::join_all(runs).await;
+    println!("| provider | items | full load | requests | reload | requests | faster | changed / removed | edits in the library | deletions out |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (p, n, full_secs, full_requests, secs, requests, changed, removed, edits_in, deletions_out, reported) in results {
+        let deletions = if reported { format!("{deletions_out} of {delete}") } else { format!("{deletions_out} of {delete} (no deletion feed)") };
+        println!(
+            "| {p} | {n} | {full_secs:.1} s | {full_requests} | {secs:.2} s | {requests} | {:.0}x | {changed} / {removed} | {edits_in} of {edit} | {deletions} |",
+            full_secs / secs
+        );
+    }
+}
+
 /// Whether the sandbox and the client run on separate CPUs (two or more CPUs and taskset).
 fn pinning() -> bool {
     // Decided once, before this process pins itself (which shrinks available_parallelism to 1).
@@ -536,5 +593,6 @@ async fn run() {
         Cmd::Ui { app, items, runs } => ui::bench_ui(app, items, runs).await,
         Cmd::RssProbe { provider } => rss_probe(provider.parse().unwrap()).await,
         Cmd::Library { items } => bench_library(items).await,
+        Cmd::Reload { items, edit, delete, providers } => bench_reload(items, edit, delete, &providers).await,
     }
 }

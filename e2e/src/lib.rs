@@ -51,6 +51,8 @@ static ONE_APP_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 pub struct AppSession {
     pub client: Client,
     driver: Child,
+    /// The session's own data folder (removed with it).
+    _data: TempFile,
     _turn: std::sync::MutexGuard<'static, ()>,
 }
 
@@ -69,8 +71,11 @@ impl AppSession {
         // No settings file of the machine's user: a test passes its own (XDG_CONFIG_HOME) or none.
         let no_settings = std::env::temp_dir().join("tributary-e2e-no-settings");
         std::fs::create_dir_all(&no_settings).unwrap();
+        // Nor the machine's data folder: each session has its own unless the test names one.
+        let data = TempFile(std::env::temp_dir().join(format!("tributary-e2e-session-data-{}-{port}", std::process::id())));
         cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("XDG_CONFIG_HOME", &no_settings)
+            .env("XDG_DATA_HOME", &data.0)
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -100,7 +105,7 @@ impl AppSession {
                 Err(_) => panic!("WebDriver session creation timed out (is DISPLAY valid?)"),
             }
         };
-        AppSession { client, driver, _turn: turn }
+        AppSession { client, driver, _data: data, _turn: turn }
     }
 
     /// Waits for an element by `data-testid`.

@@ -45,7 +45,8 @@ const MIGRATIONS: &[&str] = &[
     // 2: when each connection's last sync started (the next reload reads what changed after
     // it) and when its last full load was.
     "ALTER TABLE syncs ADD COLUMN checkpoint TEXT;
-    ALTER TABLE syncs ADD COLUMN full_synced_at TEXT;",
+    ALTER TABLE syncs ADD COLUMN full_synced_at TEXT;
+    ALTER TABLE syncs ADD COLUMN source TEXT;",
 ];
 
 /// The library file, open.
@@ -81,6 +82,8 @@ pub struct Stored {
     pub checkpoint: Option<DateTime<Utc>>,
     /// When the last full load was.
     pub full_synced_at: Option<DateTime<Utc>>,
+    /// Where the items came from (see `Loaded::source`).
+    pub source: Option<String>,
 }
 
 /// A connection's last complete load from the library, as the core holds it: the items are the
@@ -96,7 +99,7 @@ pub struct StoredLoad {
 
 impl StoredLoad {
     pub fn new(stored: Stored) -> Self {
-        let loaded = Arc::new(Loaded { items: stored.items, started_at: stored.checkpoint.unwrap_or_default(), ..Default::default() });
+        let loaded = Arc::new(Loaded { items: stored.items, started_at: stored.checkpoint.unwrap_or_default(), source: stored.source.unwrap_or_default(), ..Default::default() });
         StoredLoad { loaded, synced_at: stored.synced_at, notes: stored.notes, full_synced_at: stored.full_synced_at }
     }
 }
@@ -187,8 +190,8 @@ impl Library {
             }
             let started = loaded.started_at.to_rfc3339();
             tx.execute(
-                "INSERT INTO syncs (provider, org, user, synced_at, items, notes, checkpoint, full_synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                params![key.provider.as_str(), key.org_id, key.user_id, synced_at.to_rfc3339(), items.len() as i64, notes, started],
+                "INSERT INTO syncs (provider, org, user, synced_at, items, notes, checkpoint, full_synced_at, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+                params![key.provider.as_str(), key.org_id, key.user_id, synced_at.to_rfc3339(), items.len() as i64, notes, started, loaded.source],
             )?;
             tx.commit()?;
             // A load is one big transaction: fold it into the file now, so the WAL does not keep
@@ -262,14 +265,15 @@ impl Library {
     pub async fn stored(&self, key: &FlowKey) -> Result<Option<Stored>> {
         let (key, path) = (key.clone(), self.path.clone());
         self.run(move |db| {
-            let sync: Option<(String, Option<String>, Option<String>, Option<String>)> = db
+            type Row = (String, Option<String>, Option<String>, Option<String>, Option<String>);
+            let sync: Option<Row> = db
                 .query_row(
-                    "SELECT synced_at, notes, checkpoint, full_synced_at FROM syncs WHERE provider = ?1 AND org = ?2 AND user = ?3",
+                    "SELECT synced_at, notes, checkpoint, full_synced_at, source FROM syncs WHERE provider = ?1 AND org = ?2 AND user = ?3",
                     params![key.provider.as_str(), key.org_id, key.user_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
                 .optional()?;
-            let Some((synced_at, notes, checkpoint, full_synced_at)) = sync else { return Ok(None) };
+            let Some((synced_at, notes, checkpoint, full_synced_at, source)) = sync else { return Ok(None) };
             let mut query = db.prepare_cached("SELECT json FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 ORDER BY position")?;
             let items = query
                 .query_map(params![key.provider.as_str(), key.org_id, key.user_id], |r| r.get::<_, String>(0))?
@@ -279,7 +283,7 @@ impl Library {
             let synced_at = time(&synced_at)?;
             let checkpoint = checkpoint.as_deref().map(time).transpose()?;
             let full_synced_at = full_synced_at.as_deref().map(time).transpose()?;
-            Ok(Some(Stored { items, synced_at, notes, checkpoint, full_synced_at }))
+            Ok(Some(Stored { items, synced_at, notes, checkpoint, full_synced_at, source }))
         })
         .await
         .map_err(|e| e.at(&path))

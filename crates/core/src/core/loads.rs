@@ -35,13 +35,18 @@ impl Core {
     /// Where a reload of changes starts: the connection's last sync (this session's, or the
     /// library's), or `None` when it has none to start from.
     pub async fn reload_point(&self, key: &FlowKey) -> Result<Option<Since>> {
+        let Some(summary) = self.resume(key).await? else { return Ok(None) };
         let held = self.last_loads().get(key).cloned();
         let previous = match held {
             Some(loaded) => Some(loaded),
             None => self.stored_items(key).await?.map(|s| s.loaded),
         };
-        // A last load from before reloads existed has no checkpoint: it needs a full one.
-        Ok(previous.filter(|p| p.started_at > chrono::DateTime::UNIX_EPOCH).map(|previous| Since { checkpoint: previous.started_at, previous }))
+        // A last load from before reloads existed has no checkpoint, and one from another
+        // server or account is not this one's: either needs a full load.
+        let source = self.source(key, &summary);
+        Ok(previous
+            .filter(|p| p.started_at > chrono::DateTime::UNIX_EPOCH && p.source == source)
+            .map(|previous| Since { checkpoint: previous.started_at, previous }))
     }
 
     /// Puts a complete load in the library: a full load replaces the connection's items, a

@@ -381,11 +381,21 @@ impl Core {
             .get(key)
             .map(|h| (h.connection.clone(), h.borrowed))
             .ok_or(Error::NotConnected { provider: key.provider })?;
-        let result = crate::load::load(connection.clone(), self.http.clone(), options, progress, cancel).await;
+        let mut result = crate::load::load(connection.clone(), self.http.clone(), options, progress, cancel).await;
         if borrowed && result.as_ref().is_err_and(|e| !matches!(e, Error::ReconnectNeeded { .. })) {
             self.give_back_credentials(key, &connection).await;
         }
+        if let Ok(loaded) = &mut result {
+            loaded.source = self.source(key, &connection.summary().await);
+        }
         result
+    }
+
+    /// Where a connection's items come from: its API base and its account. Another server (a
+    /// sandbox of another size, a proxy) or another account under the same name needs a full
+    /// load, not a reload on top of the last one.
+    pub(crate) fn source(&self, key: &FlowKey, summary: &ConnectionSummary) -> String {
+        format!("{} {}", self.settings.provider(key.provider).api_base, summary.account.as_deref().unwrap_or_default())
     }
 
     /// Forgets the connection (its last load, its saved tokens and file) and revokes its grant

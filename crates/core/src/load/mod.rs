@@ -129,6 +129,10 @@ pub struct Loaded {
     pub started_at: chrono::DateTime<chrono::Utc>,
     /// For a reload of what changed: what it changed (`None`: a full load).
     pub reload: Option<Reload>,
+    /// Where the items came from (the API base and the account): a reload builds only on a
+    /// last sync from the same place.
+    #[serde(skip)]
+    pub source: String,
 }
 
 /// Cancellation shared by every request of a load.
@@ -379,7 +383,7 @@ pub async fn load(
                 }),
             };
             tracing::info!(provider = provider.as_str(), items = items.len(), changed = reload.as_ref().map(|r| r.changed.len()), ?notes, "load complete");
-            Ok(Loaded { items, notes, started_at, reload })
+            Ok(Loaded { items, notes, started_at, reload, source: String::new() })
         }
         Err(e @ (Error::Cancelled(_) | Error::ReconnectNeeded { .. } | Error::NotConnected { .. })) => Err(e),
         Err(Error::LoadIncomplete { listing, cause, .. }) => {
