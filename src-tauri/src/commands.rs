@@ -6,12 +6,12 @@ use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
-use tributary_core::library::StoredLoad;
+use tributary_core::library::{Rows, StoredLoad};
 use tributary_core::load::{Loaded, Progress};
 use tributary_core::{ConnectionSummary, Core, Error, OpenBrowser, ProviderInfo, SavedState};
 
 use crate::error::CommandError;
-use crate::models::{ConnectionRef, ExportRequest, LoadRequest, OpenItemRequest};
+use crate::models::{ConnectionRef, ExportRequest, LoadRequest, OpenItemRequest, RowsRequest};
 
 type Result<T> = std::result::Result<T, CommandError>;
 
@@ -50,6 +50,13 @@ pub async fn saved_connection(core: State<'_, Arc<Core>>, connection: Connection
 #[tauri::command]
 pub async fn stored_items(core: State<'_, Arc<Core>>, connection: ConnectionRef) -> Result<Option<StoredLoad>> {
     Ok(core.stored_items(&connection.key()?).await?)
+}
+
+/// A page of the library's rows across connections, searched and sorted in the database
+/// (`{total, offset, rows: [{provider, orgId, userId, item}]}`): the window holds only what it shows.
+#[tauri::command]
+pub async fn library_rows(core: State<'_, Arc<Core>>, request: RowsRequest) -> Result<Rows> {
+    Ok(core.library_rows(request.query()?).await?)
 }
 
 #[tauri::command]

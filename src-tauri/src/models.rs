@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use tributary_core::export::Format;
+use tributary_core::library::{RowsQuery, SearchField, SortColumn};
 use tributary_core::{Error, FlowKey, SignInEvent, SignInOutcome};
 
 use crate::error::CommandError;
@@ -31,6 +32,33 @@ pub struct LoadRequest {
     pub connection: ConnectionRef,
     #[serde(default)]
     pub full: bool,
+}
+
+/// A page of library rows: whose (empty: every connection), matching what, in which order.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowsRequest {
+    #[serde(default)]
+    pub connections: Vec<ConnectionRef>,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub field: SearchField,
+    #[serde(default)]
+    pub sort: SortColumn,
+    #[serde(default)]
+    pub descending: bool,
+    #[serde(default)]
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl RowsRequest {
+    /// The core's query, every connection checked.
+    pub fn query(self) -> Result<RowsQuery, Error> {
+        let connections = self.connections.iter().map(ConnectionRef::key).collect::<Result<_, _>>()?;
+        Ok(RowsQuery { connections, text: self.text, field: self.field, sort: self.sort, descending: self.descending, offset: self.offset, limit: self.limit })
+    }
 }
 
 /// Export the connection's last load.

@@ -42,6 +42,14 @@ export function storedItems(provider, userId, orgId) {
   return invoke('stored_items', { connection: connection(provider, userId, orgId) });
 }
 
+// A page of library rows, searched and sorted in the database: `query` is `{ connections:
+// [{ provider, userId, orgId }] (empty: all), text, field: 'any'|'name'|'id'|'parent', sort:
+// 'loaded'|'name'|'kind'|'parent'|'created'|'modified'|'provider', descending, offset, limit }`.
+// Resolves to `{ total, offset, rows: [{ provider, orgId, userId, item }] }`.
+export function libraryRows(query) {
+  return invoke('library_rows', { request: query });
+}
+
 export function disconnect(provider, userId, orgId) {
   return invoke('disconnect', { connection: connection(provider, userId, orgId) });
 }

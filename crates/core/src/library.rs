@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::item::IntegrationItem;
@@ -25,7 +25,7 @@ use crate::oauth::FlowKey;
 use crate::provider::ProviderId;
 
 /// The schema this build writes. Each step of [`MIGRATIONS`] takes a file one version up.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const MIGRATIONS: &[&str] = &[
     // 1: connections' last syncs, their items (the IntegrationItem as JSON, in load order), and
@@ -47,6 +47,22 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE syncs ADD COLUMN checkpoint TEXT;
     ALTER TABLE syncs ADD COLUMN full_synced_at TEXT;
     ALTER TABLE syncs ADD COLUMN source TEXT;",
+    // 3: the columns a view sorts by (times with milliseconds always, so they sort as text),
+    // with an index each, so a page of rows in any order is read without sorting them all.
+    "ALTER TABLE items ADD COLUMN name TEXT;
+    ALTER TABLE items ADD COLUMN kind TEXT;
+    ALTER TABLE items ADD COLUMN parent TEXT;
+    ALTER TABLE items ADD COLUMN created TEXT;
+    ALTER TABLE items ADD COLUMN modified TEXT;
+    UPDATE items SET name = json_extract(json, '$.name'), kind = json_extract(json, '$.type'),
+        parent = json_extract(json, '$.parent_path_or_name'),
+        created = strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(json, '$.creation_time')),
+        modified = strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(json, '$.last_modified_time'));
+    CREATE INDEX items_by_name ON items (name COLLATE NOCASE);
+    CREATE INDEX items_by_kind ON items (kind);
+    CREATE INDEX items_by_parent ON items (parent COLLATE NOCASE);
+    CREATE INDEX items_by_created ON items (created);
+    CREATE INDEX items_by_modified ON items (modified);",
 ];
 
 /// The library file, open.
@@ -116,6 +132,60 @@ impl Serialize for StoredLoad {
     }
 }
 
+/// Which rows a view asks for: whose items, matching what, in which order, which page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowsQuery {
+    /// The connections whose items to show (empty: every connection in the library).
+    pub connections: Vec<FlowKey>,
+    /// Words, each matched as a prefix (empty: every item).
+    pub text: String,
+    pub field: SearchField,
+    pub sort: SortColumn,
+    pub descending: bool,
+    pub offset: usize,
+    /// At most [`MAX_ROWS`].
+    pub limit: usize,
+}
+
+/// The most rows one query returns (a screenful or a few).
+pub const MAX_ROWS: usize = 2_000;
+
+/// What a search looks at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SearchField {
+    /// Names, ids and parents.
+    #[default]
+    Any,
+    Name,
+    Id,
+    Parent,
+}
+
+/// What rows are ordered by; ties keep each connection's load order (a stable sort).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SortColumn {
+    /// The order the provider listed them in.
+    #[default]
+    Loaded,
+    Name,
+    Kind,
+    Parent,
+    Created,
+    Modified,
+    Provider,
+}
+
+/// A page of rows and how many match in all.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rows {
+    pub total: usize,
+    pub offset: usize,
+    pub rows: Vec<Found>,
+}
+
 /// One search hit: whose item it is, and the item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -180,11 +250,12 @@ impl Library {
             let tx = db.transaction()?;
             delete_connection(&tx, &key)?;
             {
-                let mut item = tx.prepare_cached("INSERT INTO items (provider, org, user, position, id, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+                let mut item = tx.prepare_cached(INSERT_ITEM)?;
                 let mut text = tx.prepare_cached("INSERT INTO items_text (rowid, name, id, parent) VALUES (last_insert_rowid(), ?1, ?2, ?3)")?;
                 for (position, it) in items.iter().enumerate() {
                     let json = serde_json::to_string(it).expect("an item serialises");
-                    item.execute(params![key.provider.as_str(), key.org_id, key.user_id, position as i64, it.id, json])?;
+                    let (created, modified) = (sortable(it.creation_time), sortable(it.last_modified_time));
+                    item.execute(params![key.provider.as_str(), key.org_id, key.user_id, position as i64, it.id, json, it.name, it.kind, it.parent_path_or_name, created, modified])?;
                     text.execute(params![it.name, it.id, it.parent_path_or_name])?;
                 }
             }
@@ -226,21 +297,22 @@ impl Library {
                     }
                 }
                 let mut last: i64 = tx.query_row("SELECT COALESCE(MAX(position), -1) FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3", who, |r| r.get(0))?;
-                let mut update = tx.prepare_cached("UPDATE items SET json = ?2 WHERE rowid = ?1")?;
+                let mut update = tx.prepare_cached("UPDATE items SET json = ?2, name = ?3, kind = ?4, parent = ?5, created = ?6, modified = ?7 WHERE rowid = ?1")?;
                 let mut update_text = tx.prepare_cached("UPDATE items_text SET name = ?2, id = ?3, parent = ?4 WHERE rowid = ?1")?;
-                let mut insert = tx.prepare_cached("INSERT INTO items (provider, org, user, position, id, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+                let mut insert = tx.prepare_cached(INSERT_ITEM)?;
                 let mut insert_text = tx.prepare_cached("INSERT INTO items_text (rowid, name, id, parent) VALUES (last_insert_rowid(), ?1, ?2, ?3)")?;
                 for &n in &reload.changed {
                     let it = &loaded.items[n];
                     let json = serde_json::to_string(it).expect("an item serialises");
+                    let (created, modified) = (sortable(it.creation_time), sortable(it.last_modified_time));
                     match find.query_row(params![who[0], who[1], who[2], it.id], |r| r.get::<_, i64>(0)).optional()? {
                         Some(rowid) => {
-                            update.execute(params![rowid, json])?;
+                            update.execute(params![rowid, json, it.name, it.kind, it.parent_path_or_name, created, modified])?;
                             update_text.execute(params![rowid, it.name, it.id, it.parent_path_or_name])?;
                         }
                         None => {
                             last += 1;
-                            insert.execute(params![who[0], who[1], who[2], last, it.id, json])?;
+                            insert.execute(params![who[0], who[1], who[2], last, it.id, json, it.name, it.kind, it.parent_path_or_name, created, modified])?;
                             insert_text.execute(params![it.name, it.id, it.parent_path_or_name])?;
                         }
                     }
@@ -292,8 +364,7 @@ impl Library {
     /// Items of every connection whose name, id or parent matches `text` (words, each a prefix),
     /// best first, at most `limit`.
     pub async fn search(&self, text: &str, limit: usize) -> Result<Vec<Found>> {
-        // Each word as a quoted prefix: what a person types never reaches FTS5's query syntax.
-        let query: Vec<String> = text.split_whitespace().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect();
+        let query = fts_words(text);
         if query.is_empty() {
             return Ok(Vec::new());
         }
@@ -304,14 +375,72 @@ impl Library {
                  JOIN items ON items.rowid = items_text.rowid
                  WHERE items_text MATCH ?1 ORDER BY rank LIMIT ?2",
             )?;
-            let rows = find.query_map(params![query, limit as i64], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))?;
-            rows.map(|row| {
-                let (provider, org_id, user_id, json) = row?;
-                let provider = provider.parse().map_err(|_| LibraryError::Unreadable(format!("an unknown provider `{provider}`")))?;
-                let item = serde_json::from_str(&json).map_err(|e| LibraryError::Unreadable(e.to_string()))?;
-                Ok(Found { provider, org_id, user_id, item })
-            })
-            .collect()
+            let rows = find.query_map(params![query, limit as i64], found_row)?;
+            rows.map(|row| row?.map_err(LibraryError::Unreadable)).collect()
+        })
+        .await
+        .map_err(|e| e.at(&path))
+    }
+
+    /// A page of rows across connections, searched and sorted in the database, so a view never
+    /// holds more items than it shows.
+    pub async fn rows(&self, query: RowsQuery) -> Result<Rows> {
+        let path = self.path.clone();
+        self.run(move |db| {
+            let mut filters = Vec::new();
+            let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+            let words = fts_words(&query.text);
+            let text_join = if words.is_empty() {
+                ""
+            } else {
+                let column = match query.field {
+                    SearchField::Any => "",
+                    SearchField::Name => "name : ",
+                    SearchField::Id => "id : ",
+                    SearchField::Parent => "parent : ",
+                };
+                values.push(Box::new(words.iter().map(|w| format!("{column}{w}")).collect::<Vec<_>>().join(" ")));
+                filters.push(format!("items_text MATCH ?{}", values.len()));
+                "JOIN items_text ON items_text.rowid = items.rowid"
+            };
+            if !query.connections.is_empty() {
+                let mut whose = Vec::new();
+                for key in &query.connections {
+                    values.push(Box::new(key.provider.as_str().to_string()));
+                    values.push(Box::new(key.org_id.clone()));
+                    values.push(Box::new(key.user_id.clone()));
+                    let n = values.len();
+                    whose.push(format!("(items.provider = ?{} AND items.org = ?{} AND items.user = ?{})", n - 2, n - 1, n));
+                }
+                filters.push(format!("({})", whose.join(" OR ")));
+            }
+            let filter = if filters.is_empty() { String::new() } else { format!("WHERE {}", filters.join(" AND ")) };
+            let direction = if query.descending { "DESC" } else { "ASC" };
+            let column = match query.sort {
+                SortColumn::Loaded => None,
+                SortColumn::Name => Some("items.name COLLATE NOCASE"),
+                SortColumn::Kind => Some("items.kind"),
+                SortColumn::Parent => Some("items.parent COLLATE NOCASE"),
+                SortColumn::Created => Some("items.created"),
+                SortColumn::Modified => Some("items.modified"),
+                SortColumn::Provider => Some("items.provider"),
+            };
+            // Stable: ties keep each connection's load order.
+            let order = match column {
+                Some(c) => format!("{c} {direction}, items.provider, items.org, items.user, items.position"),
+                None => format!("items.provider {direction}, items.org {direction}, items.user {direction}, items.position {direction}"),
+            };
+            let total: i64 = db.query_row(
+                &format!("SELECT COUNT(*) FROM items {text_join} {filter}"),
+                rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
+                |r| r.get(0),
+            )?;
+            let limit = query.limit.min(MAX_ROWS) as i64;
+            let sql = format!("SELECT items.provider, items.org, items.user, items.json FROM items {text_join} {filter} ORDER BY {order} LIMIT {limit} OFFSET {}", query.offset);
+            let mut select = db.prepare_cached(&sql)?;
+            let rows = select.query_map(rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())), found_row)?;
+            let rows = rows.map(|row| row?.map_err(LibraryError::Unreadable)).collect::<std::result::Result<Vec<Found>, LibraryError>>()?;
+            Ok(Rows { total: total as usize, offset: query.offset, rows })
         })
         .await
         .map_err(|e| e.at(&path))
@@ -337,6 +466,29 @@ impl Library {
             .await
             .map_err(|e| LibraryError::Unreadable(format!("a library call failed: {e}")))?
     }
+}
+
+const INSERT_ITEM: &str = "INSERT INTO items (provider, org, user, position, id, json, name, kind, parent, created, modified)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/// A time as the library sorts it: RFC 3339 with milliseconds, always, so text order is time order.
+fn sortable(t: Option<DateTime<Utc>>) -> Option<String> {
+    t.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+}
+
+/// Each word as a quoted prefix: what a person types never reaches FTS5's query syntax.
+fn fts_words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect()
+}
+
+/// A `(provider, org, user, json)` row as a [`Found`] (an unreadable one says why).
+fn found_row(r: &rusqlite::Row) -> rusqlite::Result<std::result::Result<Found, String>> {
+    let (provider, org_id, user_id, json): (String, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+    Ok((|| {
+        let provider = provider.parse().map_err(|_| format!("an unknown provider `{provider}`"))?;
+        let item = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+        Ok(Found { provider, org_id, user_id, item })
+    })())
 }
 
 fn delete_connection(tx: &rusqlite::Transaction, key: &FlowKey) -> rusqlite::Result<()> {

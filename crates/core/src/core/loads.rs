@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::Core;
 use crate::error::{Error, Result};
 use crate::export::{write_items, AtomicFile, Format};
-use crate::library::{Found, StoredLoad};
+use crate::library::{Found, Rows, RowsQuery, StoredLoad};
 use crate::links::LinkPolicy;
 use crate::load::{LoadOptions, Loaded, ProgressFn, Since};
 use crate::oauth::FlowKey;
@@ -75,6 +75,15 @@ impl Core {
         match &self.library {
             Some(library) => library.search(text, limit).await,
             None => Ok(Vec::new()),
+        }
+    }
+
+    /// A page of library rows across connections, searched and sorted in the database (see
+    /// [`crate::library::Library::rows`]); nothing without a library.
+    pub async fn library_rows(&self, query: RowsQuery) -> Result<Rows> {
+        match &self.library {
+            Some(library) => library.rows(query).await,
+            None => Ok(Rows { total: 0, offset: query.offset, rows: Vec::new() }),
         }
     }
 

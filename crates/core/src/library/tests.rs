@@ -101,3 +101,38 @@ async fn a_reader_in_another_connection_sees_the_old_load_or_the_new_one_never_h
     assert!(seen.iter().all(|c| *c == 5_000), "always one whole load: {seen:?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn rows_are_searched_sorted_and_paged_in_the_database_across_connections() {
+    let dir = temp_dir("rows");
+    let lib = Library::open(&dir).unwrap().library;
+    let (a, b) = (key(ProviderId::Airtable, "u1"), key(ProviderId::Notion, "u1"));
+    let dated = |id: &str, name: &str, parent: Option<&str>, modified: &str| {
+        let mut it = item(id, name, parent);
+        it.last_modified_time = Some(modified.parse().unwrap());
+        it
+    };
+    lib.replace(&a, loaded(vec![dated("r1", "grace", Some("People"), "2024-03-01T00:00:00Z"), dated("r2", "Ada", Some("People"), "2024-01-01T00:00:00Z"), dated("r3", "Ada", None, "2024-02-01T00:00:00Z")])).await.unwrap();
+    lib.replace(&b, loaded(vec![dated("p1", "Roadmap", Some("Ada's notes"), "2024-04-01T00:00:00Z")])).await.unwrap();
+    let ids = |rows: &Rows| rows.rows.iter().map(|f| f.item.id.clone()).collect::<Vec<_>>();
+    let query = |text: &str| RowsQuery { text: text.into(), limit: 10, ..Default::default() };
+
+    let all = lib.rows(query("")).await.unwrap();
+    assert_eq!((all.total, ids(&all)), (4, vec!["r1".into(), "r2".into(), "r3".into(), "p1".into()]), "load order, connection by connection");
+    let by_name = lib.rows(RowsQuery { sort: SortColumn::Name, ..query("") }).await.unwrap();
+    assert_eq!(ids(&by_name), ["r2", "r3", "r1", "p1"], "case-insensitive, ties in load order");
+    let newest = lib.rows(RowsQuery { sort: SortColumn::Modified, descending: true, ..query("") }).await.unwrap();
+    assert_eq!(ids(&newest), ["p1", "r1", "r3", "r2"]);
+    let page = lib.rows(RowsQuery { sort: SortColumn::Name, offset: 1, limit: 2, ..query("") }).await.unwrap();
+    assert_eq!((page.total, ids(&page)), (4, vec!["r3".into(), "r1".into()]));
+
+    // Search looks where it is told; every connection at once unless some are named.
+    assert_eq!(ids(&lib.rows(query("ada")).await.unwrap()), ["r2", "r3", "p1"]);
+    assert_eq!(ids(&lib.rows(RowsQuery { field: SearchField::Name, ..query("ada") }).await.unwrap()), ["r2", "r3"]);
+    assert_eq!(ids(&lib.rows(RowsQuery { field: SearchField::Parent, ..query("ada") }).await.unwrap()), ["p1"]);
+    assert_eq!(ids(&lib.rows(RowsQuery { field: SearchField::Id, ..query("r2") }).await.unwrap()), ["r2"]);
+    let only_b = lib.rows(RowsQuery { connections: vec![b.clone()], ..query("") }).await.unwrap();
+    assert_eq!((only_b.total, only_b.rows[0].provider), (1, ProviderId::Notion));
+    // What a person types never breaks the query.
+    assert_eq!(lib.rows(query("\"unbalanced (* OR")).await.unwrap().total, 0);
+}
