@@ -226,6 +226,18 @@ async fn a_connection_survives_a_restart_of_the_app_until_it_is_disconnected() {
     app.wait_for_text("connect-button", |t| t == "Connected to Airtable", "error-alert").await;
     assert_eq!(sandbox.stats(ProviderId::Airtable).token_requests, before, "no sign-in, no refresh yet");
     load_and_check(&app, &sandbox, ProviderId::Airtable, "Airtable").await;
+    let shown = app.by_test_id("item-count").await.text().await.unwrap();
+    let count = shown.split_whitespace().next().unwrap().to_string();
+    app.close().await;
+
+    // The next start opens on the library's items before any request to the provider.
+    let requests = sandbox.stats(ProviderId::Airtable).api_requests;
+    let app = launch_in(&sandbox, &denying, &data_home, &[]).await;
+    app.wait_for_text("library-count", |t| t.starts_with(&format!("{count} items kept")), "library-error").await;
+    app.by_test_id("library-row").await;
+    assert_eq!(sandbox.stats(ProviderId::Airtable).api_requests, requests, "the library answered, not the provider");
+    pick(&app, "airtable").await;
+    app.wait_for_text("connect-button", |t| t == "Connected to Airtable", "error-alert").await;
     app.by_test_id("disconnect-button").await.click().await.unwrap();
     app.wait_for_text("connect-button", |t| t == "Connect to Airtable", "error-alert").await;
     app.close().await;

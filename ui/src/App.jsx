@@ -1,5 +1,6 @@
 import { AppBar, Box, Toolbar, Typography } from '@mui/material';
 import { IntegrationForm } from './IntegrationForm.jsx';
+import { LibraryView } from './items/LibraryView.jsx';
 import { useProviders } from './hooks/useProviders.js';
 
 export default function App() {
@@ -18,6 +19,11 @@ export default function App() {
       </AppBar>
       <Box component="main" sx={{ p: 3, maxWidth: 960, mx: 'auto' }}>
         <IntegrationForm providers={providers} startupError={startupError} />
+        {!startupError && (
+          <Box sx={{ mt: 4 }}>
+            <LibraryView providers={providers} />
+          </Box>
+        )}
       </Box>
     </Box>
   );

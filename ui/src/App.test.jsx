@@ -37,6 +37,7 @@ function backend(handlers) {
       // Nothing saved by an earlier run, unless a test says otherwise (not recorded).
       if (cmd === 'saved_connection') return { summary: null, reconnectNeeded: false, kept: true };
       if (cmd === 'stored_items') return null;
+      if (cmd === 'library_rows') return { total: 0, offset: 0, rows: [] };
       calls.push({ cmd, args });
       if (cmd === 'list_providers') return PROVIDERS;
       throw new Error(`unexpected ${cmd}`);
@@ -427,5 +428,52 @@ describe('jsonLines', () => {
       [undefined, null], ...ITEMS, ITEMS,
     ];
     for (const value of values) expect(jsonLines(value)).toBe(JSON.stringify(value, null, 2).split('\n').length);
+  });
+});
+
+describe('LibraryView', () => {
+  // A library of `n` items answered as the Rust side does: filtered, sorted and paged.
+  function library(n) {
+    const all = Array.from({ length: n }, (_, i) => ({
+      provider: i % 2 ? 'notion' : 'hubspot',
+      orgId: 'TestOrg',
+      userId: 'TestUser',
+      item: { ...ITEMS[1], id: `item-${i}`, name: `Item ${String(i).padStart(5, '0')}` },
+    }));
+    return (args) => {
+      const { text, sort, descending, offset, limit } = args.request;
+      let rows = all.filter((r) => !text || r.item.name.toLowerCase().includes(text.toLowerCase()));
+      if (sort === 'name') rows = [...rows].sort((a, b) => a.item.name.localeCompare(b.item.name));
+      if (descending) rows = [...rows].reverse();
+      return { total: rows.length, offset, rows: rows.slice(offset, offset + limit) };
+    };
+  }
+
+  it('opens on every connection\'s items, asking the library only for the pages in view', async () => {
+    const calls = backend({ library_rows: library(5000) });
+    render(<App />);
+    expect((await screen.findByTestId('library-count')).textContent).toContain('5,000 items');
+    await waitFor(() => expect(screen.getAllByTestId('library-name')[0].textContent).toBe('Item 00000'));
+    expect(screen.getAllByTestId('library-row').length).toBeLessThan(200);
+    const asked = calls.filter((c) => c.cmd === 'library_rows').map((c) => c.args.request);
+    expect(asked.every((q) => q.limit === 100 && q.connections.length === 0)).toBe(true);
+    expect(Math.max(...asked.map((q) => q.offset))).toBeLessThan(5000 - 100);
+  });
+
+  it('searches and sorts in the library, with the column saying its order', async () => {
+    const calls = backend({ library_rows: library(300) });
+    render(<App />);
+    await screen.findByTestId('library-count');
+    fireEvent.change(screen.getByTestId('library-search'), { target: { value: '00029' } });
+    await waitFor(() => expect(screen.getByTestId('library-count').textContent).toContain('1 item kept'));
+    expect(screen.getAllByTestId('library-name').map((n) => n.textContent)).toEqual(['Item 00029']);
+    fireEvent.change(screen.getByTestId('library-search'), { target: { value: '' } });
+    const name = screen.getByTestId('library-sort-name');
+    fireEvent.click(name);
+    fireEvent.click(name);
+    await waitFor(() => expect(screen.getAllByTestId('library-name')[0].textContent).toBe('Item 00299'));
+    expect(name.closest('[role=columnheader]').getAttribute('aria-sort')).toBe('descending');
+    const last = calls.filter((c) => c.cmd === 'library_rows').pop().args.request;
+    expect(last).toMatchObject({ sort: 'name', descending: true, text: '', field: 'any' });
   });
 });

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { cancelLoad, errorMessage, exportItems, loadItems, storedItems } from '../api.js';
 import { ErrorKind } from '../errorKinds.js';
+import { libraryChanged } from '../items/LibraryView.jsx';
 
 // What a complete load had to leave out, in the sentence the Rust side writes (the CLI prints
 // the same), or null.
@@ -62,6 +63,7 @@ export function useLoad(provider, user, org) {
       setSyncedAt(now);
       if (!loaded.reload) setFullSyncedAt(now);
       setNotice([reloadText(loaded.reload), notesText(loaded.notes)].filter(Boolean).join(' ') || null);
+      libraryChanged();
     } catch (err) {
       // Partial results are never presented: the last complete load stays (from the library),
       // or nothing.

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { authorize, cancelAuthorize, credentials, disconnect, errorMessage, onSignIn } from '../api.js';
 import { ErrorKind } from '../errorKinds.js';
+import { libraryChanged } from '../items/LibraryView.jsx';
 
 // One provider's sign-in as a state machine: Connect starts it in the system browser (the Rust
 // side does the work), the `sign-in` event says how it ended, then the credentials are taken
@@ -72,6 +73,7 @@ export function useSignIn(provider, onConnectionChange) {
     setError(null);
     try {
       await disconnect(provider, user, org);
+      libraryChanged();
       onConnectionChange(null);
     } catch (err) {
       setError(errorMessage(err));
