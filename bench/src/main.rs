@@ -67,6 +67,9 @@ enum Cmd {
         hello: PathBuf,
         #[arg(long, default_value_t = 7)]
         runs: usize,
+        /// Items per provider in a library the app is also launched on (0: none).
+        #[arg(long, default_value_t = 100_000)]
+        library_items: usize,
     },
     /// The window with a large load: Load to table shown, scrolling frame times of the table, the
     /// tree and the JSON view, search and view-switch times. Needs Xvfb and tauri-driver.
@@ -604,7 +607,7 @@ async fn run() {
             let l: Vec<usize> = limited_items.split(',').map(|s| s.trim().parse().expect("three numbers")).collect();
             bench_load(items, [l[0], l[1], l[2]], skip_limited, only_limited, &providers).await;
         }
-        Cmd::Window { app, hello, runs } => window::bench_window(app, hello, runs).await,
+        Cmd::Window { app, hello, runs, library_items } => window::bench_window(app, hello, runs, library_items).await,
         Cmd::Ui { app, items, runs } => ui::bench_ui(app, items, runs).await,
         Cmd::RssProbe { provider } => rss_probe(provider.parse().unwrap()).await,
         Cmd::Library { items } => bench_library(items).await,

@@ -21,9 +21,10 @@ struct Launch {
 }
 
 /// Starts `binary`, times its window's mapping and first paint, measures memory after
-/// `settle`, and stops it.
-fn launch_once(binary: &Path, title: &str, settle: Duration) -> Launch {
-    let data_home = std::env::temp_dir().join(format!("tributary-bench-{}", std::process::id()));
+/// `settle`, and stops it. `library`: a data folder to start on (kept), instead of a new one.
+fn launch_once(binary: &Path, title: &str, settle: Duration, library: Option<&Path>) -> Launch {
+    let fresh = std::env::temp_dir().join(format!("tributary-bench-{}", std::process::id()));
+    let data_home = library.map_or(fresh, Path::to_path_buf);
     let start = Instant::now();
     let mut child = Command::new(binary)
         .env("XDG_DATA_HOME", &data_home)
@@ -58,7 +59,9 @@ fn launch_once(binary: &Path, title: &str, settle: Duration) -> Launch {
     let pss_kib = tree.iter().map(|p| status_kib(*p, "/smaps_rollup", "Pss:")).sum();
     let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pid}")]).status();
     let _ = child.wait();
-    let _ = std::fs::remove_dir_all(&data_home);
+    if library.is_none() {
+        let _ = std::fs::remove_dir_all(&data_home);
+    }
     Launch { mapped, painted, rss_kib, pss_kib, processes: tree.len() }
 }
 
@@ -126,14 +129,39 @@ async fn connect_times(app: &Path, runs: usize) -> Vec<f64> {
     times
 }
 
-pub async fn bench_window(app: PathBuf, hello: PathBuf, runs: usize) {
+/// A data folder whose library holds `items` per provider (three connections), loaded from
+/// the sandbox and kept as the app keeps a load.
+async fn library_of(items: usize) -> PathBuf {
+    use tributary_core::load::Cancel;
+    let data_home = std::env::temp_dir().join(format!("tributary-bench-library-{}", std::process::id()));
+    let sandbox = crate::SandboxProcess::start(&[items; 3], false);
+    let mut settings = sandbox.settings();
+    settings.data_dir = data_home.join("dev.tributary.app");
+    let core = tributary_core::Core::with_store(settings, tributary_core::store::Store::open(None).await.unwrap()).unwrap();
+    for p in tributary_core::ProviderId::ALL {
+        let key = crate::connect(&core, p).await;
+        let loaded = std::sync::Arc::new(core.load(&key, crate::unpaced(), None, Cancel::new()).await.unwrap());
+        core.keep(&key, &loaded).await;
+    }
+    data_home
+}
+
+pub async fn bench_window(app: PathBuf, hello: PathBuf, runs: usize, library_items: usize) {
     assert!(std::env::var_os("DISPLAY").is_some(), "needs an X display (Xvfb)");
     println!("start-up and idle memory, {runs} launches each (median), memory 3 s after first paint:");
     let settle = Duration::from_secs(3);
-    let hello_runs: Vec<Launch> = (0..runs).map(|_| launch_once(&hello, "Hello", settle)).collect();
+    let hello_runs: Vec<Launch> = (0..runs).map(|_| launch_once(&hello, "Hello", settle, None)).collect();
     report("hello-world", &hello_runs);
-    let app_runs: Vec<Launch> = (0..runs).map(|_| launch_once(&app, "Tributary", settle)).collect();
+    let app_runs: Vec<Launch> = (0..runs).map(|_| launch_once(&app, "Tributary", settle, None)).collect();
     report("tributary", &app_runs);
+    if library_items > 0 {
+        let library = library_of(library_items).await;
+        let size = std::fs::metadata(library.join("dev.tributary.app/library.sqlite3")).map(|m| m.len()).unwrap_or(0);
+        println!("(a library of {} items across three connections, {:.0} MB; the window opens on its first page of rows)", library_items * 3, size as f64 / 1e6);
+        let with_library: Vec<Launch> = (0..runs).map(|_| launch_once(&app, "Tributary", settle, Some(&library))).collect();
+        report("with library", &with_library);
+        let _ = std::fs::remove_dir_all(&library);
+    }
     let mut connect = connect_times(&app, runs).await;
     println!(
         "tributary        Connect click to Connected (Notion, built-in sandbox, loopback, approving browser): median {:.0} ms, min {:.0} ms, max {:.0} ms over {runs}",

@@ -69,15 +69,19 @@ fn cli(env: &[(String, String)], args: &[&str]) -> Command {
     std::fs::create_dir_all(&dir).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tributary-cli"));
     cmd.args(args).current_dir(&dir).env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    // Not the machine user's settings file: a test that wants one sets its own.
-    cmd.env("XDG_CONFIG_HOME", &dir);
+    // Not the machine user's settings file or data folder: a test that wants one sets its own.
+    cmd.env("XDG_CONFIG_HOME", &dir).env("XDG_DATA_HOME", &dir);
     cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd
 }
 
+/// The sandbox's settings, and a data folder of the test's own (never the machine user's
+/// library or saved connections; a test that names another folder later wins).
 fn sandbox_env(sb: &Sandbox) -> Vec<(String, String)> {
     let mut env = sb.env_vars();
     env.push(("TRIBUTARY_REDIRECT_PORT".into(), free_port().to_string()));
+    let data = std::env::temp_dir().join(format!("tributary-cli-data-{}-{}", std::process::id(), free_port()));
+    env.push(("TRIBUTARY_DATA_DIR".into(), data.display().to_string()));
     env
 }
 

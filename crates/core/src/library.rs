@@ -45,11 +45,12 @@ const MIGRATIONS: &[&str] = &[
     // 2: when each connection's last sync started (the next reload reads what changed after
     // it) and when its last full load was.
     "ALTER TABLE syncs ADD COLUMN checkpoint TEXT;
-    ALTER TABLE syncs ADD COLUMN full_synced_at TEXT;
-    ALTER TABLE syncs ADD COLUMN source TEXT;",
-    // 3: the columns a view sorts by (times with milliseconds always, so they sort as text),
-    // with an index each, so a page of rows in any order is read without sorting them all.
-    "ALTER TABLE items ADD COLUMN name TEXT;
+    ALTER TABLE syncs ADD COLUMN full_synced_at TEXT;",
+    // 3: where each sync's items came from (a reload builds only on the same source), and the
+    // columns a view sorts by (times with milliseconds always, so they sort as text), with an
+    // index each, so a page of rows in any order is read without sorting them all.
+    "ALTER TABLE syncs ADD COLUMN source TEXT;
+    ALTER TABLE items ADD COLUMN name TEXT;
     ALTER TABLE items ADD COLUMN kind TEXT;
     ALTER TABLE items ADD COLUMN parent TEXT;
     ALTER TABLE items ADD COLUMN created TEXT;
