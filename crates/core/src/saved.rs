@@ -303,15 +303,19 @@ fn store_error(e: keyring::v1::Error) -> Error {
     Error::CredentialStore(e.to_string())
 }
 
-/// Whether the OS credential store answers: it is set up, and a lookup works (a Secret Service
-/// that is missing or locked fails here, not halfway through a sign-in).
+/// Whether the OS credential store answers: it is set up, and an entry can be written, read and
+/// removed (a D-Bus session without a Secret Service, or a locked one, can answer a lookup with
+/// "no entry" and still refuse every write: that fails here, not halfway through a sign-in).
 fn probe_os_store() -> std::result::Result<(), String> {
     keyring::v1::Entry::store_status().as_ref().map_err(|e| e.to_string())?;
     let probe = keyring::v1::Entry::new(APP_ID, "probe").map_err(|e| e.to_string())?;
-    match probe.get_password() {
-        Ok(_) | Err(keyring::v1::Error::NoEntry) => Ok(()),
-        Err(e) => Err(e.to_string()),
+    probe.set_password("probe").map_err(|e| e.to_string())?;
+    let read = probe.get_password().map_err(|e| e.to_string());
+    match probe.delete_credential() {
+        Ok(()) | Err(keyring::v1::Error::NoEntry) => {}
+        Err(e) => return Err(e.to_string()),
     }
+    (read? == "probe").then_some(()).ok_or_else(|| "the store gave back another value than it was given".to_string())
 }
 
 /// Runs a credential-store call off the async runtime (the stores answer synchronously, some

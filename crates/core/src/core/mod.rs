@@ -93,6 +93,9 @@ pub enum CredentialSource {
 
 /// The one HTTP client: no redirects on token or API calls (a redirected token request invites
 /// SSRF), bounded waits (`timeout` for a whole request, `TRIBUTARY_HTTP_TIMEOUT`).
+/// How long after start the library file is checked in full (see `Library::check_later`).
+const LIBRARY_CHECK_DELAY: Duration = Duration::from_secs(5);
+
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -142,6 +145,10 @@ impl Core {
                 (None, Some(format!("Loaded items are kept for this session only: {e}")))
             }
         };
+        // Every page of the file is checked once the window is up, not before it.
+        if let Some(library) = &library {
+            library.check_later(LIBRARY_CHECK_DELAY);
+        }
         Ok(Core {
             settings,
             store,
@@ -277,7 +284,7 @@ impl Core {
             summary: self.resume(key).await?,
             reconnect_needed,
             kept: self.keeps_connections(),
-            library_notice: self.library_notice.clone(),
+            library_notice: self.library_notice.clone().or_else(|| self.library.as_ref().and_then(Library::damage)),
         })
     }
 

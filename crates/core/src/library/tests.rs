@@ -157,3 +157,34 @@ async fn a_file_of_an_earlier_schema_is_migrated_and_keeps_its_items() {
     let rows = opened.library.rows(RowsQuery { sort: SortColumn::Name, limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(rows.rows[0].item.name, "Ada", "its sort columns were filled from the JSON");
 }
+
+#[tokio::test]
+async fn damage_inside_the_file_is_found_after_launch_and_the_file_set_aside_at_the_next() {
+    let dir = temp_dir("damage");
+    {
+        let lib = Library::open(&dir).unwrap().library;
+        let items = (0..3000).map(|i| item(&format!("r{i}"), &format!("Record number {i}"), Some("People"))).collect();
+        lib.replace(&key(ProviderId::Airtable, "u1"), loaded(items)).await.unwrap();
+    }
+    // Pages in the middle of the file overwritten, as a failing disk or a bad copy would.
+    let path = dir.join("library.sqlite3");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2 / 4096 * 4096;
+    bytes[middle..middle + 8192].fill(0x5a);
+    std::fs::write(&path, bytes).unwrap();
+
+    let opened = Library::open(&dir).unwrap();
+    assert!(opened.set_aside.is_none(), "opening does not read every page");
+    opened.library.check_later(std::time::Duration::ZERO);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while opened.library.damage().is_none() {
+        assert!(std::time::Instant::now() < deadline, "the check found nothing");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(opened.library.damage().unwrap().contains("library.sqlite3"));
+    drop(opened);
+    let next = Library::open(&dir).unwrap();
+    let aside = next.set_aside.expect("set aside at the next start");
+    assert!(aside.reason.contains("damaged") && aside.to.exists(), "{aside:?}");
+    assert!(next.library.stored(&key(ProviderId::Airtable, "u1")).await.unwrap().is_none(), "a new, empty library");
+}
