@@ -414,9 +414,20 @@ async fn connect_then_load_in_another_process_through_the_credential_store_then_
     assert!(out.status.success(), "{}", text(&out.stderr));
     let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(items.len(), expected_count(ProviderId::Airtable));
-    // And again: a saved connection is not taken away by a load.
-    let again = cli(&env, &[&["load", "airtable", "--no-browser", "--timeout", "1", "--quiet"][..], &who].concat()).output().unwrap();
+    // And again: a saved connection is not taken away by a load, and this one reads only what
+    // changed since (the library the first one kept says when), yet writes every item.
+    let changed = sb.change(ProviderId::Airtable, tributary_sandbox::changes::Change { edit: 2, ..Default::default() });
+    let again = cli(&env, &[&["load", "airtable", "--no-browser", "--timeout", "1"][..], &who].concat()).output().unwrap();
     assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("Reloaded what changed since"), "{}", text(&again.stderr));
+    let reloaded: Vec<serde_json::Value> = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(reloaded.len(), items.len(), "every item, not only the changed ones");
+    for c in &changed.edited {
+        let item = reloaded.iter().find(|i| i["id"] == c.id.as_str()).expect("the edited record");
+        assert!(item["name"].as_str().unwrap().ends_with("(edited)"), "{item}");
+    }
+    let full = cli(&env, &[&["load", "airtable", "--no-browser", "--timeout", "1", "--full"][..], &who].concat()).output().unwrap();
+    assert!(full.status.success() && !text(&full.stderr).contains("Reloaded"), "{}", text(&full.stderr));
 
     let out = cli(&env, &["accounts"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
