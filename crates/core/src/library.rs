@@ -283,13 +283,9 @@ impl Library {
             let tx = db.transaction()?;
             delete_connection(&tx, &key)?;
             {
-                let mut item = tx.prepare_cached(INSERT_ITEM)?;
-                let mut text = tx.prepare_cached("INSERT INTO items_text (rowid, name, id, parent) VALUES (last_insert_rowid(), ?1, ?2, ?3)")?;
+                let mut insert = ItemInsert::prepare(&tx)?;
                 for (position, it) in items.iter().enumerate() {
-                    let json = serde_json::to_string(it).expect("an item serialises");
-                    let (created, modified) = (sortable(it.creation_time), sortable(it.last_modified_time));
-                    item.execute(params![key.provider.as_str(), key.org_id, key.user_id, position as i64, it.id, json, it.name, it.kind, it.parent_path_or_name, created, modified])?;
-                    text.execute(params![it.name, it.id, it.parent_path_or_name])?;
+                    insert.run(&key, position as i64, it)?;
                 }
             }
             let started = loaded.started_at.to_rfc3339();
@@ -332,21 +328,18 @@ impl Library {
                 let mut last: i64 = tx.query_row("SELECT COALESCE(MAX(position), -1) FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3", who, |r| r.get(0))?;
                 let mut update = tx.prepare_cached("UPDATE items SET json = ?2, name = ?3, kind = ?4, parent = ?5, created = ?6, modified = ?7 WHERE rowid = ?1")?;
                 let mut update_text = tx.prepare_cached("UPDATE items_text SET name = ?2, id = ?3, parent = ?4 WHERE rowid = ?1")?;
-                let mut insert = tx.prepare_cached(INSERT_ITEM)?;
-                let mut insert_text = tx.prepare_cached("INSERT INTO items_text (rowid, name, id, parent) VALUES (last_insert_rowid(), ?1, ?2, ?3)")?;
+                let mut insert = ItemInsert::prepare(&tx)?;
                 for &n in &reload.changed {
                     let it = &loaded.items[n];
-                    let json = serde_json::to_string(it).expect("an item serialises");
-                    let (created, modified) = (sortable(it.creation_time), sortable(it.last_modified_time));
                     match find.query_row(params![who[0], who[1], who[2], it.id], |r| r.get::<_, i64>(0)).optional()? {
                         Some(rowid) => {
+                            let (json, created, modified) = row_values(it);
                             update.execute(params![rowid, json, it.name, it.kind, it.parent_path_or_name, created, modified])?;
                             update_text.execute(params![rowid, it.name, it.id, it.parent_path_or_name])?;
                         }
                         None => {
                             last += 1;
-                            insert.execute(params![who[0], who[1], who[2], last, it.id, json, it.name, it.kind, it.parent_path_or_name, created, modified])?;
-                            insert_text.execute(params![it.name, it.id, it.parent_path_or_name])?;
+                            insert.run(&key, last, it)?;
                         }
                     }
                 }
@@ -468,8 +461,11 @@ impl Library {
                 rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
                 |r| r.get(0),
             )?;
-            let limit = query.limit.min(MAX_ROWS) as i64;
-            let sql = format!("SELECT items.provider, items.org, items.user, items.json FROM items {text_join} {filter} ORDER BY {order} LIMIT {limit} OFFSET {}", query.offset);
+            // The page is bound, not written into the text, so scrolling reuses one statement.
+            values.push(Box::new(query.limit.min(MAX_ROWS) as i64));
+            values.push(Box::new(query.offset as i64));
+            let n = values.len();
+            let sql = format!("SELECT items.provider, items.org, items.user, items.json FROM items {text_join} {filter} ORDER BY {order} LIMIT ?{} OFFSET ?{n}", n - 1);
             let mut select = db.prepare_cached(&sql)?;
             let rows = select.query_map(rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())), found_row)?;
             let rows = rows.map(|row| row?.map_err(LibraryError::Unreadable)).collect::<std::result::Result<Vec<Found>, LibraryError>>()?;
@@ -501,8 +497,36 @@ impl Library {
     }
 }
 
-const INSERT_ITEM: &str = "INSERT INTO items (provider, org, user, position, id, json, name, kind, parent, created, modified)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+/// Writes items as new rows, with their full-text entries (one pair of statements for a whole
+/// load).
+struct ItemInsert<'t> {
+    item: rusqlite::CachedStatement<'t>,
+    text: rusqlite::CachedStatement<'t>,
+}
+
+impl<'t> ItemInsert<'t> {
+    fn prepare(tx: &'t rusqlite::Transaction) -> rusqlite::Result<Self> {
+        Ok(ItemInsert {
+            item: tx.prepare_cached(
+                "INSERT INTO items (provider, org, user, position, id, json, name, kind, parent, created, modified)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?,
+            text: tx.prepare_cached("INSERT INTO items_text (rowid, name, id, parent) VALUES (last_insert_rowid(), ?1, ?2, ?3)")?,
+        })
+    }
+
+    fn run(&mut self, key: &FlowKey, position: i64, it: &IntegrationItem) -> rusqlite::Result<()> {
+        let (json, created, modified) = row_values(it);
+        self.item.execute(params![key.provider.as_str(), key.org_id, key.user_id, position, it.id, json, it.name, it.kind, it.parent_path_or_name, created, modified])?;
+        self.text.execute(params![it.name, it.id, it.parent_path_or_name])?;
+        Ok(())
+    }
+}
+
+/// An item's JSON and its sortable times, as its row holds them.
+fn row_values(it: &IntegrationItem) -> (String, Option<String>, Option<String>) {
+    (serde_json::to_string(it).expect("an item serialises"), sortable(it.creation_time), sortable(it.last_modified_time))
+}
 
 /// A time as the library sorts it: RFC 3339 with milliseconds, always, so text order is time order.
 fn sortable(t: Option<DateTime<Utc>>) -> Option<String> {

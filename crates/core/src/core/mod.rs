@@ -91,11 +91,11 @@ pub enum CredentialSource {
     SignedIn,
 }
 
-/// The one HTTP client: no redirects on token or API calls (a redirected token request invites
-/// SSRF), bounded waits (`timeout` for a whole request, `TRIBUTARY_HTTP_TIMEOUT`).
 /// How long after start the library file is checked in full (see `Library::check_later`).
 const LIBRARY_CHECK_DELAY: Duration = Duration::from_secs(5);
 
+/// The one HTTP client: no redirects on token or API calls (a redirected token request invites
+/// SSRF), bounded waits (`timeout` for a whole request, `TRIBUTARY_HTTP_TIMEOUT`).
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

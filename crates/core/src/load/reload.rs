@@ -38,9 +38,9 @@ impl Since {
         self.checkpoint - RELOAD_OVERLAP
     }
 
-    /// Whether the last sync had an item with this id.
-    pub fn had(&self, id: &str) -> bool {
-        self.previous.items.iter().any(|i| i.id == id)
+    /// The ids of the last sync's items of one kind (its tables, say), to look up.
+    pub fn ids_of_kind<'a>(&'a self, kind: &'a str) -> std::collections::HashSet<&'a str> {
+        self.previous_of_kind(kind).map(|i| i.id.as_str()).collect()
     }
 
     /// The last sync's items of one kind (its data sources, say).

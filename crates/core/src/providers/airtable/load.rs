@@ -153,6 +153,13 @@ async fn load_all(ctx: &LoadContext) -> Result<()> {
     Ok(())
 }
 
+/// What a reload needs to read a table: when its changes start, and the tables the last sync
+/// had (a table new since then is read in full).
+struct Changes<'a> {
+    after: chrono::DateTime<chrono::Utc>,
+    known_tables: std::collections::HashSet<&'a str>,
+}
+
 pub(super) fn changes<'a>(ctx: &'a LoadContext, since: &'a Since) -> futures::future::BoxFuture<'a, Result<()>> {
     Box::pin(changes_since(ctx, since))
 }
@@ -165,7 +172,8 @@ async fn changes_since(ctx: &LoadContext, since: &Since) -> Result<()> {
     let bases = ctx.listing("bases", list_bases(ctx)).await?;
     ctx.listed_in_full("base");
     ctx.listed_in_full("table");
-    futures::future::try_join_all(bases.iter().map(|b| load_base(ctx, b, Some(since)))).await?;
+    let changes = Changes { after: since.after(), known_tables: since.ids_of_kind("table") };
+    futures::future::try_join_all(bases.iter().map(|b| load_base(ctx, b, Some(&changes)))).await?;
     Ok(())
 }
 
@@ -215,9 +223,9 @@ struct Table {
     modified_field: Option<String>,
 }
 
-/// A base's tables and their records (with `since`, only those modified since, in the tables
+/// A base's tables and their records (with `changes`, only those modified since, in the tables
 /// the last sync had).
-async fn load_base(ctx: &LoadContext, base: &Base, since: Option<&Since>) -> Result<()> {
+async fn load_base(ctx: &LoadContext, base: &Base, changes: Option<&Changes<'_>>) -> Result<()> {
     let tables_listing = format!("{} / tables", base.name);
     let page: TablesPage = ctx
         .listing(&tables_listing, async {
@@ -249,8 +257,8 @@ async fn load_base(ctx: &LoadContext, base: &Base, since: Option<&Since>) -> Res
     if !ctx.options.containers_only {
         for table in &tables {
             let listing = format!("{} / {}", base.name, table.name);
-            let formula = since.filter(|s| s.had(&table.id)).map(|s| {
-                format!("IS_AFTER(LAST_MODIFIED_TIME(), '{}')", s.after().to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            let formula = changes.filter(|c| c.known_tables.contains(table.id.as_str())).map(|c| {
+                format!("IS_AFTER(LAST_MODIFIED_TIME(), '{}')", c.after.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
             });
             let records = ctx.listing(&listing, load_records(ctx, base, table, &listing, formula.as_deref())).await?;
             ctx.emit_quietly(records);

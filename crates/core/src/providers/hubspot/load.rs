@@ -234,7 +234,8 @@ async fn changes_since(ctx: &LoadContext, after: DateTime<Utc>) -> Result<()> {
     futures::future::try_join_all(OBJECT_TYPES.iter().map(|t| {
         let (paths, account) = (paths.clone(), account.clone());
         async move {
-            ctx.listing(&format!("{} changed since the last sync", t.path), modified_since(ctx, &paths, account, t, after)).await?;
+            let changed = format!("{} changed since the last sync", t.path);
+            ctx.listing(&changed, modified_since(ctx, &changed, &paths, account, t, after)).await?;
             ctx.listing(&format!("archived {}", t.path), archived(ctx, &paths, t)).await
         }
     }))
@@ -267,18 +268,17 @@ struct SearchNext {
 /// Records modified at or after `after`, oldest first, 200 a page. A query reaches at most
 /// 10,000 results, so past that the next query starts from the last modification time seen
 /// (the records at that instant come twice and are folded into one).
-async fn modified_since(ctx: &LoadContext, paths: &Paths, account: Arc<Account>, t: &'static ObjectType, after: DateTime<Utc>) -> Result<()> {
+async fn modified_since(ctx: &LoadContext, listing: &str, paths: &Paths, account: Arc<Account>, t: &'static ObjectType, after: DateTime<Utc>) -> Result<()> {
     let folder_id = folder(ctx, &account, t);
     let mut path = paths.objects(t.path);
     path.push("search");
     let url = ctx.api.url(&path);
-    let listing = format!("{} changed since the last sync", t.path);
     let (mut from, mut pages) = (after, 0);
     loop {
         let (mut offset, mut newest) = (0, None::<DateTime<Utc>>);
         loop {
             if pages >= ctx.options.max_pages_per_listing {
-                return Err(Error::PageCapReached { provider: ProviderId::Hubspot, listing, pages });
+                return Err(Error::PageCapReached { provider: ProviderId::Hubspot, listing: listing.to_string(), pages });
             }
             let body = serde_json::json!({
                 "filterGroups": [{ "filters": [{ "propertyName": t.modified, "operator": "GTE", "value": from.timestamp_millis().to_string() }] }],
@@ -291,7 +291,7 @@ async fn modified_since(ctx: &LoadContext, paths: &Paths, account: Arc<Account>,
             pages += 1;
             let page: SearchPage = ctx.api.parse(&fetched)?;
             newest = page.results.iter().filter_map(|r| r.updated_at.as_deref().and_then(parse_time)).max().max(newest);
-            ctx.emit(&listing, page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect());
+            ctx.emit(listing, page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect());
             let Some(next) = page.paging.and_then(|p| p.next) else { return Ok(()) };
             offset = next.after.parse().map_err(|_| Error::UnexpectedShape {
                 provider: ProviderId::Hubspot,
@@ -308,7 +308,7 @@ async fn modified_since(ctx: &LoadContext, paths: &Paths, account: Arc<Account>,
             _ => {
                 return Err(Error::LoadIncomplete {
                     provider: ProviderId::Hubspot,
-                    listing,
+                    listing: listing.to_string(),
                     loaded: 0,
                     cause: Box::new(Error::InvalidInput(format!("more than {SEARCH_CAP} records changed at the same moment; a full reload reads them"))),
                 })

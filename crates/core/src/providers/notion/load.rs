@@ -273,38 +273,36 @@ pub(super) fn changes<'a>(ctx: &'a LoadContext, since: &'a Since) -> futures::fu
 /// What changed since the last sync: search newest edit first down to the checkpoint, the
 /// trash the same way (deletions, rows included), and the data sources' rows edited since.
 async fn changes_since(ctx: &LoadContext, since: &Since) -> Result<()> {
+    const EDITED: &str = "search (edited since the last sync)";
     let after = since.after();
     let newest_first = serde_json::json!({ "sort": { "timestamp": "last_edited_time", "direction": "descending" } });
-    let edited = ctx.listing("search (edited since the last sync)", edited_since(ctx, "search (edited since the last sync)", &SEARCH, newest_first.clone(), after)).await?;
+    let edited = ctx.listing(EDITED, edited_since(ctx, EDITED, &SEARCH, newest_first.clone(), after)).await?;
     let mut trash_request = newest_first;
     trash_request["filter"] = serde_json::json!({ "in_trash": true });
     let trashed = ctx.listing("trash", edited_since(ctx, "trash", &SEARCH, trash_request, after)).await?;
     ctx.deleted(trashed.into_iter().map(|i| i.id));
-    // Which data sources to query: every one (a few), or the new and changed ones.
-    let known: Vec<(String, String)> = since.previous_of_kind("data_source").map(|d| (d.id.clone(), d.name.clone())).collect();
-    let touched: Vec<&IntegrationItem> = edited.iter().filter(|i| i.kind == "data_source").collect();
-    let mut to_query: Vec<(String, String, bool)> = Vec::new();
-    for d in &touched {
-        to_query.push((d.id.clone(), d.name.clone(), !since.had(&d.id)));
-    }
+    // Which data sources to query: the changed ones (in full if new since the last sync), and
+    // every other one too when there are only a few.
+    let known = since.ids_of_kind("data_source");
+    let mut to_query: Vec<(String, String, bool)> = edited.iter().filter(|i| i.kind == "data_source").map(|d| (d.id.clone(), d.name.clone(), !known.contains(d.id.as_str()))).collect();
     if known.len() <= QUERY_ALL_UP_TO {
-        to_query.extend(known.into_iter().filter(|(id, _)| !touched.iter().any(|t| t.id == *id)).map(|(id, name)| (id, name, false)));
+        let unchanged = since.previous_of_kind("data_source").filter(|d| !to_query.iter().any(|(id, ..)| *id == d.id));
+        let unchanged: Vec<_> = unchanged.map(|d| (d.id.clone(), d.name.clone(), false)).collect();
+        to_query.extend(unchanged);
     }
-    ctx.emit("search (edited since the last sync)", edited);
+    ctx.emit(EDITED, edited);
     use futures::stream::{StreamExt, TryStreamExt};
     let to_query = Arc::new(to_query);
     let queries = (0..to_query.len()).map(|i| {
         let to_query = to_query.clone();
         async move {
-        let (id, title, new) = &to_query[i];
-        let new = *new;
-        let listing = format!("{title} (data source)");
-        let path = ["v1", "data_sources", id.as_str(), "query"];
-        let edited_rows = serde_json::json!({ "filter": { "timestamp": "last_edited_time", "last_edited_time": { "on_or_after": after.to_rfc3339() } } });
-        // A data source new to this connection: all its rows.
-        let request = (!new).then_some(edited_rows);
-        let rows = list(ctx, &listing, &path, request);
-        ctx.listing(&listing, crate::load::map_pages(ctx, &listing, rows, mapper(ctx), |items| ctx.emit(&listing, items))).await
+            let (id, title, new) = &to_query[i];
+            let listing = format!("{title} (data source)");
+            let path = ["v1", "data_sources", id.as_str(), "query"];
+            // A data source new to this connection: all its rows; otherwise those edited since.
+            let edited_rows = serde_json::json!({ "filter": { "timestamp": "last_edited_time", "last_edited_time": { "on_or_after": after.to_rfc3339() } } });
+            let rows = list(ctx, &listing, &path, (!*new).then_some(edited_rows));
+            ctx.listing(&listing, crate::load::map_pages(ctx, &listing, rows, mapper(ctx), |items| ctx.emit(&listing, items))).await
         }
     });
     futures::stream::iter(queries).buffer_unordered(CONCURRENT_QUERIES).try_collect::<Vec<()>>().await?;
