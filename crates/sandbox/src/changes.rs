@@ -111,6 +111,17 @@ impl ChangeLog {
         true
     }
 
+    /// Edits (or deletes) `n` items of `listing`'s `count` now, spread over it (see [`spread`]),
+    /// never one already changed nor one `also_skip` rejects; returns their positions.
+    pub fn change_some(&self, listing: &str, count: usize, n: usize, salt: usize, kind: TouchKind, also_skip: impl Fn(usize) -> bool) -> Vec<usize> {
+        let touched: std::collections::HashSet<usize> = self.touched(listing).into_iter().map(|(p, _)| p).collect();
+        let picked = spread(count, n, salt, |p| touched.contains(&p) || also_skip(p));
+        for &p in &picked {
+            self.mark(listing, p, kind);
+        }
+        picked
+    }
+
     /// Adds an item at the end of `listing` (which has `generated` items of its own), returning
     /// its position.
     pub fn add(&self, listing: &str, generated: usize) -> usize {

@@ -384,15 +384,12 @@ fn change(state: &SandboxState, change: Change) -> Changed {
         for i in 0..n {
             let (b, t) = tables[(i * 5 + kind as usize) % tables.len()];
             let records = Records { state, b, t };
-            for p in crate::changes::spread(records.count(), 1, i + kind as usize * 101, |p| log.touch(&records.listing(), p).is_some()) {
-                log.mark(&records.listing(), p, kind);
-                out.push(item(b, t, p));
-            }
+            out.extend(log.change_some(&records.listing(), records.count(), 1, i + kind as usize * 101, kind, |_| false).into_iter().map(|p| item(b, t, p)));
         }
     }
     for i in 0..change.add {
         let (b, t) = tables[(i * 7) % tables.len()];
-        let p = log.add(&format!("{b}/{t}"), data.record_count(b, t));
+        let p = log.add(&Records { state, b, t }.listing(), data.record_count(b, t));
         changed.added.push(item(b, t, p));
     }
     changed

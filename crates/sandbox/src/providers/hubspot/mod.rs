@@ -203,30 +203,32 @@ async fn list_objects(
     };
     let records = Records::new(&state, t);
     let archived = q.get("archived").is_some_and(|a| a == "true");
-    // Positions in listing order: every live record, or the archived ones.
-    let positions: Box<dyn Fn(usize) -> Option<usize>> = if archived {
-        let deleted: Vec<usize> = state.changes[ProviderId::Hubspot].touched(t.as_str()).into_iter().filter(|(_, touch)| touch.deleted()).map(|(p, _)| p).collect();
-        Box::new(move |i| deleted.get(i).copied())
-    } else {
-        let count = records.count();
-        Box::new(move |i| (i < count).then_some(i))
-    };
+    // The listing's positions: every live record (the i-th is at position i), or the archived
+    // ones (in position order).
+    let deleted: Option<Vec<usize>> = archived.then(|| {
+        state.changes[ProviderId::Hubspot].touched(t.as_str()).into_iter().filter(|(_, touch)| touch.deleted()).map(|(p, _)| p).collect()
+    });
+    let len = deleted.as_ref().map_or_else(|| records.count(), Vec::len);
+    let position_at = |i: usize| deleted.as_ref().map_or(i, |d| d[i]);
     let start = match after {
         None => 0,
-        Some(a) => match records.position(a).and_then(|p| (0..).map_while(&positions).position(|q| q == p)) {
+        Some(a) => match records.position(a).and_then(|p| match &deleted {
+            None => Some(p),
+            Some(d) => d.binary_search(&p).ok(),
+        }) {
             Some(i) => i,
             None => return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", &format!("Invalid input: after={a} is not a valid paging cursor")),
         },
     };
     let properties = requested_properties(t, q.get("properties").map(|p| p.split(',').map(str::trim).map(String::from).collect()));
-    let end = (start..start + limit).take_while(|&i| positions(i).is_some()).last().map_or(start, |i| i + 1);
+    let end = (start + limit).min(len);
     let results: Vec<Value> = (start..end)
-        .filter_map(|i| records.get(positions(i)?))
+        .filter_map(|i| records.get(position_at(i)))
         .filter(|(_, touch)| archived == touch.is_some_and(|t| t.deleted()))
         .map(|(o, touch)| record_json(&o, &properties, touch))
         .collect();
     let mut body = json!({ "results": results });
-    let next_after = admitted.next_cursor(requested_after.map(String::as_str), || positions(end).map(|p| records.id(p)));
+    let next_after = admitted.next_cursor(requested_after.map(String::as_str), || (end < len).then(|| records.id(position_at(end))));
     if let Some(next) = next_after {
         let base = state.base_urls.get().map(|b| b[ProviderId::Hubspot].to_string()).unwrap_or_default();
         body["paging"] = json!({
@@ -455,12 +457,8 @@ fn change(state: &SandboxState, change: Change) -> Changed {
         // An equal share of each type (the first types take the remainder).
         for (j, t) in ObjectType::ALL.iter().enumerate() {
             let share = n / 3 + usize::from(j < n % 3);
-            let records = Records::new(state, *t);
-            let touched: std::collections::HashSet<usize> = log.touched(t.as_str()).into_iter().map(|(p, _)| p).collect();
-            for p in crate::changes::spread(records.count(), share, j + kind as usize * 101, |p| touched.contains(&p)) {
-                log.mark(t.as_str(), p, kind);
-                out.push(item(*t, p));
-            }
+            let count = Records::new(state, *t).count();
+            out.extend(log.change_some(t.as_str(), count, share, j + kind as usize * 101, kind, |_| false).into_iter().map(|p| item(*t, p)));
         }
     }
     for t in ObjectType::ALL.iter().cycle().take(change.add) {

@@ -454,10 +454,7 @@ fn change(state: &SandboxState, change: Change) -> Changed {
     for (kind, n, out) in [(TouchKind::Edited, change.edit, &mut changed.edited), (TouchKind::Deleted, change.delete, &mut changed.deleted)] {
         let count = log.count(LISTING, data.total());
         // Data sources are left alone: trashing one would take its rows with it.
-        for k in crate::changes::spread(count, n, kind as usize * 101 + 5, |k| log.touch(LISTING, k).is_some() || data.kind(k) == NotionKind::DataSource) {
-            log.mark(LISTING, k, kind);
-            out.push(item(k));
-        }
+        out.extend(log.change_some(LISTING, count, n, kind as usize * 101 + 5, kind, |k| data.kind(k) == NotionKind::DataSource).into_iter().map(item));
     }
     for _ in 0..change.add {
         let k = log.add(LISTING, data.total());
