@@ -308,7 +308,8 @@ fn store_error(e: keyring::v1::Error) -> Error {
 /// "no entry" and still refuse every write: that fails here, not halfway through a sign-in).
 fn probe_os_store() -> std::result::Result<(), String> {
     keyring::v1::Entry::store_status().as_ref().map_err(|e| e.to_string())?;
-    let probe = keyring::v1::Entry::new(APP_ID, "probe").map_err(|e| e.to_string())?;
+    // A name of its own: two processes starting at once must not read or remove each other's probe.
+    let probe = keyring::v1::Entry::new(APP_ID, &format!("probe-{:016x}", rand::random::<u64>())).map_err(|e| e.to_string())?;
     probe.set_password("probe").map_err(|e| e.to_string())?;
     let read = probe.get_password().map_err(|e| e.to_string());
     match probe.delete_credential() {

@@ -142,3 +142,22 @@ async fn two_data_folders_never_share_a_connections_tokens() {
     assert_eq!(core_in(&sb, &one).load(&key, options(), None, Cancel::new()).await.unwrap().items.len(), ITEMS);
     a.disconnect(&key).await.unwrap();
 }
+
+#[tokio::test]
+async fn processes_starting_at_once_all_find_the_credential_store() {
+    if !expect_keyring() {
+        return; // only the test command's Secret Service can say whether the store answers
+    }
+    let sb = sandbox(|c| c.dataset = PerProvider::all(ITEMS)).await;
+    let dirs: Vec<_> = (0..8).map(|_| temp_data_dir()).collect();
+    // Each start probes the store (an entry written, read back and removed); eight at once must
+    // not take each other's probe for a store that does not answer.
+    let kept: Vec<bool> = std::thread::scope(|s| {
+        let starts: Vec<_> = dirs.iter().map(|d| s.spawn(|| core_in(&sb, d).keeps_connections())).collect();
+        starts.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(kept.iter().all(|k| *k), "{kept:?}");
+    for d in dirs {
+        std::fs::remove_dir_all(d).ok();
+    }
+}
