@@ -46,7 +46,7 @@ pub(crate) fn router(provider: ProviderId, state: Arc<SandboxState>) -> Router {
         .route(
             "/_sandbox/changes",
             post(move |s: State<Arc<SandboxState>>, Json(c): Json<Change>| async move {
-                Json((crate::providers::spec(provider).change)(&s, c))
+                Json((crate::providers::spec(provider).change)(s.account(0), c))
             }),
         )
         .route("/_sandbox/stats", get(move |s: State<Arc<SandboxState>>| async move { stats(&s, provider) }))

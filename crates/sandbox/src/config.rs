@@ -36,6 +36,10 @@ pub struct SandboxConfig {
     pub ports: PerProvider<u16>,
     pub seed: u64,
     pub dataset: DatasetSize,
+    /// How many accounts each provider has for the user (portals, Airtable users, workspaces),
+    /// each with data of its own; the consent page lets the user pick one. The first is the
+    /// default, and the one the personal tokens belong to.
+    pub accounts: usize,
     pub clients: PerProvider<ClientRegistration>,
     /// Long-lived tokens the sandbox accepts without OAuth (a private-app token, a personal
     /// access token, an internal-integration token).
@@ -68,6 +72,7 @@ impl Default for SandboxConfig {
             ports: PerProvider::all(0),
             seed: 42,
             dataset: PerProvider::all(60),
+            accounts: 2,
             // Every client is registered as in its provider's console (public where the
             // provider allows a client without a secret).
             clients: PerProvider::from_fn(|p| ClientRegistration {

@@ -129,6 +129,10 @@ async fn show(State(state): State<Arc<SandboxState>>, Query(q): Query<HashMap<St
         req.scopes.iter().map(|s| format!("<li>{}</li>", escape_html(s))).collect()
     };
     let name = provider.display_name();
+    // Which account to connect, as HubSpot asks for a portal and Notion for a workspace.
+    let accounts: String = (0..state.accounts.len())
+        .map(|n| format!("<option value=\"{n}\">{}</option>", escape_html(&(spec(provider).account_label)(state.account(n), n))))
+        .collect();
     let body = format!(
         r#"<!doctype html>
 <html><head><meta charset="utf-8"><title>{name} (sandbox) — authorize</title>
@@ -139,6 +143,7 @@ async fn show(State(state): State<Arc<SandboxState>>, Query(q): Query<HashMap<St
 <p>The app <code>{client}</code> asks for:</p>
 <ul>{scopes}</ul>
 <form id="consent" method="post" action="">
+<p><label for="account">Account</label> <select name="account" id="account" data-testid="account">{accounts}</select></p>
 {hidden}<button type="submit" name="decision" value="approve" id="approve" data-testid="approve">Approve</button>
 <button type="submit" name="decision" value="deny" id="deny" data-testid="deny">Deny</button>
 </form>
@@ -159,9 +164,14 @@ async fn decide(State(state): State<Arc<SandboxState>>, Form(form): Form<HashMap
         Ok(u) => u,
         Err(_) => return error_page(provider, "redirect_uri is not a URL."),
     };
+    let account = match form.get("account").map(|a| a.parse::<usize>()) {
+        None => 0,
+        Some(Ok(n)) if n < state.accounts.len() => n,
+        Some(_) => return error_page(provider, "account is not one of this user's accounts."),
+    };
     match form.get("decision").map(String::as_str) {
         Some("approve") => {
-            let code = state.grants.issue_code(provider, client_id, &req.redirect_uri, req.code_challenge, req.scopes);
+            let code = state.grants.issue_code(provider, client_id, &req.redirect_uri, req.code_challenge, req.scopes, account);
             target.query_pairs_mut().append_pair("code", &code);
         }
         Some("deny") => match &spec(provider).consent.deny_callback {
@@ -215,9 +225,14 @@ pub enum ConsentError {
     Url(#[from] url::ParseError),
 }
 
-/// Opens the consent page at `authorize_url`, submits its form with `approve` (or deny), and
-/// returns where the provider sends the browser. Redirects are not followed.
+/// Opens the consent page at `authorize_url`, submits its form with `approve` (or deny) for the
+/// first account, and returns where the provider sends the browser. Redirects are not followed.
 pub async fn decide_consent(authorize_url: &str, approve: bool) -> Result<ConsentOutcome, ConsentError> {
+    decide_consent_as(authorize_url, approve, 0).await
+}
+
+/// [`decide_consent`], choosing account `account` (0 is the first) on the page.
+pub async fn decide_consent_as(authorize_url: &str, approve: bool, account: usize) -> Result<ConsentOutcome, ConsentError> {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
     let page = client.get(authorize_url).send().await?;
     let status = page.status().as_u16();
@@ -230,6 +245,7 @@ pub async fn decide_consent(authorize_url: &str, approve: bool) -> Result<Consen
         return Err(ConsentError::NoForm);
     }
     let mut fields = hidden_fields(&body);
+    fields.push(("account".into(), account.to_string()));
     fields.push(("decision".into(), if approve { "approve" } else { "deny" }.into()));
     // The form posts back to the page's own URL.
     let mut post_url = Url::parse(authorize_url)?;

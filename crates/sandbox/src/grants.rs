@@ -19,6 +19,8 @@ pub struct PendingCode {
     pub redirect_uri: String,
     pub code_challenge: Option<String>,
     pub scopes: Vec<String>,
+    /// Which of the provider's accounts the user chose on the consent page.
+    pub account: usize,
     issued: Instant,
     /// Set on first exchange; a second exchange revokes what the first one issued (RFC 6749 §4.1.2).
     exchanged_grant: Option<u64>,
@@ -44,6 +46,7 @@ struct TokenRecord {
 struct Grant {
     client_id: String,
     scopes: Vec<String>,
+    account: usize,
     revoked: bool,
 }
 
@@ -54,6 +57,15 @@ pub struct IssuedTokens {
     pub refresh_token: Option<String>,
     pub expires_in: Option<u64>,
     pub scopes: Vec<String>,
+    /// The account the grant is for (a portal, a workspace, a user).
+    pub account: usize,
+}
+
+/// A bearer token that passed: what it may do, and in which account.
+#[derive(Debug, Clone)]
+pub struct Bearer {
+    pub scopes: Vec<String>,
+    pub account: usize,
 }
 
 /// Why a token request was refused. Providers word these differently; the routes translate.
@@ -142,7 +154,8 @@ impl Grants {
 
     fn insert_personal_token(&self, provider: ProviderId, token: &str, scopes: Vec<String>) {
         let mut inner = self.lock();
-        let grant = inner.new_grant("personal".into(), scopes);
+        // A long-lived token is made in one account: the first.
+        let grant = inner.new_grant("personal".into(), scopes, 0);
         inner.tokens.insert(
             token.to_string(),
             TokenRecord { provider, kind: TokenKind::Access, grant, expires_at: None, rotated: false },
@@ -156,6 +169,7 @@ impl Grants {
         redirect_uri: &str,
         code_challenge: Option<String>,
         scopes: Vec<String>,
+        account: usize,
     ) -> String {
         let code = format!("{}-{}", provider.as_str(), random_token(40));
         self.lock().codes.insert(
@@ -166,6 +180,7 @@ impl Grants {
                 redirect_uri: redirect_uri.into(),
                 code_challenge,
                 scopes,
+                account,
                 issued: Instant::now(),
                 exchanged_grant: None,
             },
@@ -216,7 +231,7 @@ impl Grants {
             (None, _) if verifier_required => return Err(GrantError::MissingVerifier),
             (None, _) => {}
         }
-        let grant = inner.new_grant(client_id.into(), pending.scopes.clone());
+        let grant = inner.new_grant(client_id.into(), pending.scopes.clone(), pending.account);
         if let Some(c) = inner.codes.get_mut(code) {
             c.exchanged_grant = Some(grant);
         }
@@ -260,8 +275,8 @@ impl Grants {
         Ok(issued)
     }
 
-    /// Checks a bearer token and returns its scopes.
-    pub fn authenticate(&self, provider: ProviderId, token: Option<&str>) -> Result<Vec<String>, TokenRejection> {
+    /// Checks a bearer token and returns its scopes and account.
+    pub fn authenticate(&self, provider: ProviderId, token: Option<&str>) -> Result<Bearer, TokenRejection> {
         let token = token.ok_or(TokenRejection::Missing)?;
         let inner = self.lock();
         let record = inner
@@ -279,7 +294,7 @@ impl Grants {
                 return Err(TokenRejection::Expired { ago: now - exp });
             }
         }
-        Ok(grant.scopes.clone())
+        Ok(Bearer { scopes: grant.scopes.clone(), account: grant.account })
     }
 
     /// What an introspection endpoint says of a live token (access or refresh, unexpired, its
@@ -296,6 +311,7 @@ impl Grants {
             refresh: record.kind == TokenKind::Refresh,
             client_id: grant.client_id.clone(),
             scopes: grant.scopes.clone(),
+            account: grant.account,
             expires_in: record.expires_at.map(|exp| exp.saturating_duration_since(now).as_secs()),
         })
     }
@@ -347,13 +363,14 @@ pub struct TokenFacts {
     pub refresh: bool,
     pub client_id: String,
     pub scopes: Vec<String>,
+    pub account: usize,
     pub expires_in: Option<u64>,
 }
 
 impl GrantsInner {
-    fn new_grant(&mut self, client_id: String, scopes: Vec<String>) -> u64 {
+    fn new_grant(&mut self, client_id: String, scopes: Vec<String>, account: usize) -> u64 {
         self.next_grant += 1;
-        self.grants.insert(self.next_grant, Grant { client_id, scopes, revoked: false });
+        self.grants.insert(self.next_grant, Grant { client_id, scopes, account, revoked: false });
         self.next_grant
     }
 
@@ -378,8 +395,8 @@ impl GrantsInner {
             );
             r
         });
-        let scopes = self.grants.get(&grant).map(|g| g.scopes.clone()).unwrap_or_default();
-        IssuedTokens { access_token: access, refresh_token: refresh, expires_in: ttl.map(|d| d.as_secs()), scopes }
+        let (scopes, account) = self.grants.get(&grant).map(|g| (g.scopes.clone(), g.account)).unwrap_or_default();
+        IssuedTokens { access_token: access, refresh_token: refresh, expires_in: ttl.map(|d| d.as_secs()), scopes, account }
     }
 }
 

@@ -98,7 +98,8 @@ impl Counters {
 /// Everything the provider routes share.
 pub(crate) struct SandboxState {
     pub config: SandboxConfig,
-    pub dataset: Dataset,
+    /// Each account's data and changes (`config.accounts` of them), made when first asked for.
+    pub accounts: Vec<std::sync::OnceLock<Account>>,
     pub grants: grants::Grants,
     pub faults: faults::FaultBoard,
     pub limiter: ratelimit::RateLimiter,
@@ -109,11 +110,29 @@ pub(crate) struct SandboxState {
     pub cursor_aliases: std::sync::Mutex<std::collections::HashMap<String, String>>,
     /// Filled once the listeners are bound (pages that link to the next page need it).
     pub base_urls: std::sync::OnceLock<PerProvider<Url>>,
-    /// Items edited, added and deleted while the sandbox runs.
+}
+
+/// One account of every provider (a HubSpot portal, an Airtable user, a Notion workspace):
+/// its own generated data, and the items edited, added and deleted while the sandbox runs.
+pub(crate) struct Account {
+    /// What its data is generated from.
+    pub seed: u64,
+    pub dataset: Dataset,
     pub changes: PerProvider<changes::ChangeLog>,
 }
 
 impl SandboxState {
+    /// Account `n`'s data (the first account's is the configured seed's; each other account's
+    /// comes from a seed of its own, so two accounts hold different items). `n` is checked
+    /// where it is chosen (the consent page), and clamped here.
+    pub fn account(&self, n: usize) -> &Account {
+        let n = n.min(self.accounts.len() - 1);
+        self.accounts[n].get_or_init(|| {
+            let seed = if n == 0 { self.config.seed } else { dataset::mix(self.config.seed, 0xACC0, n as u64) };
+            Account { seed, dataset: Dataset::new(seed, self.config.dataset.clone()), changes: PerProvider::default() }
+        })
+    }
+
     /// The cursor a request really means: itself, or the one a `loop_pages` alias stands for.
     pub fn resolve_cursor(&self, cursor: &str) -> String {
         let aliases = self.cursor_aliases.lock().unwrap_or_else(|e| e.into_inner());
@@ -146,7 +165,7 @@ impl Sandbox {
             listeners.push((p, listener));
         }
         let state = Arc::new(SandboxState {
-            dataset: Dataset::new(config.seed, config.dataset.clone()),
+            accounts: (0..config.accounts.max(1)).map(|_| Default::default()).collect(),
             grants: grants::Grants::new(&config),
             faults: Default::default(),
             limiter: ratelimit::RateLimiter::new(config.rate_limit_rules.clone()),
@@ -154,7 +173,6 @@ impl Sandbox {
             provider_state: PerProvider::from_fn(|p| (providers::spec(p).new_state)()),
             cursor_aliases: Default::default(),
             base_urls: Default::default(),
-            changes: PerProvider::default(),
             config,
         });
         let (shutdown, _) = watch::channel(false);
@@ -189,9 +207,15 @@ impl Sandbox {
         &self.state.config
     }
 
-    /// The data the sandbox serves, for comparing a load against.
+    /// The data the sandbox serves in its first account (the default on the consent page, and
+    /// the personal tokens' account), for comparing a load against.
     pub fn dataset(&self) -> &Dataset {
-        &self.state.dataset
+        self.account_dataset(0)
+    }
+
+    /// The data of account `n` (see [`SandboxConfig::accounts`]).
+    pub fn account_dataset(&self, n: usize) -> &Dataset {
+        &self.state.account(n).dataset
     }
 
     pub fn arm_fault(&self, provider: ProviderId, fault: ArmedFault) {
@@ -210,7 +234,7 @@ impl Sandbox {
     /// Edits, deletes and adds items of a provider now, as its users would between two loads;
     /// returns which (see [`changes`]).
     pub fn change(&self, provider: ProviderId, change: changes::Change) -> changes::Changed {
-        (providers::spec(provider).change)(&self.state, change)
+        (providers::spec(provider).change)(self.state.account(0), change)
     }
 
     /// Makes every expiring access token of a provider expire now.

@@ -28,7 +28,7 @@ pub enum RateRule {
 pub enum Scope {
     /// The request's own key (the account, base or connection the provider names).
     Key,
-    /// Everything behind the same user or workspace, across keys (the sandbox has one of each).
+    /// Everything behind the same user or workspace (the request's account), across keys.
     Shared,
     /// The request's own key, for requests to one endpoint only (a CRM's search): such
     /// requests count against these rules and no others.
@@ -155,10 +155,11 @@ impl RateLimiter {
         &self.rules
     }
 
-    /// Counts one request of `provider` under `key` against every rule of the provider that
-    /// applies to it (a request to an `endpoint` with rules of its own counts against those
-    /// only): it is let through, and counted by each, only when every rule has room for it.
-    pub fn check(&self, provider: ProviderId, key: &str, endpoint: Option<&str>) -> Verdict {
+    /// Counts one request of `provider` in `account` under `key` against every rule of the
+    /// provider that applies to it (a request to an `endpoint` with rules of its own counts
+    /// against those only): it is let through, and counted by each, only when every rule has
+    /// room for it. Two accounts never share a budget.
+    pub fn check(&self, provider: ProviderId, account: usize, key: &str, endpoint: Option<&str>) -> Verdict {
         let now = Instant::now();
         let own_rules = endpoint.is_some_and(|e| self.rules[provider].iter().any(|r| matches!(r.scope, Scope::Endpoint(x) if x == e)));
         let applies = |r: &&ScopedRule| match r.scope {
@@ -167,7 +168,7 @@ impl RateLimiter {
         };
         let rules: Vec<(usize, &ScopedRule)> = self.rules[provider].iter().enumerate().filter(|(_, r)| applies(r)).collect();
         let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
-        let slot = |i: usize, r: &ScopedRule| (provider, i, if r.scope == Scope::Shared { String::new() } else { key.to_string() });
+        let slot = |i: usize, r: &ScopedRule| (provider, i, if r.scope == Scope::Shared { format!("{account}") } else { format!("{account}/{key}") });
         let mut remaining = None;
         for &(i, r) in &rules {
             let used = usage.entry(slot(i, r)).or_insert_with(|| Usage::new(r.rule, now));

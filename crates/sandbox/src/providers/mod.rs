@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::config::ProviderId;
 use crate::faults::{slow_delay, Fault};
-use crate::grants::TokenRejection;
+use crate::grants::{Bearer, TokenRejection};
 use crate::http;
 use crate::ratelimit::{ScopedRule, Verdict};
 use crate::SandboxState;
@@ -87,8 +87,10 @@ pub(crate) struct FakeSpec {
     pub listing_expired: Option<fn() -> Response>,
     /// The provider's own state in a running sandbox (its list iterators, say).
     pub new_state: fn() -> Arc<dyn Any + Send + Sync>,
+    /// How the consent page names account `n` (a portal, a user, a workspace).
+    pub account_label: fn(&crate::Account, usize) -> String,
     /// Edits, deletes and adds items now (see [`crate::changes`]).
-    pub change: fn(&SandboxState, crate::changes::Change) -> crate::changes::Changed,
+    pub change: fn(&crate::Account, crate::changes::Change) -> crate::changes::Changed,
 }
 
 /// The registry: one line per provider.
@@ -146,6 +148,8 @@ pub(crate) struct Admitted {
     pub state: Arc<SandboxState>,
     pub provider: ProviderId,
     pub scopes: Vec<String>,
+    /// The account the token is for: whose data the answer holds.
+    pub account: usize,
     /// A fault that changes the body: malformed, truncated, repeated cursor.
     body_fault: Option<Fault>,
     /// HubSpot sends its limit headers on every answer.
@@ -250,15 +254,15 @@ pub(crate) async fn admit_to(
     }
 
     let token = http::bearer(headers);
-    let scopes = match state.grants.authenticate(provider, token) {
-        Ok(scopes) => scopes,
+    let Bearer { scopes, account } = match state.grants.authenticate(provider, token) {
+        Ok(bearer) => bearer,
         Err(rejection) => return Err(unauthorized(provider, &rejection)),
     };
 
     let mut rate_remaining = None;
     if state.config.rate_limits {
         let key = rate_key.or(token).unwrap_or_default();
-        match state.limiter.check(provider, key, endpoint) {
+        match state.limiter.check(provider, account, key, endpoint) {
             Verdict::Allowed { remaining } => rate_remaining = Some(remaining),
             Verdict::Limited { retry_after, reason } => return Err(rate_limited(state, provider, retry_after, reason)),
         }
@@ -285,6 +289,7 @@ pub(crate) async fn admit_to(
             state: state.clone(),
             provider,
             scopes,
+            account,
             body_fault: body_fault.filter(|f| {
                 matches!(
                     f,

@@ -3,7 +3,7 @@
 
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
-use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
+use tributary_sandbox::consent::{decide_consent_as, ConsentOutcome};
 use tributary_sandbox::dataset::notion::NOTION_VERSION;
 use tributary_sandbox::{s256_challenge, ProviderId, Sandbox, SandboxConfig};
 use url::Url;
@@ -55,7 +55,12 @@ pub fn query(url: &Url, key: &str) -> Option<String> {
 
 /// Approves the consent page and returns the code from the callback.
 pub async fn approve(sb: &Sandbox, p: ProviderId) -> String {
-    match decide_consent(authorize_url(sb, p, "st-123").as_str(), true).await.unwrap() {
+    approve_as(sb, p, 0).await
+}
+
+/// Approves the consent page for account `account` and returns the code from the callback.
+pub async fn approve_as(sb: &Sandbox, p: ProviderId, account: usize) -> String {
+    match decide_consent_as(authorize_url(sb, p, "st-123").as_str(), true, account).await.unwrap() {
         ConsentOutcome::Redirect(cb) => {
             assert!(cb.as_str().starts_with(REDIRECT), "{cb}");
             assert_eq!(query(&cb, "state").as_deref(), Some("st-123"));
@@ -116,7 +121,12 @@ pub async fn refresh(sb: &Sandbox, p: ProviderId, refresh_token: &str) -> Respon
 
 /// Full consent and exchange; returns the token response.
 pub async fn connect(sb: &Sandbox, p: ProviderId) -> Value {
-    let code = approve(sb, p).await;
+    connect_as(sb, p, 0).await
+}
+
+/// Full consent and exchange for account `account`; returns the token response.
+pub async fn connect_as(sb: &Sandbox, p: ProviderId, account: usize) -> Value {
+    let code = approve_as(sb, p, account).await;
     let resp = exchange(sb, p, &code).await;
     assert_eq!(resp.status(), StatusCode::OK);
     resp.json().await.unwrap()

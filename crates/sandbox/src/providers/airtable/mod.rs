@@ -26,7 +26,7 @@ use crate::grants::{random_token, GrantError};
 use crate::http;
 use crate::providers::{admit, plain_page, ConsentRules, DenyCallback, FakeSpec, PkceRule};
 use crate::ratelimit::{RateRule, Scope, ScopedRule};
-use crate::SandboxState;
+use crate::{Account, SandboxState};
 
 type Shared = State<Arc<SandboxState>>;
 
@@ -71,6 +71,7 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     decorate_page: plain_page,
     listing_expired: Some(iterator_expired),
     new_state: || Arc::new(Iterators::default()),
+    account_label: |a, n| format!("Airtable user {} (usr{})", n + 1, crate::dataset::base62(a.seed, 14)),
     change,
 };
 
@@ -195,10 +196,12 @@ async fn whoami(State(state): Shared, headers: HeaderMap) -> Response {
         Ok(a) => a,
         Err(r) => return r,
     };
-    let id = format!("usr{}", base62(state.config.seed, 14));
+    // Each account is another Airtable user.
+    let n = admitted.account;
+    let id = format!("usr{}", base62(state.account(n).seed, 14));
     let mut body = json!({ "id": id, "scopes": admitted.scopes });
     if admitted.has_scope("user.email:read") {
-        body["email"] = json!("sandbox.user@example.com");
+        body["email"] = json!(if n == 0 { "sandbox.user@example.com".to_string() } else { format!("sandbox.user+{n}@example.com") });
     }
     admitted.page(body)
 }
@@ -215,7 +218,7 @@ async fn list_bases(State(state): Shared, Query(q): Query<HashMap<String, String
     if !admitted.has_scope("schema.bases:read") {
         return forbidden();
     }
-    let data = &state.dataset.airtable;
+    let data = &state.account(admitted.account).dataset.airtable;
     let bounds = page_bounds(&state, "bases", offset, BASES_PAGE, data.base_count(), |b| data.base(b).id);
     let (start, end, next) = match bounds {
         Ok(b) => b,
@@ -234,7 +237,7 @@ async fn list_tables(State(state): Shared, Path(base_id): Path<String>, headers:
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = &state.dataset.airtable;
+    let data = &state.account(admitted.account).dataset.airtable;
     let Some(b) = data.base_index(&base_id).filter(|_| admitted.has_scope("schema.bases:read")) else {
         return forbidden();
     };
@@ -258,7 +261,8 @@ async fn list_records(
     if !admitted.has_scope("data.records:read") {
         return forbidden();
     }
-    let data = &state.dataset.airtable;
+    let acct = state.account(admitted.account);
+    let data = &acct.dataset.airtable;
     let Some(b) = data.base_index(&base_id) else { return forbidden() };
     let Some(t) = data.table_index(b, &table) else {
         return error(StatusCode::NOT_FOUND, "TABLE_NOT_FOUND", &format!("Could not find table {table} in application {base_id}"));
@@ -268,7 +272,7 @@ async fn list_records(
         Some(Ok(n)) if (1..=100).contains(&n) => n,
         Some(_) => return error(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_PAGE_SIZE", "pageSize must be between 1 and 100"),
     };
-    let records = Records { state: &state, b, t };
+    let records = Records { acct, b, t };
     // With a formula, the records it selects, in order; the iterator is the formula's own.
     let selected: Option<Vec<usize>> = match q.get("filterByFormula").filter(|f| !f.trim().is_empty()) {
         None => None,
@@ -311,7 +315,7 @@ fn modified_after(formula: &str) -> Option<DateTime<Utc>> {
 
 /// One table's records as they are now: the generated ones with the changes made since.
 struct Records<'a> {
-    state: &'a SandboxState,
+    acct: &'a Account,
     b: usize,
     t: usize,
 }
@@ -322,13 +326,13 @@ impl Records<'_> {
     }
 
     fn count(&self) -> usize {
-        self.state.changes[ProviderId::Airtable].count(&self.listing(), self.state.dataset.airtable.record_count(self.b, self.t))
+        self.acct.changes[ProviderId::Airtable].count(&self.listing(), self.acct.dataset.airtable.record_count(self.b, self.t))
     }
 
     /// The record at `position` as the API returns it, unless it was deleted.
     fn json(&self, position: usize) -> Option<Value> {
-        let data = &self.state.dataset.airtable;
-        let touch = self.state.changes[ProviderId::Airtable].touch(&self.listing(), position);
+        let data = &self.acct.dataset.airtable;
+        let touch = self.acct.changes[ProviderId::Airtable].touch(&self.listing(), position);
         let mut rec = data.record(self.b, self.t, position);
         match touch {
             Some(t) if t.deleted() => return None,
@@ -350,16 +354,16 @@ impl Records<'_> {
 
     /// What `LAST_MODIFIED_TIME()` gives for the record at `position`.
     fn modified(&self, position: usize) -> DateTime<Utc> {
-        if let Some(t) = self.state.changes[ProviderId::Airtable].touch(&self.listing(), position) {
+        if let Some(t) = self.acct.changes[ProviderId::Airtable].touch(&self.listing(), position) {
             return t.at;
         }
-        let rec = self.state.dataset.airtable.record(self.b, self.t, position);
+        let rec = self.acct.dataset.airtable.record(self.b, self.t, position);
         rec.modified_time.unwrap_or(rec.created_time)
     }
 
     /// The live records modified after `after`, in order.
     fn modified_after(&self, after: DateTime<Utc>) -> Vec<usize> {
-        let log = &self.state.changes[ProviderId::Airtable];
+        let log = &self.acct.changes[ProviderId::Airtable];
         // Changes are stamped after every generated time.
         let candidates: Vec<usize> = if after >= crate::changes::generated_before() {
             log.touched(&self.listing()).into_iter().map(|(p, _)| p).collect()
@@ -374,22 +378,22 @@ impl Records<'_> {
 }
 
 /// Edits, deletes and adds records, spread over every table.
-fn change(state: &SandboxState, change: Change) -> Changed {
-    let data = &state.dataset.airtable;
-    let log = &state.changes[ProviderId::Airtable];
+fn change(acct: &Account, change: Change) -> Changed {
+    let data = &acct.dataset.airtable;
+    let log = &acct.changes[ProviderId::Airtable];
     let tables: Vec<(usize, usize)> = (0..data.base_count()).flat_map(|b| (0..TABLES_PER_BASE).map(move |t| (b, t))).collect();
     let item = |b: usize, t: usize, p: usize| ChangedItem { listing: format!("{}/{}", data.base(b).id, data.table(b, t).id), id: data.record(b, t, p).id };
     let mut changed = Changed::default();
     for (kind, n, out) in [(TouchKind::Edited, change.edit, &mut changed.edited), (TouchKind::Deleted, change.delete, &mut changed.deleted)] {
         for i in 0..n {
             let (b, t) = tables[(i * 5 + kind as usize) % tables.len()];
-            let records = Records { state, b, t };
+            let records = Records { acct, b, t };
             out.extend(log.change_some(&records.listing(), records.count(), 1, i + kind as usize * 101, kind, |_| false).into_iter().map(|p| item(b, t, p)));
         }
     }
     for i in 0..change.add {
         let (b, t) = tables[(i * 7) % tables.len()];
-        let p = log.add(&Records { state, b, t }.listing(), data.record_count(b, t));
+        let p = log.add(&Records { acct, b, t }.listing(), data.record_count(b, t));
         changed.added.push(item(b, t, p));
     }
     changed

@@ -25,11 +25,11 @@ use crate::changes::{Change, ChangedItem, Changed, Touch, TouchKind, EDITED};
 use crate::config::ProviderId;
 use dataset::{CrmObject, ObjectType};
 use crate::dataset::rfc3339_millis;
-use crate::grants::{GrantError, TokenRejection};
+use crate::grants::{Bearer, GrantError, TokenRejection};
 use crate::http::{self, request_id};
 use crate::providers::{admit, no_state, ConsentRules, FakeSpec, PkceRule};
 use crate::ratelimit::{RateRule, Scope, ScopedRule};
-use crate::SandboxState;
+use crate::{Account, SandboxState};
 
 type Shared = State<Arc<SandboxState>>;
 
@@ -89,6 +89,7 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     decorate_page: rate_headers,
     listing_expired: None,
     new_state: no_state,
+    account_label: |a, _| format!("HubSpot portal {}", a.dataset.hubspot.portal_id),
     change,
 };
 
@@ -144,10 +145,9 @@ pub(crate) fn rate_headers(headers: &mut HeaderMap, state: &SandboxState, remain
     }
 }
 
-/// Every token of one installed account shares one rate-limit budget.
-fn portal_key(state: &SandboxState) -> String {
-    state.dataset.hubspot.portal_id.to_string()
-}
+/// Every token of one installed account shares one rate-limit budget (the limiter keeps each
+/// account's apart).
+const PORTAL_KEY: &str = "portal";
 
 async fn list_dated_objects(
     State(state): Shared,
@@ -188,7 +188,7 @@ async fn list_objects(
     let requested_after = q.get("after").filter(|a| !a.is_empty());
     let after = requested_after.map(|a| state.resolve_cursor(a));
     let after = after.as_ref();
-    let admitted = match admit(&state, ProviderId::Hubspot, &headers, after.is_some(), Some(&portal_key(&state))).await {
+    let admitted = match admit(&state, ProviderId::Hubspot, &headers, after.is_some(), Some(PORTAL_KEY)).await {
         Ok(a) => a,
         Err(resp) => return resp,
     };
@@ -201,12 +201,13 @@ async fn list_objects(
         Some(Ok(l)) if (1..=100).contains(&l) => l,
         Some(_) => return error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", "limit must be a number between 1 and 100"),
     };
-    let records = Records::new(&state, t);
+    let acct = state.account(admitted.account);
+    let records = Records::new(acct, t);
     let archived = q.get("archived").is_some_and(|a| a == "true");
     // The listing's positions: every live record (the i-th is at position i), or the archived
     // ones (in position order).
     let deleted: Option<Vec<usize>> = archived.then(|| {
-        state.changes[ProviderId::Hubspot].touched(t.as_str()).into_iter().filter(|(_, touch)| touch.deleted()).map(|(p, _)| p).collect()
+        acct.changes[ProviderId::Hubspot].touched(t.as_str()).into_iter().filter(|(_, touch)| touch.deleted()).map(|(p, _)| p).collect()
     });
     let len = deleted.as_ref().map_or_else(|| records.count(), Vec::len);
     let position_at = |i: usize| deleted.as_ref().map_or(i, |d| d[i]);
@@ -257,7 +258,7 @@ async fn search_objects(
     if !CRM_VERSIONS.contains(&version.as_str()) {
         return unknown_version(&version);
     }
-    let admitted = match crate::providers::admit_to(&state, ProviderId::Hubspot, &headers, false, Some(&portal_key(&state)), Some(SEARCH)).await {
+    let admitted = match crate::providers::admit_to(&state, ProviderId::Hubspot, &headers, false, Some(PORTAL_KEY), Some(SEARCH)).await {
         Ok(a) => a,
         Err(resp) => return resp,
     };
@@ -316,12 +317,13 @@ async fn search_objects(
             _ => at <= *b,
         })
     };
-    let records = Records::new(&state, t);
+    let acct = state.account(admitted.account);
+    let records = Records::new(acct, t);
     // Changes are stamped after every generated time: when the filter starts after those,
     // only the changed records can match.
     let only_changed = bounds.iter().any(|(op, b)| op.starts_with('G') && *b >= crate::changes::generated_before());
     let candidates: Vec<usize> = if only_changed {
-        state.changes[ProviderId::Hubspot].touched(t.as_str()).into_iter().map(|(p, _)| p).collect()
+        acct.changes[ProviderId::Hubspot].touched(t.as_str()).into_iter().map(|(p, _)| p).collect()
     } else {
         (0..records.count()).collect()
     };
@@ -404,25 +406,25 @@ fn record_json(o: &CrmObject, requested: &[String], touch: Option<Touch>) -> Val
 
 /// One object type's records as they are now: the generated ones with the changes made since.
 struct Records<'a> {
-    state: &'a SandboxState,
+    acct: &'a Account,
     t: ObjectType,
 }
 
 impl<'a> Records<'a> {
-    fn new(state: &'a SandboxState, t: ObjectType) -> Self {
-        Records { state, t }
+    fn new(acct: &'a Account, t: ObjectType) -> Self {
+        Records { acct, t }
     }
 
     fn count(&self) -> usize {
-        self.state.changes[ProviderId::Hubspot].count(self.t.as_str(), self.state.dataset.hubspot.count(self.t))
+        self.acct.changes[ProviderId::Hubspot].count(self.t.as_str(), self.acct.dataset.hubspot.count(self.t))
     }
 
     fn position(&self, id: &str) -> Option<usize> {
-        self.state.dataset.hubspot.position(self.t, id).filter(|&p| p < self.count())
+        self.acct.dataset.hubspot.position(self.t, id).filter(|&p| p < self.count())
     }
 
     fn id(&self, position: usize) -> String {
-        self.state.dataset.hubspot.id(self.t, position)
+        self.acct.dataset.hubspot.id(self.t, position)
     }
 
     /// The record at `position` and its last change, if it exists.
@@ -430,8 +432,8 @@ impl<'a> Records<'a> {
         if position >= self.count() {
             return None;
         }
-        let mut o = self.state.dataset.hubspot.object(self.t, position);
-        let touch = self.state.changes[ProviderId::Hubspot].touch(self.t.as_str(), position);
+        let mut o = self.acct.dataset.hubspot.object(self.t, position);
+        let touch = self.acct.changes[ProviderId::Hubspot].touch(self.t.as_str(), position);
         if let Some(touch) = touch {
             if touch.added {
                 o.created_at = touch.at;
@@ -449,20 +451,20 @@ impl<'a> Records<'a> {
 }
 
 /// Edits, deletes and adds records, spread over the three object types.
-fn change(state: &SandboxState, change: Change) -> Changed {
-    let log = &state.changes[ProviderId::Hubspot];
+fn change(acct: &Account, change: Change) -> Changed {
+    let log = &acct.changes[ProviderId::Hubspot];
     let mut changed = Changed::default();
-    let item = |t: ObjectType, p: usize| ChangedItem { listing: t.as_str().into(), id: state.dataset.hubspot.id(t, p) };
+    let item = |t: ObjectType, p: usize| ChangedItem { listing: t.as_str().into(), id: acct.dataset.hubspot.id(t, p) };
     for (kind, n, out) in [(TouchKind::Edited, change.edit, &mut changed.edited), (TouchKind::Deleted, change.delete, &mut changed.deleted)] {
         // An equal share of each type (the first types take the remainder).
         for (j, t) in ObjectType::ALL.iter().enumerate() {
             let share = n / 3 + usize::from(j < n % 3);
-            let count = Records::new(state, *t).count();
+            let count = Records::new(acct, *t).count();
             out.extend(log.change_some(t.as_str(), count, share, j + kind as usize * 101, kind, |_| false).into_iter().map(|p| item(*t, p)));
         }
     }
     for t in ObjectType::ALL.iter().cycle().take(change.add) {
-        let p = log.add(t.as_str(), state.dataset.hubspot.count(*t));
+        let p = log.add(t.as_str(), acct.dataset.hubspot.count(*t));
         changed.added.push(item(*t, p));
     }
     changed
@@ -475,7 +477,7 @@ async fn account_details(State(state): Shared, Path(version): Path<String>, head
     if !known {
         return unknown_version(&version);
     }
-    let admitted = match admit(&state, ProviderId::Hubspot, &headers, false, Some(&portal_key(&state))).await {
+    let admitted = match admit(&state, ProviderId::Hubspot, &headers, false, Some(PORTAL_KEY)).await {
         Ok(a) => a,
         Err(resp) => return resp,
     };
@@ -489,7 +491,7 @@ async fn account_details(State(state): Shared, Path(version): Path<String>, head
     // A US account's domain unless the sandbox was told otherwise (an EU account's, say).
     let ui_domain = state.config.ui_domain.as_deref().unwrap_or("app.hubspot.com");
     let body = json!({
-        "portalId": state.dataset.hubspot.portal_id,
+        "portalId": state.account(admitted.account).dataset.hubspot.portal_id,
         "accountType": "STANDARD",
         "timeZone": "US/Eastern",
         "companyCurrency": "USD",
@@ -578,7 +580,7 @@ async fn token(State(state): Shared, uri: axum::http::Uri, Form(form): Form<Hash
             // The current endpoint answers as RFC 6749 does (introspection names the account);
             // the v1 one also names the portal, the user and the scopes.
             if !rfc6749 {
-                body["hub_id"] = json!(state.dataset.hubspot.portal_id);
+                body["hub_id"] = json!(state.account(t.account).dataset.hubspot.portal_id);
                 body["user_id"] = json!(7_100_001);
                 body["scopes"] = json!(t.scopes);
             }
@@ -610,7 +612,7 @@ async fn introspect(State(state): Shared, Form(form): Form<HashMap<String, Strin
     let mut body = json!({
         "active": true,
         "client_id": facts.client_id,
-        "hub_id": state.dataset.hubspot.portal_id,
+        "hub_id": state.account(facts.account).dataset.hubspot.portal_id,
         "user_id": 7_100_001,
         "scopes": facts.scopes,
         "token_type": if facts.refresh { "refresh_token" } else { "access_token" },
@@ -636,14 +638,14 @@ async fn revoke(State(state): Shared, Form(form): Form<HashMap<String, String>>)
 
 async fn token_metadata(State(state): Shared, Path(token): Path<String>) -> Response {
     match state.grants.authenticate(ProviderId::Hubspot, Some(&token)) {
-        Ok(scopes) => http::json(
+        Ok(Bearer { scopes, account }) => http::json(
             StatusCode::OK,
             json!({
                 "token": token,
                 "user": "sandbox.user@example.com",
-                "hub_domain": format!("sandbox-{}.hubspot.com", state.dataset.hubspot.portal_id),
+                "hub_domain": format!("sandbox-{}.hubspot.com", state.account(account).dataset.hubspot.portal_id),
                 "scopes": scopes,
-                "hub_id": state.dataset.hubspot.portal_id,
+                "hub_id": state.account(account).dataset.hubspot.portal_id,
                 "app_id": 4_100_001,
                 "expires_in": state.grants.expires_in(&token).unwrap_or(0),
                 "user_id": 7_100_001,

@@ -26,7 +26,7 @@ use crate::grants::GrantError;
 use crate::http::{self, request_id};
 use crate::providers::{admit, no_state, plain_page, ConsentRules, DenyCallback, FakeSpec, PkceRule};
 use crate::ratelimit::{RateRule, Scope, ScopedRule};
-use crate::SandboxState;
+use crate::{Account, SandboxState};
 
 type Shared = State<Arc<SandboxState>>;
 
@@ -73,6 +73,7 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     decorate_page: plain_page,
     listing_expired: None,
     new_state: no_state,
+    account_label: |a, _| a.dataset.notion.workspace_name.clone(),
     change,
 };
 
@@ -219,7 +220,8 @@ async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
     let ascending = request.pointer("/sort/direction").and_then(Value::as_str) == Some("ascending");
     let query = request.get("query").and_then(Value::as_str).unwrap_or_default().to_lowercase();
 
-    let items = Items::new(&state);
+    let acct = state.account(admitted.account);
+    let items = Items::new(acct);
     let n = items.count;
     // Position in the requested order -> item index (search order is newest edit first).
     let at = |pos: usize| items.by_recency(if ascending { n - 1 - pos } else { pos });
@@ -233,7 +235,7 @@ async fn search(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respon
             None => return validation(&format!("body failed validation: body.start_cursor should be a valid cursor, instead was `\"{c}\"`.")),
         },
     };
-    let data = &state.dataset.notion;
+    let data = &acct.dataset.notion;
     // Search's index lags: the rows it does not have are left out (their data source has them).
     // An edit is indexed, so what changed while the sandbox runs is always found.
     let matches = |k: usize| {
@@ -264,8 +266,9 @@ async fn query_data_source(State(state): Shared, Path(id): Path<String>, headers
         Err(r) => return r,
     };
     let ListCall { version, request, requested, cursor, admitted, page_size } = call;
-    let items = Items::new(&state);
-    let data = &state.dataset.notion;
+    let acct = state.account(admitted.account);
+    let items = Items::new(acct);
+    let data = &acct.dataset.notion;
     let Some(ds) = items.position(&id).filter(|&k| data.kind(k) == NotionKind::DataSource && !items.trashed(k)) else {
         return error(
             StatusCode::NOT_FOUND,
@@ -316,7 +319,7 @@ fn edited_filter(request: &Value) -> Result<Option<Box<dyn Fn(DateTime<Utc>) -> 
 /// were edited last (their times are the sandbox's clock), so in search order they come first,
 /// newest first, then the untouched ones in their generated order.
 struct Items<'a> {
-    state: &'a SandboxState,
+    acct: &'a Account,
     count: usize,
     /// Changed positions, in position order.
     touched: Vec<(usize, Touch)>,
@@ -328,13 +331,13 @@ struct Items<'a> {
 const LISTING: &str = "pages";
 
 impl<'a> Items<'a> {
-    fn new(state: &'a SandboxState) -> Self {
-        let log = &state.changes[ProviderId::Notion];
+    fn new(acct: &'a Account) -> Self {
+        let log = &acct.changes[ProviderId::Notion];
         let touched = log.touched(LISTING);
         let mut recent: Vec<(usize, Touch)> = touched.clone();
         recent.sort_by_key(|(k, t)| (std::cmp::Reverse(t.at), *k));
-        let count = log.count(LISTING, state.dataset.notion.total());
-        Items { state, count, touched, recent: recent.into_iter().map(|(k, _)| k).collect() }
+        let count = log.count(LISTING, acct.dataset.notion.total());
+        Items { acct, count, touched, recent: recent.into_iter().map(|(k, _)| k).collect() }
     }
 
     fn touch(&self, k: usize) -> Option<Touch> {
@@ -342,7 +345,7 @@ impl<'a> Items<'a> {
     }
 
     fn position(&self, id: &str) -> Option<usize> {
-        self.state.dataset.notion.position(id).filter(|&k| k < self.count)
+        self.acct.dataset.notion.position(id).filter(|&k| k < self.count)
     }
 
     /// Whether the item is in the trash: trashed itself, or under a trashed page (Notion moves
@@ -351,7 +354,7 @@ impl<'a> Items<'a> {
         if !self.touched.iter().any(|(_, t)| t.deleted()) {
             return false;
         }
-        let data = &self.state.dataset.notion;
+        let data = &self.acct.dataset.notion;
         let mut at = k;
         // Parents come before their children, so the walk ends; the bound is a guard.
         for _ in 0..256 {
@@ -370,7 +373,7 @@ impl<'a> Items<'a> {
     }
 
     fn last_edited(&self, k: usize) -> DateTime<Utc> {
-        self.touch(k).map_or_else(|| self.state.dataset.notion.item(k).last_edited_time, |t| t.at)
+        self.touch(k).map_or_else(|| self.acct.dataset.notion.item(k).last_edited_time, |t| t.at)
     }
 
     /// The item `r`-th in search order (most recently edited first).
@@ -400,7 +403,7 @@ impl<'a> Items<'a> {
 
     /// A data source's rows, the added ones included.
     fn rows(&self, ds: usize) -> Vec<usize> {
-        let data = &self.state.dataset.notion;
+        let data = &self.acct.dataset.notion;
         let generated = data.total();
         let mut rows: Vec<usize> = data.rows_within(ds, self.count.min(generated)).collect();
         rows.extend(
@@ -414,7 +417,7 @@ impl<'a> Items<'a> {
 
     /// The item as the API returns it under `version`, with its changes.
     fn json(&self, k: usize, version: &str) -> Value {
-        let mut value = self.state.dataset.notion.item_json(k, version);
+        let mut value = self.acct.dataset.notion.item_json(k, version);
         if let Some(touch) = self.touch(k) {
             value["last_edited_time"] = json!(rfc3339_millis(touch.at));
             if touch.added {
@@ -446,9 +449,9 @@ fn retitle(value: &mut Value) {
 }
 
 /// Edits, trashes and adds items, spread over the whole workspace.
-fn change(state: &SandboxState, change: Change) -> Changed {
-    let log = &state.changes[ProviderId::Notion];
-    let data = &state.dataset.notion;
+fn change(acct: &Account, change: Change) -> Changed {
+    let log = &acct.changes[ProviderId::Notion];
+    let data = &acct.dataset.notion;
     let mut changed = Changed::default();
     let item = |k: usize| ChangedItem { listing: LISTING.into(), id: data.id(k) };
     for (kind, n, out) in [(TouchKind::Edited, change.edit, &mut changed.edited), (TouchKind::Deleted, change.delete, &mut changed.deleted)] {
@@ -472,7 +475,7 @@ async fn me(State(state): Shared, headers: HeaderMap) -> Response {
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = &state.dataset.notion;
+    let data = &state.account(admitted.account).dataset.notion;
     admitted.page(json!({
         "object": "user",
         "id": data.bot_id,
@@ -521,9 +524,10 @@ async fn token(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respons
         },
         _ => return validation("body failed validation: body.grant_type should be `authorization_code` or `refresh_token`."),
     };
-    let data = &state.dataset.notion;
     match result {
-        Ok(t) => http::json(
+        Ok(t) => {
+            let data = &state.account(t.account).dataset.notion;
+            http::json(
             StatusCode::OK,
             json!({
                 "access_token": t.access_token,
@@ -543,7 +547,8 @@ async fn token(State(state): Shared, headers: HeaderMap, body: Bytes) -> Respons
                 "duplicated_template_id": null,
                 "request_id": request_id(),
             }),
-        ),
+        )
+        }
         Err(GrantError::RedirectMismatch) => validation("redirect_uri does not match the one used to authorize."),
         Err(e) => error(StatusCode::BAD_REQUEST, "invalid_grant", &e.to_string()),
     }
