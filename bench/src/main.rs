@@ -19,7 +19,7 @@ mod ui;
 mod window;
 use tributary_core::load::{Cancel, LoadOptions};
 use tributary_core::store::Store;
-use tributary_core::{Core, FlowKey, ProviderId, Settings};
+use tributary_core::{ConnectionKey, Core, FlowKey, ProviderId, Settings};
 use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
 
 #[derive(Parser)]
@@ -174,15 +174,15 @@ impl Drop for SandboxProcess {
 }
 
 /// Signs in through the sandbox's consent page (deep-link route) and returns the connection key.
-async fn connect(core: &Core, p: ProviderId) -> FlowKey {
-    let key = FlowKey::new(p, "BenchOrg", "BenchUser").unwrap();
-    let request = core.begin_deep_link(&key).await.unwrap();
+async fn connect(core: &Core, p: ProviderId) -> ConnectionKey {
+    let flow = FlowKey::new(p, "BenchOrg", "BenchUser").unwrap();
+    let request = core.begin_deep_link(&flow).await.unwrap();
     let ConsentOutcome::Redirect(callback) = decide_consent(request.url.as_str(), true).await.unwrap() else {
         panic!("consent refused")
     };
-    core.complete_callback(&callback, Some(&key)).await.unwrap();
-    core.take_credentials(&key).await.unwrap();
-    key
+    core.complete_callback(&callback, Some(&flow)).await.unwrap();
+    let summary = core.take_credentials(&flow).await.unwrap();
+    ConnectionKey::new(&flow, &summary.account_id).unwrap()
 }
 
 fn unpaced() -> LoadOptions {

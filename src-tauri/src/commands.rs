@@ -38,22 +38,23 @@ pub async fn credentials(core: State<'_, Arc<Core>>, connection: ConnectionRef) 
     Ok(core.take_credentials(&connection.key()?).await?)
 }
 
-/// The connection saved for this provider, user and organisation by an earlier run, taken in
-/// without asking the provider; whether it needs a reconnect; whether connections are kept.
+/// Every account connected for this provider, user and organisation (live, or saved by an
+/// earlier run and taken in without asking the provider), each with whether it needs a
+/// reconnect; and whether connections are kept.
 #[tauri::command]
-pub async fn saved_connection(core: State<'_, Arc<Core>>, connection: ConnectionRef) -> Result<SavedState> {
-    Ok(core.saved_connection(&connection.key()?).await?)
+pub async fn saved_connections(core: State<'_, Arc<Core>>, connection: ConnectionRef) -> Result<SavedState> {
+    Ok(core.saved_connections_of(&connection.key()?).await?)
 }
 
 /// The connection's last complete load from the library (`{items, syncedAt, notes}`), shown
 /// before any network call; `null` before its first load.
 #[tauri::command]
 pub async fn stored_items(core: State<'_, Arc<Core>>, connection: ConnectionRef) -> Result<Option<StoredLoad>> {
-    Ok(core.stored_items(&connection.key()?).await?)
+    Ok(core.stored_items(&connection.connection()?).await?)
 }
 
 /// A page of the library's rows across connections, searched and sorted in the database
-/// (`{total, offset, rows: [{provider, orgId, userId, item}]}`): the window holds only what it shows.
+/// (`{total, offset, rows: [{provider, orgId, userId, accountId, item}]}`): the window holds only what it shows.
 #[tauri::command]
 pub async fn library_rows(core: State<'_, Arc<Core>>, request: RowsRequest) -> Result<Rows> {
     Ok(core.library_rows(request.query()?).await?)
@@ -61,7 +62,7 @@ pub async fn library_rows(core: State<'_, Arc<Core>>, request: RowsRequest) -> R
 
 #[tauri::command]
 pub async fn disconnect(core: State<'_, Arc<Core>>, connection: ConnectionRef) -> Result<bool> {
-    Ok(core.disconnect(&connection.key()?).await?)
+    Ok(core.disconnect(&connection.connection()?).await?)
 }
 
 /// Loads the connection's items (what changed since the last sync, or everything when
@@ -69,19 +70,19 @@ pub async fn disconnect(core: State<'_, Arc<Core>>, connection: ConnectionRef) -
 /// Answers `{items, notes, reload}` (`reload`: `{since, changed, removed}`, null for a full load).
 #[tauri::command]
 pub async fn load(core: State<'_, Arc<Core>>, request: LoadRequest, on_progress: Channel<Progress>) -> Result<Arc<Loaded>> {
-    Ok(core.load_items(&request.connection.key()?, Arc::new(move |p: &Progress| drop(on_progress.send(p.clone()))), request.full).await?)
+    Ok(core.load_items(&request.connection.connection()?, Arc::new(move |p: &Progress| drop(on_progress.send(p.clone()))), request.full).await?)
 }
 
 #[tauri::command]
 pub fn cancel_load(core: State<'_, Arc<Core>>, connection: ConnectionRef) -> Result<()> {
-    core.cancel_load(&connection.key()?);
+    core.cancel_load(&connection.connection()?);
     Ok(())
 }
 
 /// Writes the last load to the user's download folder as JSON or CSV; returns the file's path.
 #[tauri::command]
 pub async fn export_items<R: Runtime>(app: AppHandle<R>, core: State<'_, Arc<Core>>, request: ExportRequest) -> Result<PathBuf> {
-    Ok(core.export_last_load(&request.connection.key()?, request.format, &download_folder(&app)?)?)
+    Ok(core.export_last_load(&request.connection.connection()?, request.format, &download_folder(&app)?)?)
 }
 
 /// Opens an item of the last load in its provider, in the system browser: only a checked https
@@ -89,7 +90,7 @@ pub async fn export_items<R: Runtime>(app: AppHandle<R>, core: State<'_, Arc<Cor
 /// anything else.
 #[tauri::command]
 pub fn open_item<R: Runtime>(app: AppHandle<R>, core: State<'_, Arc<Core>>, request: OpenItemRequest) -> Result<()> {
-    Ok(open_in_browser(&app, &core.item_link(&request.connection.key()?, &request.item_id)?)?)
+    Ok(open_in_browser(&app, &core.item_link(&request.connection.connection()?, &request.item_id)?)?)
 }
 
 /// The user's download folder (their home folder where there is none).

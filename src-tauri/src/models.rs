@@ -5,23 +5,33 @@
 use serde::{Deserialize, Serialize};
 use tributary_core::export::Format;
 use tributary_core::library::{RowsQuery, SearchField, SortColumn};
-use tributary_core::{Error, FlowKey, SignInEvent, SignInOutcome};
+use tributary_core::{ConnectionKey, Error, FlowKey, SignInEvent, SignInOutcome};
 
 use crate::error::CommandError;
 
-/// Which connection a command is about: the seed's (provider, user, organisation).
+/// Which connection a command is about: the seed's (provider, user, organisation), and for a
+/// connection the account (`accountId`, as its summary names it; empty or left out: the
+/// provider's unnamed one). A sign-in is about the first three only: its account is known once
+/// it completes.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionRef {
     pub provider: String,
     pub user_id: String,
     pub org_id: String,
+    #[serde(default)]
+    pub account_id: String,
 }
 
 impl ConnectionRef {
-    /// The validated key (a known provider, ids the store can hold).
+    /// The validated sign-in key (a known provider, ids the store can hold).
     pub fn key(&self) -> Result<FlowKey, Error> {
         FlowKey::new(self.provider.parse()?, &self.org_id, &self.user_id)
+    }
+
+    /// The validated connection key.
+    pub fn connection(&self) -> Result<ConnectionKey, Error> {
+        ConnectionKey::new(&self.key()?, &self.account_id)
     }
 }
 
@@ -56,7 +66,7 @@ pub struct RowsRequest {
 impl RowsRequest {
     /// The core's query, every connection checked.
     pub fn query(self) -> Result<RowsQuery, Error> {
-        let connections = self.connections.iter().map(ConnectionRef::key).collect::<Result<_, _>>()?;
+        let connections = self.connections.iter().map(ConnectionRef::connection).collect::<Result<_, _>>()?;
         Ok(RowsQuery { connections, text: self.text, field: self.field, sort: self.sort, descending: self.descending, offset: self.offset, limit: self.limit })
     }
 }

@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use tributary_core::export::{write_items, AtomicFile, Format};
 use tributary_core::load::{Cancel, LoadOptions, Progress};
-use tributary_core::{ConnectionSummary, Core, Error, FlowKey, PersonalToken, ProviderId, Settings};
+use tributary_core::{ConnectionKey, ConnectionSummary, Core, Error, FlowKey, PersonalToken, ProviderId, Settings};
 use tributary_sandbox::{PerProvider, Sandbox, SandboxConfig, DEFAULT_PORTS};
 
 const EXIT_CODES: &str = "Exit codes: 0 done; 1 the load failed or is incomplete (nothing written); 2 bad usage \
@@ -74,6 +74,10 @@ struct Who {
     user: String,
     #[arg(long, default_value = "TestOrg")]
     org: String,
+    /// Which account, by the id `accounts` lists (needed only when more than one of the
+    /// provider's accounts is connected for this user and organisation).
+    #[arg(long)]
+    account: Option<String>,
 }
 
 #[derive(Args)]
@@ -232,6 +236,11 @@ fn key(who: &Who) -> Result<FlowKey, Failure> {
     Ok(FlowKey::new(provider, &who.org, &who.user)?)
 }
 
+/// `--account` for a command line that names one.
+fn account_flag(key: &ConnectionKey) -> String {
+    if key.account.is_empty() { String::new() } else { format!(" --account '{}'", key.account) }
+}
+
 /// The loopback sign-in: prints the authorize URL, opens the browser unless told not to, waits.
 async fn sign_in(core: &Core, key: &FlowKey, args: &SignInArgs) -> Result<(), Error> {
     let open = |url: &url::Url| {
@@ -260,12 +269,14 @@ async fn connect(args: ConnectArgs) -> Outcome {
     sign_in(&core, &key, &args.sign_in).await?;
     if core.keeps_connections() {
         let summary = core.take_credentials(&key).await?;
+        let connection = ConnectionKey::new(&key, &summary.account_id)?;
         eprintln!(
-            "Connected to {} and saved in the system's credential store; `tributary-cli load {} --user '{}' --org '{}'` uses it.",
+            "Connected to {} and saved in the system's credential store; `tributary-cli load {} --user '{}' --org '{}'{}` uses it.",
             key.provider.display_name(),
             key.provider.as_str(),
             key.user_id,
-            key.org_id
+            key.org_id,
+            account_flag(&connection)
         );
         print_summary(&summary);
         return Ok(());
@@ -297,7 +308,8 @@ async fn load(args: LoadArgs) -> Outcome {
         )),
         None => core.settings().provider(key.provider).token.clone(),
     };
-    let (summary, _) = core.connect_for_load(&key, token, || async { sign_in(&core, &key, &args.sign_in).await }).await?;
+    let flow = key;
+    let (key, summary, _) = core.connect_for_load(&flow, args.who.account.as_deref(), token, || async { sign_in(&core, &flow, &args.sign_in).await }).await?;
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = show_progress.then(|| {
         let bar = ProgressBar::new_spinner();
@@ -367,7 +379,11 @@ async fn accounts() -> Outcome {
 
 async fn disconnect(args: DisconnectArgs) -> Outcome {
     let core = Core::new(Settings::from_env()?).await?;
-    let key = key(&args.who)?;
+    let flow = key(&args.who)?;
+    let key = match core.connection_named(&flow, args.who.account.as_deref())? {
+        Some(key) => key,
+        None => ConnectionKey::new(&flow, args.who.account.as_deref().unwrap_or_default())?,
+    };
     let revoked = core.disconnect(&key).await?;
     eprintln!(
         "Disconnected from {}: the saved connection is removed{}.",

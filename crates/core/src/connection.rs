@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use crate::config::ProviderSettings;
@@ -16,11 +16,53 @@ use crate::provider::{ProviderId, Revocation};
 use crate::saved::SavedConnections;
 use crate::secret::{AccessToken, ClientSecret};
 
+/// A connection: one account of a provider, within the seed's (organisation, user). Two HubSpot
+/// portals or two Notion workspaces are two connections side by side. A sign-in in progress is
+/// keyed by its [`FlowKey`] alone (the seed's store keys); the account is known once the token
+/// exchange names it. `account` is the provider's id for it (a portal id, a workspace id, an
+/// Airtable user id), empty for a connection whose provider named none (a long-lived token,
+/// or one saved before accounts were told apart).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ConnectionKey {
+    pub provider: ProviderId,
+    pub org_id: String,
+    pub user_id: String,
+    pub account: String,
+}
+
+impl ConnectionKey {
+    /// The connection of `flow`'s sign-in to `account`, checked as the ids are: bounded, and
+    /// free of `:` and control characters (it is part of credential-store entry names).
+    pub fn new(flow: &FlowKey, account: &str) -> Result<ConnectionKey> {
+        if account.len() > 128 || account.chars().any(|c| c == ':' || c.is_control()) {
+            return Err(Error::InvalidInput(format!(
+                "the {} account id must be at most 128 characters, without `:` or control characters",
+                flow.provider.display_name()
+            )));
+        }
+        Ok(ConnectionKey { provider: flow.provider, org_id: flow.org_id.clone(), user_id: flow.user_id.clone(), account: account.into() })
+    }
+
+    /// The connection a token set is for: its account's id, or the unnamed one.
+    pub fn of_tokens(flow: &FlowKey, tokens: &TokenSet) -> Result<ConnectionKey> {
+        ConnectionKey::new(flow, tokens.account.as_ref().map_or("", |a| a.id.as_str()))
+    }
+
+    /// The sign-in key of this connection's (provider, organisation, user).
+    pub fn flow(&self) -> FlowKey {
+        FlowKey { provider: self.provider, org_id: self.org_id.clone(), user_id: self.user_id.clone() }
+    }
+}
+
 /// What the UI may know about a connection: no token, ever.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConnectionSummary {
     pub provider: ProviderId,
+    /// The account's name, as the window shows it.
     pub account: Option<String>,
+    /// The account's id (the connection's [`ConnectionKey::account`]).
+    #[serde(rename = "accountId")]
+    pub account_id: String,
     pub expires_at: Option<DateTime<Utc>>,
     pub scopes: Vec<String>,
 }
@@ -28,12 +70,16 @@ pub struct ConnectionSummary {
 impl ConnectionSummary {
     /// What may be shown of a token set: never the tokens themselves.
     pub fn of(provider: ProviderId, tokens: &TokenSet) -> Self {
-        ConnectionSummary { provider, account: tokens.account.clone(), expires_at: tokens.expires_at, scopes: tokens.scopes.clone() }
+        let (account, account_id) = match &tokens.account {
+            Some(a) => (Some(a.name.clone()).filter(|n| !n.is_empty()), a.id.clone()),
+            None => (None, String::new()),
+        };
+        ConnectionSummary { provider, account, account_id, expires_at: tokens.expires_at, scopes: tokens.scopes.clone() }
     }
 }
 
 pub struct Connection {
-    pub key: FlowKey,
+    pub key: ConnectionKey,
     settings: ProviderSettings,
     http: reqwest::Client,
     /// Held across a refresh, so concurrent callers wait for one refresh instead of racing.
@@ -44,7 +90,7 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn new(key: FlowKey, settings: ProviderSettings, http: reqwest::Client, tokens: TokenSet) -> Self {
+    pub fn new(key: ConnectionKey, settings: ProviderSettings, http: reqwest::Client, tokens: TokenSet) -> Self {
         Connection { key, settings, http, tokens: Mutex::new(tokens), saved: None }
     }
 

@@ -20,9 +20,9 @@ pub mod sandbox_mode;
 pub mod secret;
 pub mod store;
 
-pub use crate::core::{http_client, CredentialSource, Core, OpenBrowser, ProviderInfo, SavedState, SignInEvent, SignInListener, SignInOutcome};
+pub use crate::core::{http_client, AccountState, CredentialSource, Core, OpenBrowser, ProviderInfo, SavedState, SignInEvent, SignInListener, SignInOutcome};
 pub use config::{CallbackRoute, ProviderSettings, ProviderStatus, Settings};
-pub use connection::{Connection, ConnectionSummary};
+pub use connection::{Connection, ConnectionKey, ConnectionSummary};
 pub use error::{Error, Result};
 pub use item::IntegrationItem;
 pub use oauth::FlowKey;

@@ -21,11 +21,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::item::IntegrationItem;
 use crate::load::Loaded;
-use crate::oauth::FlowKey;
+use crate::connection::ConnectionKey;
 use crate::provider::ProviderId;
 
 /// The schema this build writes. Each step of [`MIGRATIONS`] takes a file one version up.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 const MIGRATIONS: &[&str] = &[
     // 1: connections' last syncs, their items (the IntegrationItem as JSON, in load order), and
@@ -59,6 +59,35 @@ const MIGRATIONS: &[&str] = &[
         parent = json_extract(json, '$.parent_path_or_name'),
         created = strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(json, '$.creation_time')),
         modified = strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(json, '$.last_modified_time'));
+    CREATE INDEX items_by_name ON items (name COLLATE NOCASE);
+    CREATE INDEX items_by_kind ON items (kind);
+    CREATE INDEX items_by_parent ON items (parent COLLATE NOCASE);
+    CREATE INDEX items_by_created ON items (created);
+    CREATE INDEX items_by_modified ON items (modified);",
+    // 4: a connection is one account of a provider (two HubSpot portals side by side), so the
+    // account joins the keys; what was kept before is the unnamed account's (''). SQLite
+    // cannot change a primary key in place: the tables are copied, rowids kept (the full-text
+    // index refers to them).
+    "CREATE TABLE syncs_4 (
+        provider TEXT NOT NULL, org TEXT NOT NULL, user TEXT NOT NULL, account TEXT NOT NULL,
+        synced_at TEXT NOT NULL, items INTEGER NOT NULL, notes TEXT,
+        checkpoint TEXT, full_synced_at TEXT, source TEXT,
+        PRIMARY KEY (provider, org, user, account)
+    );
+    INSERT INTO syncs_4 SELECT provider, org, user, '', synced_at, items, notes, checkpoint, full_synced_at, source FROM syncs;
+    DROP TABLE syncs;
+    ALTER TABLE syncs_4 RENAME TO syncs;
+    CREATE TABLE items_4 (
+        provider TEXT NOT NULL, org TEXT NOT NULL, user TEXT NOT NULL, account TEXT NOT NULL,
+        position INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,
+        name TEXT, kind TEXT, parent TEXT, created TEXT, modified TEXT,
+        PRIMARY KEY (provider, org, user, account, id)
+    );
+    INSERT INTO items_4 (rowid, provider, org, user, account, position, id, json, name, kind, parent, created, modified)
+        SELECT rowid, provider, org, user, '', position, id, json, name, kind, parent, created, modified FROM items;
+    DROP TABLE items;
+    ALTER TABLE items_4 RENAME TO items;
+    CREATE INDEX items_in_order ON items (provider, org, user, account, position);
     CREATE INDEX items_by_name ON items (name COLLATE NOCASE);
     CREATE INDEX items_by_kind ON items (kind);
     CREATE INDEX items_by_parent ON items (parent COLLATE NOCASE);
@@ -139,7 +168,7 @@ impl Serialize for StoredLoad {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowsQuery {
     /// The connections whose items to show (empty: every connection in the library).
-    pub connections: Vec<FlowKey>,
+    pub connections: Vec<ConnectionKey>,
     /// Words, each matched as a prefix (empty: every item).
     pub text: String,
     pub field: SearchField,
@@ -196,6 +225,8 @@ pub struct Found {
     pub provider: ProviderId,
     pub org_id: String,
     pub user_id: String,
+    /// The account's id (see [`ConnectionKey::account`]).
+    pub account_id: String,
     pub item: IntegrationItem,
 }
 
@@ -275,7 +306,7 @@ impl Library {
     }
 
     /// Replaces a connection's items with a completed load, in one transaction.
-    pub async fn replace(&self, key: &FlowKey, loaded: Arc<Loaded>) -> Result<DateTime<Utc>> {
+    pub async fn replace(&self, key: &ConnectionKey, loaded: Arc<Loaded>) -> Result<DateTime<Utc>> {
         let (key, path) = (key.clone(), self.path.clone());
         self.run(move |db| {
             let (items, notes) = (&loaded.items, loaded.notes.summary());
@@ -290,8 +321,8 @@ impl Library {
             }
             let started = loaded.started_at.to_rfc3339();
             tx.execute(
-                "INSERT INTO syncs (provider, org, user, synced_at, items, notes, checkpoint, full_synced_at, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
-                params![key.provider.as_str(), key.org_id, key.user_id, synced_at.to_rfc3339(), items.len() as i64, notes, started, loaded.source],
+                "INSERT INTO syncs (provider, org, user, account, synced_at, items, notes, checkpoint, full_synced_at, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
+                params![key.provider.as_str(), key.org_id, key.user_id, key.account, synced_at.to_rfc3339(), items.len() as i64, notes, started, loaded.source],
             )?;
             tx.commit()?;
             // A load is one big transaction: fold it into the file now, so the WAL does not keep
@@ -305,33 +336,33 @@ impl Library {
 
     /// Writes a reload of changes (`loaded.reload`): only the items that changed, went or came,
     /// in one transaction, and the new checkpoint. Without a reload it replaces everything.
-    pub async fn apply(&self, key: &FlowKey, loaded: Arc<Loaded>) -> Result<DateTime<Utc>> {
+    pub async fn apply(&self, key: &ConnectionKey, loaded: Arc<Loaded>) -> Result<DateTime<Utc>> {
         if loaded.reload.is_none() {
             return self.replace(key, loaded).await;
         }
         let (key, path) = (key.clone(), self.path.clone());
         self.run(move |db| {
             let reload = loaded.reload.as_ref().expect("checked");
-            let who = params![key.provider.as_str(), key.org_id, key.user_id];
+            let who = params![key.provider.as_str(), key.org_id, key.user_id, key.account];
             let synced_at = Utc::now();
             let tx = db.transaction()?;
             {
-                let mut find = tx.prepare_cached("SELECT rowid FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 AND id = ?4")?;
+                let mut find = tx.prepare_cached("SELECT rowid FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4 AND id = ?5")?;
                 let mut forget_text = tx.prepare_cached("DELETE FROM items_text WHERE rowid = ?1")?;
                 let mut forget = tx.prepare_cached("DELETE FROM items WHERE rowid = ?1")?;
                 for id in &reload.removed {
-                    if let Some(rowid) = find.query_row(params![who[0], who[1], who[2], id], |r| r.get::<_, i64>(0)).optional()? {
+                    if let Some(rowid) = find.query_row(params![who[0], who[1], who[2], who[3], id], |r| r.get::<_, i64>(0)).optional()? {
                         forget_text.execute([rowid])?;
                         forget.execute([rowid])?;
                     }
                 }
-                let mut last: i64 = tx.query_row("SELECT COALESCE(MAX(position), -1) FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3", who, |r| r.get(0))?;
+                let mut last: i64 = tx.query_row("SELECT COALESCE(MAX(position), -1) FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4", who, |r| r.get(0))?;
                 let mut update = tx.prepare_cached("UPDATE items SET json = ?2, name = ?3, kind = ?4, parent = ?5, created = ?6, modified = ?7 WHERE rowid = ?1")?;
                 let mut update_text = tx.prepare_cached("UPDATE items_text SET name = ?2, id = ?3, parent = ?4 WHERE rowid = ?1")?;
                 let mut insert = ItemInsert::prepare(&tx)?;
                 for &n in &reload.changed {
                     let it = &loaded.items[n];
-                    match find.query_row(params![who[0], who[1], who[2], it.id], |r| r.get::<_, i64>(0)).optional()? {
+                    match find.query_row(params![who[0], who[1], who[2], who[3], it.id], |r| r.get::<_, i64>(0)).optional()? {
                         Some(rowid) => {
                             let (json, created, modified) = row_values(it);
                             update.execute(params![rowid, json, it.name, it.kind, it.parent_path_or_name, created, modified])?;
@@ -346,8 +377,8 @@ impl Library {
             }
             let notes = loaded.notes.summary();
             let changed = tx.execute(
-                "UPDATE syncs SET synced_at = ?4, items = ?5, notes = ?6, checkpoint = ?7 WHERE provider = ?1 AND org = ?2 AND user = ?3",
-                params![who[0], who[1], who[2], synced_at.to_rfc3339(), loaded.items.len() as i64, notes, loaded.started_at.to_rfc3339()],
+                "UPDATE syncs SET synced_at = ?5, items = ?6, notes = ?7, checkpoint = ?8 WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4",
+                params![who[0], who[1], who[2], who[3], synced_at.to_rfc3339(), loaded.items.len() as i64, notes, loaded.started_at.to_rfc3339()],
             )?;
             if changed == 0 {
                 return Err(LibraryError::Unreadable("a reload of changes for a connection with no sync kept".into()));
@@ -360,21 +391,21 @@ impl Library {
     }
 
     /// A connection's last complete load, or `None` before its first.
-    pub async fn stored(&self, key: &FlowKey) -> Result<Option<Stored>> {
+    pub async fn stored(&self, key: &ConnectionKey) -> Result<Option<Stored>> {
         let (key, path) = (key.clone(), self.path.clone());
         self.run(move |db| {
             type Row = (String, Option<String>, Option<String>, Option<String>, Option<String>);
             let sync: Option<Row> = db
                 .query_row(
-                    "SELECT synced_at, notes, checkpoint, full_synced_at, source FROM syncs WHERE provider = ?1 AND org = ?2 AND user = ?3",
-                    params![key.provider.as_str(), key.org_id, key.user_id],
+                    "SELECT synced_at, notes, checkpoint, full_synced_at, source FROM syncs WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4",
+                    params![key.provider.as_str(), key.org_id, key.user_id, key.account],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
                 .optional()?;
             let Some((synced_at, notes, checkpoint, full_synced_at, source)) = sync else { return Ok(None) };
-            let mut query = db.prepare_cached("SELECT json FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 ORDER BY position")?;
+            let mut query = db.prepare_cached("SELECT json FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4 ORDER BY position")?;
             let items = query
-                .query_map(params![key.provider.as_str(), key.org_id, key.user_id], |r| r.get::<_, String>(0))?
+                .query_map(params![key.provider.as_str(), key.org_id, key.user_id, key.account], |r| r.get::<_, String>(0))?
                 .map(|json| serde_json::from_str(&json?).map_err(|e| LibraryError::Unreadable(e.to_string())))
                 .collect::<std::result::Result<Vec<IntegrationItem>, LibraryError>>()?;
             let time = |t: &str| DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc)).map_err(|e| LibraryError::Unreadable(e.to_string()));
@@ -397,7 +428,7 @@ impl Library {
         let (query, path) = (query.join(" "), self.path.clone());
         self.run(move |db| {
             let mut find = db.prepare_cached(
-                "SELECT items.provider, items.org, items.user, items.json FROM items_text
+                "SELECT items.provider, items.org, items.user, items.account, items.json FROM items_text
                  JOIN items ON items.rowid = items_text.rowid
                  WHERE items_text MATCH ?1 ORDER BY rank LIMIT ?2",
             )?;
@@ -435,8 +466,9 @@ impl Library {
                     values.push(Box::new(key.provider.as_str().to_string()));
                     values.push(Box::new(key.org_id.clone()));
                     values.push(Box::new(key.user_id.clone()));
+                    values.push(Box::new(key.account.clone()));
                     let n = values.len();
-                    whose.push(format!("(items.provider = ?{} AND items.org = ?{} AND items.user = ?{})", n - 2, n - 1, n));
+                    whose.push(format!("(items.provider = ?{} AND items.org = ?{} AND items.user = ?{} AND items.account = ?{n})", n - 3, n - 2, n - 1));
                 }
                 filters.push(format!("({})", whose.join(" OR ")));
             }
@@ -453,8 +485,8 @@ impl Library {
             };
             // Stable: ties keep each connection's load order.
             let order = match column {
-                Some(c) => format!("{c} {direction}, items.provider, items.org, items.user, items.position"),
-                None => format!("items.provider {direction}, items.org {direction}, items.user {direction}, items.position {direction}"),
+                Some(c) => format!("{c} {direction}, items.provider, items.org, items.user, items.account, items.position"),
+                None => format!("items.provider {direction}, items.org {direction}, items.user {direction}, items.account {direction}, items.position {direction}"),
             };
             let total: i64 = db.query_row(
                 &format!("SELECT COUNT(*) FROM items {text_join} {filter}"),
@@ -465,7 +497,7 @@ impl Library {
             values.push(Box::new(query.limit.min(MAX_ROWS) as i64));
             values.push(Box::new(query.offset as i64));
             let n = values.len();
-            let sql = format!("SELECT items.provider, items.org, items.user, items.json FROM items {text_join} {filter} ORDER BY {order} LIMIT ?{} OFFSET ?{n}", n - 1);
+            let sql = format!("SELECT items.provider, items.org, items.user, items.account, items.json FROM items {text_join} {filter} ORDER BY {order} LIMIT ?{} OFFSET ?{n}", n - 1);
             let mut select = db.prepare_cached(&sql)?;
             let rows = select.query_map(rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())), found_row)?;
             let rows = rows.map(|row| row?.map_err(LibraryError::Unreadable)).collect::<std::result::Result<Vec<Found>, LibraryError>>()?;
@@ -476,7 +508,7 @@ impl Library {
     }
 
     /// Removes a connection's items (on disconnect).
-    pub async fn forget(&self, key: &FlowKey) -> Result<()> {
+    pub async fn forget(&self, key: &ConnectionKey) -> Result<()> {
         let (key, path) = (key.clone(), self.path.clone());
         self.run(move |db| {
             let tx = db.transaction()?;
@@ -508,16 +540,16 @@ impl<'t> ItemInsert<'t> {
     fn prepare(tx: &'t rusqlite::Transaction) -> rusqlite::Result<Self> {
         Ok(ItemInsert {
             item: tx.prepare_cached(
-                "INSERT INTO items (provider, org, user, position, id, json, name, kind, parent, created, modified)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO items (provider, org, user, account, position, id, json, name, kind, parent, created, modified)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?,
             text: tx.prepare_cached("INSERT INTO items_text (rowid, name, id, parent) VALUES (last_insert_rowid(), ?1, ?2, ?3)")?,
         })
     }
 
-    fn run(&mut self, key: &FlowKey, position: i64, it: &IntegrationItem) -> rusqlite::Result<()> {
+    fn run(&mut self, key: &ConnectionKey, position: i64, it: &IntegrationItem) -> rusqlite::Result<()> {
         let (json, created, modified) = row_values(it);
-        self.item.execute(params![key.provider.as_str(), key.org_id, key.user_id, position, it.id, json, it.name, it.kind, it.parent_path_or_name, created, modified])?;
+        self.item.execute(params![key.provider.as_str(), key.org_id, key.user_id, key.account, position, it.id, json, it.name, it.kind, it.parent_path_or_name, created, modified])?;
         self.text.execute(params![it.name, it.id, it.parent_path_or_name])?;
         Ok(())
     }
@@ -538,21 +570,22 @@ fn fts_words(text: &str) -> Vec<String> {
     text.split_whitespace().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect()
 }
 
-/// A `(provider, org, user, json)` row as a [`Found`] (an unreadable one says why).
+/// A `(provider, org, user, account, json)` row as a [`Found`] (an unreadable one says why).
 fn found_row(r: &rusqlite::Row) -> rusqlite::Result<std::result::Result<Found, String>> {
-    let (provider, org_id, user_id, json): (String, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+    let (provider, org_id, user_id, account_id, json): (String, String, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
     Ok((|| {
         let provider = provider.parse().map_err(|_| format!("an unknown provider `{provider}`"))?;
         let item = serde_json::from_str(&json).map_err(|e| e.to_string())?;
-        Ok(Found { provider, org_id, user_id, item })
+        Ok(Found { provider, org_id, user_id, account_id, item })
     })())
 }
 
-fn delete_connection(tx: &rusqlite::Transaction, key: &FlowKey) -> rusqlite::Result<()> {
-    let who = params![key.provider.as_str(), key.org_id, key.user_id];
-    tx.execute("DELETE FROM items_text WHERE rowid IN (SELECT rowid FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3)", who)?;
-    tx.execute("DELETE FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3", who)?;
-    tx.execute("DELETE FROM syncs WHERE provider = ?1 AND org = ?2 AND user = ?3", who)?;
+fn delete_connection(tx: &rusqlite::Transaction, key: &ConnectionKey) -> rusqlite::Result<()> {
+    let who = params![key.provider.as_str(), key.org_id, key.user_id, key.account];
+    let this = "provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4";
+    tx.execute(&format!("DELETE FROM items_text WHERE rowid IN (SELECT rowid FROM items WHERE {this})"), who)?;
+    tx.execute(&format!("DELETE FROM items WHERE {this}"), who)?;
+    tx.execute(&format!("DELETE FROM syncs WHERE {this}"), who)?;
     Ok(())
 }
 

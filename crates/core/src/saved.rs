@@ -2,8 +2,9 @@
 //!
 //! A connection's tokens go to the operating system's credential store (macOS Keychain, Windows
 //! Credential Manager, the Secret Service on Linux) through the `keyring` crate, one entry per
-//! connection and token: `{namespace}:{provider}:{org}:{user}:refresh` and `…:access` under the
-//! app's id, the namespace being the data folder's own (two profiles never share entries).
+//! connection and token: `{namespace}:{provider}:{org}:{user}:{account}:refresh` and `…:access`
+//! under the app's id (without `{account}:` for a connection whose provider named no account),
+//! the namespace being the data folder's own (two profiles never share entries).
 //! What may be shown of it (provider, organisation, user, account, scopes, whether a reconnect
 //! is needed) goes to one small file per connection in the app's data folder, so the app lists
 //! its connections at launch without asking any provider, and two processes saving different
@@ -23,6 +24,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::APP_ID;
 use crate::error::{Error, Result};
+use crate::connection::ConnectionKey;
+use crate::oauth::token::Account;
 use crate::oauth::{FlowKey, TokenSet};
 use crate::provider::ProviderId;
 use crate::secret::{AccessToken, RefreshToken};
@@ -37,7 +40,12 @@ pub struct SavedConnection {
     pub provider: ProviderId,
     pub org_id: String,
     pub user_id: String,
+    /// The account's name, as shown.
     pub account: Option<String>,
+    /// The account's id (empty: the provider named none, or it was saved before accounts were
+    /// told apart).
+    #[serde(default)]
+    pub account_id: String,
     pub scopes: Vec<String>,
     pub saved_at: DateTime<Utc>,
     /// The provider refused the saved grant: the user must connect again.
@@ -45,8 +53,8 @@ pub struct SavedConnection {
 }
 
 impl SavedConnection {
-    pub fn key(&self) -> Result<FlowKey> {
-        FlowKey::new(self.provider, &self.org_id, &self.user_id)
+    pub fn key(&self) -> Result<ConnectionKey> {
+        ConnectionKey::new(&FlowKey::new(self.provider, &self.org_id, &self.user_id)?, &self.account_id)
     }
 }
 
@@ -97,9 +105,11 @@ impl SavedConnections {
     }
 
     /// The credential-store entry of one token (`access` or `refresh`) of one connection:
-    /// `{namespace}:{provider}:{org}:{user}:{token}` under the app's id.
-    pub fn entry_name(&self, key: &FlowKey, token: &str) -> String {
-        format!("{}:{}:{}:{}:{token}", self.namespace, key.provider.as_str(), key.org_id, key.user_id)
+    /// `{namespace}:{provider}:{org}:{user}:{account}:{token}` under the app's id (no
+    /// `{account}:` for the unnamed account, as entries were named before accounts).
+    pub fn entry_name(&self, key: &ConnectionKey, token: &str) -> String {
+        let account = if key.account.is_empty() { String::new() } else { format!("{}:", key.account) };
+        format!("{}:{}:{}:{}:{account}{token}", self.namespace, key.provider.as_str(), key.org_id, key.user_id)
     }
 
     /// Whether connections survive a restart (there is a credential store).
@@ -109,7 +119,7 @@ impl SavedConnections {
 
     /// Saves a connection's tokens (the refresh token first: it is the one that must never be
     /// lost), then what may be shown of it.
-    pub async fn save(&self, key: &FlowKey, tokens: &TokenSet) -> Result<()> {
+    pub async fn save(&self, key: &ConnectionKey, tokens: &TokenSet) -> Result<()> {
         let access = serde_json::to_string(&AccessEntry {
             token: tokens.access_token.clone(),
             expires_at: tokens.expires_at,
@@ -131,7 +141,8 @@ impl SavedConnections {
             provider: key.provider,
             org_id: key.org_id.clone(),
             user_id: key.user_id.clone(),
-            account: tokens.account.clone(),
+            account: tokens.account.as_ref().map(|a| a.name.clone()),
+            account_id: key.account.clone(),
             scopes: tokens.scopes.clone(),
             saved_at: Utc::now(),
             reconnect_needed: false,
@@ -139,7 +150,7 @@ impl SavedConnections {
     }
 
     /// The saved tokens of a connection, or `None` when it has none (or needs a reconnect).
-    pub async fn load(&self, key: &FlowKey) -> Result<Option<TokenSet>> {
+    pub async fn load(&self, key: &ConnectionKey) -> Result<Option<TokenSet>> {
         let Some(info) = self.info(key)? else { return Ok(None) };
         if info.reconnect_needed {
             return Ok(None);
@@ -160,7 +171,7 @@ impl SavedConnections {
             expires_at: access.expires_at,
             refresh_at: access.refresh_at,
             scopes: info.scopes,
-            account: info.account,
+            account: info.account.map(|name| Account { id: info.account_id, name }),
         }))
     }
 
@@ -179,12 +190,12 @@ impl SavedConnections {
                 }
             })
             .collect();
-        all.sort_by(|a, b| (a.provider, &a.org_id, &a.user_id).cmp(&(b.provider, &b.org_id, &b.user_id)));
+        all.sort_by(|a, b| (a.provider, &a.org_id, &a.user_id, &a.account_id).cmp(&(b.provider, &b.org_id, &b.user_id, &b.account_id)));
         all
     }
 
     /// What may be shown of one saved connection.
-    pub fn info(&self, key: &FlowKey) -> Result<Option<SavedConnection>> {
+    pub fn info(&self, key: &ConnectionKey) -> Result<Option<SavedConnection>> {
         let path = self.info_path(key);
         match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
@@ -197,7 +208,7 @@ impl SavedConnections {
 
     /// Marks a saved connection as needing a new sign-in (its grant was refused); its tokens
     /// are dropped, what may be shown of it stays.
-    pub async fn mark_reconnect_needed(&self, key: &FlowKey) -> Result<()> {
+    pub async fn mark_reconnect_needed(&self, key: &ConnectionKey) -> Result<()> {
         let Some(mut info) = self.info(key)? else { return Ok(()) };
         info.reconnect_needed = true;
         self.delete_tokens(key).await?;
@@ -205,7 +216,7 @@ impl SavedConnections {
     }
 
     /// Removes a connection's tokens from the credential store and its file.
-    pub async fn forget(&self, key: &FlowKey) -> Result<()> {
+    pub async fn forget(&self, key: &ConnectionKey) -> Result<()> {
         self.delete_tokens(key).await?;
         let path = self.info_path(key);
         match std::fs::remove_file(&path) {
@@ -215,15 +226,17 @@ impl SavedConnections {
         }
     }
 
-    async fn delete_tokens(&self, key: &FlowKey) -> Result<()> {
+    async fn delete_tokens(&self, key: &ConnectionKey) -> Result<()> {
         let names = [self.entry_name(key, "access"), self.entry_name(key, "refresh")];
         let vault = self.vault.clone();
         blocking(move || names.iter().try_for_each(|n| vault.delete(n))).await
     }
 
-    fn info_path(&self, key: &FlowKey) -> PathBuf {
-        // Ids may hold characters no file name can: the pair goes in base64url.
-        let pair = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}:{}", key.org_id, key.user_id));
+    fn info_path(&self, key: &ConnectionKey) -> PathBuf {
+        // Ids may hold characters no file name can: they go in base64url (the unnamed account's
+        // file is named as before accounts).
+        let account = if key.account.is_empty() { String::new() } else { format!(":{}", key.account) };
+        let pair = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}:{}{account}", key.org_id, key.user_id));
         self.dir.join(format!("{}-{pair}.json", key.provider.as_str()))
     }
 

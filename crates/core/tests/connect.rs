@@ -13,7 +13,7 @@ use common::*;
 use serde_json::Value;
 use tributary_core::oauth::token::TokenSet;
 use tributary_core::store::KeyKind;
-use tributary_core::{Core, Error, FlowKey, ProviderId};
+use tributary_core::{ConnectionKey, Core, Error, FlowKey, ProviderId};
 use url::Url;
 
 /// Runs a loopback sign-in with the stand-in browser doing `action`.
@@ -85,7 +85,7 @@ async fn loopback_flow_for_every_provider_on_both_stores() {
             assert_eq!(summary.provider, p);
             assert!(matches!(core.take_credentials(&key).await, Err(Error::NotConnected { .. })), "{kind:?} {p}");
             assert!(core.store().get(&key.store_key(KeyKind::Credentials)).await.unwrap().is_none());
-            let connection = core.connection(&key).unwrap();
+            let connection = core.connection(&ConnectionKey::new(&key, &summary.account_id).unwrap()).unwrap();
             assert_eq!(connection.access_token().await.unwrap(), creds.access_token);
             match p {
                 ProviderId::Hubspot => assert_eq!(summary.account, Some(format!("HubSpot account {}", sb.dataset().hubspot.portal_id))),
@@ -167,8 +167,7 @@ async fn refresh_keeps_hubspot_and_rotates_airtable_and_notion() {
         let (result, _) = loopback(&core, &key, Browser::Approve).await;
         result.unwrap();
         let before = stored_credentials(&core, &key).await.unwrap();
-        core.take_credentials(&key).await.unwrap();
-        let connection = core.connection(&key).unwrap();
+        let connection = core.connection(&take(&core, &key).await).unwrap();
         connection.refresh().await.unwrap();
         let after = connection.access_token().await.unwrap();
         assert_ne!(after, before.access_token, "{p}: a new access token");
@@ -220,8 +219,7 @@ async fn an_expiring_token_is_refreshed_before_use_and_after_a_401() {
     for p in [ProviderId::Hubspot, ProviderId::Airtable] {
         let key = new_key(p);
         loopback(&core, &key, Browser::Approve).await.0.unwrap();
-        core.take_credentials(&key).await.unwrap();
-        let connection = core.connection(&key).unwrap();
+        let connection = core.connection(&take(&core, &key).await).unwrap();
         let first = connection.access_token().await.unwrap();
         tokio::time::sleep(Duration::from_secs(2)).await;
         // Due for refresh: access_token() refreshes before handing it out.
@@ -399,7 +397,7 @@ async fn disconnect_forgets_and_revokes_where_offered() {
     for p in ProviderId::ALL {
         let key = new_key(p);
         loopback(&core, &key, Browser::Approve).await.0.unwrap();
-        core.take_credentials(&key).await.unwrap();
+        let key = take(&core, &key).await;
         let token = core.connection(&key).unwrap().access_token().await.unwrap();
         let revoked = core.disconnect(&key).await.unwrap();
         assert!(matches!(core.connection(&key), Err(Error::NotConnected { .. })));

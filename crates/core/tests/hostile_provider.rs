@@ -11,17 +11,17 @@ use common::*;
 use tributary_core::load::{Cancel, LoadOptions, Loaded};
 use tributary_core::oauth::CallbackError;
 use tributary_core::store::Store;
-use tributary_core::{Core, Error, FlowKey, ProviderId};
+use tributary_core::{ConnectionKey, Core, Error, ProviderId};
 use tributary_sandbox::{ArmedFault, Fault, Sandbox};
 
 const ITEMS: usize = 900;
 
-async fn load(core: &Core, key: &FlowKey, options: LoadOptions) -> Result<Loaded, Error> {
+async fn load(core: &Core, key: &ConnectionKey, options: LoadOptions) -> Result<Loaded, Error> {
     core.load(key, options, None, Cancel::new()).await
 }
 
 /// The error of a load that must fail (without printing every item if it did not).
-async fn load_err(core: &Core, key: &FlowKey, options: LoadOptions) -> Error {
+async fn load_err(core: &Core, key: &ConnectionKey, options: LoadOptions) -> Error {
     match load(core, key, options).await {
         Ok(loaded) => panic!("the load completed with {} items", loaded.items.len()),
         Err(e) => e,

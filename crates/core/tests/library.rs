@@ -29,10 +29,8 @@ async fn a_complete_load_opens_the_next_run_and_a_failed_reload_keeps_it() {
     let sb = sandbox(|c| c.dataset = PerProvider::all(ITEMS)).await;
     let data = temp_data_dir();
     let first = core_in(&sb, &data);
-    let (core, key) = (first, new_key(ProviderId::Notion));
-    let callback = approved_deep_link(&core, &key).await;
-    core.complete_deep_link(&callback).await.map_err(tributary_core::oauth::CallbackError::into_error).unwrap();
-    core.take_credentials(&key).await.unwrap();
+    let core = first;
+    let key = sign_in_to(&core, &new_key(ProviderId::Notion), 0).await;
     assert!(core.stored_items(&key).await.unwrap().is_none(), "nothing before the first load");
     let loaded = core.load_items(&key, quiet(), false).await.unwrap();
     assert_eq!(loaded.items.len(), ITEMS);
@@ -76,7 +74,7 @@ async fn a_damaged_library_is_set_aside_and_said_once() {
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("library.sqlite3"), "not a database").unwrap();
     let core = core_in(&sb, &data);
-    let state = core.saved_connection(&new_key(ProviderId::Airtable)).await.unwrap();
+    let state = core.saved_connections_of(&new_key(ProviderId::Airtable)).await.unwrap();
     let notice = state.library_notice.expect("said");
     assert!(notice.contains("library.sqlite3") && notice.contains("moved to"), "{notice}");
     let aside: Vec<_> = std::fs::read_dir(&data).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains(".damaged-")).collect();

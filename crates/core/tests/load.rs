@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use common::*;
 use tributary_core::load::{Cancel, LoadOptions, Progress};
-use tributary_core::{Core, Error, FlowKey, IntegrationItem, ProviderId};
+use tributary_core::{ConnectionKey, Core, Error, IntegrationItem, ProviderId};
 use tributary_sandbox::dataset::hubspot::ObjectType;
 use tributary_sandbox::dataset::notion::{NotionKind, NotionParent};
 use tributary_sandbox::dataset::rfc3339_millis;
@@ -19,7 +19,7 @@ use tributary_sandbox::{ArmedFault, Fault};
 
 const ITEMS: usize = 2600;
 
-async fn load(core: &Core, key: &FlowKey, options: LoadOptions) -> Result<Vec<IntegrationItem>, Error> {
+async fn load(core: &Core, key: &ConnectionKey, options: LoadOptions) -> Result<Vec<IntegrationItem>, Error> {
     core.load(key, options, None, Cancel::new()).await.map(|l| l.items)
 }
 

@@ -61,8 +61,8 @@ async fn no_secret_reaches_the_logs_at_trace_level() {
             serde_json::from_str(&core.store().get(&key.store_key(KeyKind::Credentials)).await.unwrap().unwrap()).unwrap();
         secrets.push(creds.access_token.expose().to_string());
         secrets.extend(creds.refresh_token.as_ref().map(|t| t.expose().to_string()));
-        core.take_credentials(&key).await.unwrap();
-        let connection = core.connection(&key).unwrap();
+        let summary = core.take_credentials(&key).await.unwrap();
+        let connection = core.connection(&tributary_core::ConnectionKey::new(&key, &summary.account_id).unwrap()).unwrap();
         connection.refresh().await.unwrap();
         let fresh = connection.access_token().await.unwrap();
         secrets.push(fresh.expose().to_string());

@@ -6,12 +6,12 @@ mod common;
 
 use common::*;
 use tributary_core::load::{Cancel, Loaded};
-use tributary_core::{Core, Error, FlowKey, ProviderId};
+use tributary_core::{ConnectionKey, Core, Error, ProviderId};
 use tributary_sandbox::PerProvider;
 
 const ITEMS: usize = 600;
 
-async fn load(core: &Core, key: &FlowKey) -> Result<Loaded, Error> {
+async fn load(core: &Core, key: &ConnectionKey) -> Result<Loaded, Error> {
     core.load(key, fast_options(), None, Cancel::new()).await
 }
 

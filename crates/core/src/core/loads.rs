@@ -11,14 +11,14 @@ use crate::export::{write_items, AtomicFile, Format};
 use crate::library::{Found, Rows, RowsQuery, StoredLoad};
 use crate::links::LinkPolicy;
 use crate::load::{LoadOptions, Loaded, ProgressFn, Since};
-use crate::oauth::FlowKey;
+use crate::connection::ConnectionKey;
 
 impl Core {
     /// Loads a connection's items (see [`crate::load`]): what changed since its last sync, or
     /// everything when `full` (or when there is no last sync, or the provider cannot list
     /// changes). Cancellable with [`Core::cancel_load`]; the result becomes the connection's
     /// last load and goes into the library.
-    pub async fn load_items(&self, key: &FlowKey, progress: ProgressFn, full: bool) -> Result<Arc<Loaded>> {
+    pub async fn load_items(&self, key: &ConnectionKey, progress: ProgressFn, full: bool) -> Result<Arc<Loaded>> {
         let cancel = self.loads.start(key);
         let since = if full { Ok(None) } else { self.reload_point(key).await };
         let result = match since {
@@ -34,16 +34,18 @@ impl Core {
 
     /// Where a reload of changes starts: the connection's last sync (this session's, or the
     /// library's), or `None` when it has none to start from.
-    pub async fn reload_point(&self, key: &FlowKey) -> Result<Option<Since>> {
-        let Some(summary) = self.resume(key).await? else { return Ok(None) };
+    pub async fn reload_point(&self, key: &ConnectionKey) -> Result<Option<Since>> {
+        if self.resume(key).await?.is_none() {
+            return Ok(None);
+        }
         let held = self.last_loads().get(key).cloned();
         let previous = match held {
             Some(loaded) => Some(loaded),
             None => self.stored_items(key).await?.map(|s| s.loaded),
         };
         // A last load from before reloads existed has no checkpoint, and one from another
-        // server or account is not this one's: either needs a full load.
-        let source = self.source(key, &summary);
+        // server is not this one's: either needs a full load.
+        let source = self.source(key);
         Ok(previous
             .filter(|p| p.started_at > chrono::DateTime::UNIX_EPOCH && p.source == source)
             .map(|previous| Since { checkpoint: previous.started_at, previous }))
@@ -52,7 +54,7 @@ impl Core {
     /// Puts a complete load in the library: a full load replaces the connection's items, a
     /// reload writes what it changed. A library that fails costs the next launch its items,
     /// not this load: it is logged.
-    pub async fn keep(&self, key: &FlowKey, loaded: &Arc<Loaded>) {
+    pub async fn keep(&self, key: &ConnectionKey, loaded: &Arc<Loaded>) {
         if let Some(library) = &self.library {
             if let Err(e) = library.apply(key, loaded.clone()).await {
                 tracing::error!(provider = key.provider.as_str(), error = %e, "the load could not be kept in the library");
@@ -62,7 +64,7 @@ impl Core {
 
     /// The connection's last complete load from the library (a previous run's, or this one's),
     /// without asking the provider; it becomes the connection's last load, for export and links.
-    pub async fn stored_items(&self, key: &FlowKey) -> Result<Option<StoredLoad>> {
+    pub async fn stored_items(&self, key: &ConnectionKey) -> Result<Option<StoredLoad>> {
         let Some(library) = &self.library else { return Ok(None) };
         let Some(stored) = library.stored(key).await? else { return Ok(None) };
         let stored = StoredLoad::new(stored);
@@ -88,22 +90,24 @@ impl Core {
     }
 
     /// Cancels the connection's load in progress, if any.
-    pub fn cancel_load(&self, key: &FlowKey) {
+    pub fn cancel_load(&self, key: &ConnectionKey) {
         self.loads.cancel(key);
     }
 
     /// The connection's last complete load.
-    pub fn last_load(&self, key: &FlowKey) -> Result<Arc<Loaded>> {
+    pub fn last_load(&self, key: &ConnectionKey) -> Result<Arc<Loaded>> {
         self.last_loads().get(key).cloned().ok_or_else(|| Error::InvalidInput("nothing is loaded for this connection; load first".into()))
     }
 
-    /// Writes the last load into `folder` as `tributary-{provider}-{org}-{user}-{time}.{ext}`,
-    /// atomically (never half a file); returns the file's path.
-    pub fn export_last_load(&self, key: &FlowKey, format: Format, folder: &Path) -> Result<PathBuf> {
+    /// Writes the last load into `folder` as `tributary-{provider}-{org}-{user}-{time}.{ext}`
+    /// (`-{account}` after the user for a named account), atomically (never half a file);
+    /// returns the file's path.
+    pub fn export_last_load(&self, key: &ConnectionKey, format: Format, folder: &Path) -> Result<PathBuf> {
         let loaded = self.last_load(key)?;
         let safe = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect::<String>();
+        let account = if key.account.is_empty() { String::new() } else { format!("-{}", safe(&key.account)) };
         let name = format!(
-            "tributary-{}-{}-{}-{}.{}",
+            "tributary-{}-{}-{}{account}-{}.{}",
             key.provider.as_str(),
             safe(&key.org_id),
             safe(&key.user_id),
@@ -118,7 +122,7 @@ impl Core {
 
     /// The link of an item of the last load, checked again before anything opens it: only
     /// https addresses on the provider's own site (or the configured API base's origin).
-    pub fn item_link(&self, key: &FlowKey, item_id: &str) -> Result<String> {
+    pub fn item_link(&self, key: &ConnectionKey, item_id: &str) -> Result<String> {
         let loaded = self.last_load(key)?;
         let url = loaded
             .items

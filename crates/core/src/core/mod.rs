@@ -17,7 +17,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::{CredentialStoreChoice, ProviderStatus, Settings};
-use crate::connection::{Connection, ConnectionSummary};
+use crate::connection::{Connection, ConnectionKey, ConnectionSummary};
 use crate::error::{Error, Result};
 use crate::load::{Cancel, LoadOptions, Loaded, ProgressFn};
 use crate::config::CallbackRoute;
@@ -49,10 +49,10 @@ pub struct Core {
     library_notice: Option<String>,
     http: reqwest::Client,
     flows: OAuthFlows,
-    connections: Mutex<HashMap<FlowKey, Held>>,
-    sign_ins: in_flight::InFlight,
-    loads: in_flight::InFlight,
-    last_loads: Mutex<HashMap<FlowKey, Arc<Loaded>>>,
+    connections: Mutex<HashMap<ConnectionKey, Held>>,
+    sign_ins: in_flight::InFlight<FlowKey>,
+    loads: in_flight::InFlight<ConnectionKey>,
+    last_loads: Mutex<HashMap<ConnectionKey, Arc<Loaded>>>,
     sign_in_listener: OnceLock<SignInListener>,
     /// Serves unconfigured providers while the core lives (sandbox mode).
     #[cfg(feature = "sandbox")]
@@ -66,16 +66,30 @@ struct Held {
     borrowed: bool,
 }
 
-/// A connection as the window finds it at launch (see [`Core::saved_connection`]).
+/// A provider's connections for one organisation and user, as the window finds them at launch
+/// (see [`Core::saved_connections_of`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SavedState {
-    pub summary: Option<ConnectionSummary>,
-    pub reconnect_needed: bool,
+    /// Every account connected, live or saved, in the order of their ids.
+    pub accounts: Vec<AccountState>,
     /// Connections survive a restart (there is a credential store).
     pub kept: bool,
     /// What to say once about the item library (a file set aside, or none at all).
     pub library_notice: Option<String>,
+}
+
+/// One account's connection as the window shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountState {
+    /// The account's id (empty: the provider named none).
+    pub account_id: String,
+    /// Its name, as shown.
+    pub account: Option<String>,
+    /// The live connection; `None` when the saved one needs a reconnect.
+    pub summary: Option<ConnectionSummary>,
+    pub reconnect_needed: bool,
 }
 
 /// Where [`Core::connect_for_load`] found its connection.
@@ -240,19 +254,36 @@ impl Core {
         self.flows.complete(url, expected).await
     }
 
-    /// Takes the freshly stored credentials (once) into a live connection, saves it so it
-    /// survives a restart, and returns its summary.
-    pub async fn take_credentials(&self, key: &FlowKey) -> Result<ConnectionSummary> {
-        let tokens = self.flows.take_credentials(key).await?;
-        self.save(key, &tokens).await?;
-        Ok(self.adopt(key, tokens, false).await)
+    /// Takes the freshly stored credentials (once) into a live connection to the account the
+    /// sign-in named (a new one beside the others, or the same account's again), saves it so
+    /// it survives a restart, and returns its summary.
+    pub async fn take_credentials(&self, flow: &FlowKey) -> Result<ConnectionSummary> {
+        let (key, tokens) = self.take_signed_in(flow).await?;
+        Ok(self.adopt(&key, tokens, false).await)
+    }
+
+    /// The credentials a completed sign-in left in the store, taken (once) and saved under the
+    /// account they are for.
+    async fn take_signed_in(&self, flow: &FlowKey) -> Result<(ConnectionKey, TokenSet)> {
+        let tokens = self.flows.take_credentials(flow).await?;
+        let key = ConnectionKey::of_tokens(flow, &tokens);
+        match key {
+            Ok(key) => {
+                self.save(&key, &tokens).await?;
+                Ok((key, tokens))
+            }
+            Err(e) => {
+                let _ = self.flows.put_credentials(flow, &tokens).await;
+                Err(e)
+            }
+        }
     }
 
     /// Saves a new connection's tokens to the credential store. Should the store fail, the
     /// credentials go back to the sign-in store, so the user can try again without signing in.
-    async fn save(&self, key: &FlowKey, tokens: &TokenSet) -> Result<()> {
+    async fn save(&self, key: &ConnectionKey, tokens: &TokenSet) -> Result<()> {
         if let Err(e) = self.saved.save(key, tokens).await {
-            let _ = self.flows.put_credentials(key, tokens).await;
+            let _ = self.flows.put_credentials(&key.flow(), tokens).await;
             return Err(e);
         }
         Ok(())
@@ -265,7 +296,7 @@ impl Core {
     }
 
     /// The credential-store entries a connection's tokens live in, for tools and tests.
-    pub fn credential_entries(&self, key: &FlowKey) -> [String; 2] {
+    pub fn credential_entries(&self, key: &ConnectionKey) -> [String; 2] {
         [self.saved.entry_name(key, "access"), self.saved.entry_name(key, "refresh")]
     }
 
@@ -275,23 +306,43 @@ impl Core {
         self.saved.persistent()
     }
 
-    /// What the window shows for `key` before any sign-in: its connection if one is live or
-    /// saved (taken in without asking the provider), whether a saved one needs a reconnect, and
-    /// whether connections survive a restart at all.
-    pub async fn saved_connection(&self, key: &FlowKey) -> Result<SavedState> {
-        let reconnect_needed = self.saved.info(key)?.is_some_and(|i| i.reconnect_needed);
+    /// What the window shows for a provider, organisation and user before any sign-in: every
+    /// account connected, live or saved (taken in without asking the provider), whether a
+    /// saved one needs a reconnect, and whether connections survive a restart at all.
+    pub async fn saved_connections_of(&self, flow: &FlowKey) -> Result<SavedState> {
+        let mut accounts = Vec::new();
+        for key in self.connections_of(flow) {
+            let info = self.saved.info(&key)?;
+            let summary = self.resume(&key).await?;
+            accounts.push(AccountState {
+                account: summary.as_ref().and_then(|s| s.account.clone()).or_else(|| info.as_ref().and_then(|i| i.account.clone())),
+                account_id: key.account,
+                reconnect_needed: info.is_some_and(|i| i.reconnect_needed),
+                summary,
+            });
+        }
         Ok(SavedState {
-            summary: self.resume(key).await?,
-            reconnect_needed,
+            accounts,
             kept: self.keeps_connections(),
             library_notice: self.library_notice.clone().or_else(|| self.library.as_ref().and_then(Library::damage)),
         })
     }
 
+    /// The connections of a provider, organisation and user: live in this process or saved
+    /// (by this run, an earlier one or another process), in the order of their account ids.
+    pub fn connections_of(&self, flow: &FlowKey) -> Vec<ConnectionKey> {
+        let saved = self.saved.list().into_iter().filter_map(|s| s.key().ok());
+        let live: Vec<ConnectionKey> = self.lock().keys().cloned().collect();
+        let mut keys: Vec<ConnectionKey> = saved.chain(live).filter(|k| k.flow() == *flow).collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
     /// The connection of `key`, live in this process or saved by an earlier run (then taken in,
     /// without asking the provider: the first request refreshes as needed). `None` when there
     /// is neither, or the saved one needs a reconnect.
-    pub async fn resume(&self, key: &FlowKey) -> Result<Option<ConnectionSummary>> {
+    pub async fn resume(&self, key: &ConnectionKey) -> Result<Option<ConnectionSummary>> {
         if let Ok(connection) = self.connection(key) {
             return Ok(Some(connection.summary().await));
         }
@@ -303,37 +354,64 @@ impl Core {
 
     /// A connection for a one-off load (the CLI's order): a long-lived `token` if there is
     /// one; else the credentials a sign-in left in the store (in this process, or another one
-    /// through Redis); else a sign-in now, run by `sign_in`. Credentials that came from the
-    /// store go back to it if the load fails (see [`Core::load`]).
-    pub async fn connect_for_load<F, Fut>(&self, key: &FlowKey, token: Option<PersonalToken>, sign_in: F) -> Result<(ConnectionSummary, CredentialSource)>
+    /// through Redis); else the saved connection of `account` (or the only one saved); else a
+    /// sign-in now, run by `sign_in`. Credentials that came from the store go back to it if the
+    /// load fails (see [`Core::load`]). With more than one account saved and none named, it
+    /// says which there are.
+    pub async fn connect_for_load<F, Fut>(
+        &self,
+        flow: &FlowKey,
+        account: Option<&str>,
+        token: Option<PersonalToken>,
+        sign_in: F,
+    ) -> Result<(ConnectionKey, ConnectionSummary, CredentialSource)>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<()>>,
     {
         if let Some(token) = token {
-            return Ok((self.connect_with_token(key, token).await?, CredentialSource::Token));
+            let key = ConnectionKey::new(flow, account.unwrap_or_default())?;
+            return Ok((key.clone(), self.connect_with_token(&key, token).await?, CredentialSource::Token));
         }
-        let source = match self.flows.take_credentials(key).await {
-            Ok(tokens) => {
-                self.save(key, &tokens).await?;
-                return Ok((self.adopt(key, tokens, true).await, CredentialSource::Stored));
-            }
+        let source = match self.take_signed_in(flow).await {
+            Ok((key, tokens)) => return Ok((key.clone(), self.adopt(&key, tokens, true).await, CredentialSource::Stored)),
             Err(Error::NotConnected { .. }) => CredentialSource::SignedIn,
             Err(e) => return Err(e),
         };
-        if let Some(summary) = self.resume(key).await? {
-            return Ok((summary, CredentialSource::Saved));
+        if let Some(key) = self.connection_named(flow, account)? {
+            if let Some(summary) = self.resume(&key).await? {
+                return Ok((key, summary, CredentialSource::Saved));
+            }
         }
         sign_in().await?;
-        let tokens = self.flows.take_credentials(key).await?;
-        self.save(key, &tokens).await?;
-        Ok((self.adopt(key, tokens, true).await, source))
+        let (key, tokens) = self.take_signed_in(flow).await?;
+        Ok((key.clone(), self.adopt(&key, tokens, true).await, source))
+    }
+
+    /// The connection of `account` among `flow`'s (an account's id, or the only one there is
+    /// when none is named); `None` when there is none. With more than one and none named, it
+    /// says which there are.
+    pub fn connection_named(&self, flow: &FlowKey, account: Option<&str>) -> Result<Option<ConnectionKey>> {
+        let keys = self.connections_of(flow);
+        match account {
+            Some(id) => Ok(keys.into_iter().find(|k| k.account == id)),
+            None if keys.len() > 1 => {
+                let ids: Vec<&str> = keys.iter().map(|k| if k.account.is_empty() { "(unnamed)" } else { k.account.as_str() }).collect();
+                Err(Error::InvalidInput(format!(
+                    "{} {} accounts are connected for this user and organisation ({}): name the one to use",
+                    keys.len(),
+                    flow.provider.display_name(),
+                    ids.join(", ")
+                )))
+            }
+            None => Ok(keys.into_iter().next()),
+        }
     }
 
     /// Puts a borrowed connection's credentials as they are now (rotated tokens included) back
     /// in the store, where the next attempt finds them.
-    async fn give_back_credentials(&self, key: &FlowKey, connection: &Connection) {
-        match self.flows.put_credentials(key, &connection.tokens().await).await {
+    async fn give_back_credentials(&self, key: &ConnectionKey, connection: &Connection) {
+        match self.flows.put_credentials(&key.flow(), &connection.tokens().await).await {
             Ok(()) => tracing::info!(provider = key.provider.as_str(), "credentials returned to the store after a failed load"),
             Err(e) => tracing::warn!(provider = key.provider.as_str(), error = %e, "could not return the credentials to the store"),
         }
@@ -348,7 +426,7 @@ impl Core {
     /// A connection from a long-lived token made in the provider (a private-app token, a
     /// personal access token, an internal-integration token), for machines
     /// with no browser. It is never refreshed: when the provider refuses it, a load says so.
-    pub async fn connect_with_token(&self, key: &FlowKey, token: PersonalToken) -> Result<ConnectionSummary> {
+    pub async fn connect_with_token(&self, key: &ConnectionKey, token: PersonalToken) -> Result<ConnectionSummary> {
         if token.expose().trim().is_empty() || token.expose().chars().any(char::is_whitespace) {
             return Err(Error::InvalidInput(format!("the {} token is empty or contains spaces", key.provider.display_name())));
         }
@@ -358,7 +436,7 @@ impl Core {
 
     /// Takes tokens into a live connection whose refreshes are saved to the credential store
     /// before they are used (a long-lived token has none).
-    async fn adopt(&self, key: &FlowKey, tokens: TokenSet, borrowed: bool) -> ConnectionSummary {
+    async fn adopt(&self, key: &ConnectionKey, tokens: TokenSet, borrowed: bool) -> ConnectionSummary {
         let settings = self.settings.provider(key.provider).clone();
         let connection = Connection::new(key.clone(), settings, self.http.clone(), tokens).saved_in(self.saved.clone());
         let connection = Arc::new(connection);
@@ -367,7 +445,7 @@ impl Core {
         summary
     }
 
-    pub fn connection(&self, key: &FlowKey) -> Result<Arc<Connection>> {
+    pub fn connection(&self, key: &ConnectionKey) -> Result<Arc<Connection>> {
         self.lock().get(key).map(|h| h.connection.clone()).ok_or(Error::NotConnected { provider: key.provider })
     }
 
@@ -376,7 +454,7 @@ impl Core {
     /// (unless the grant is gone), so the next attempt needs no new sign-in.
     pub async fn load(
         &self,
-        key: &FlowKey,
+        key: &ConnectionKey,
         options: LoadOptions,
         progress: Option<ProgressFn>,
         cancel: Cancel,
@@ -393,21 +471,20 @@ impl Core {
             self.give_back_credentials(key, &connection).await;
         }
         if let Ok(loaded) = &mut result {
-            loaded.source = self.source(key, &connection.summary().await);
+            loaded.source = self.source(key);
         }
         result
     }
 
     /// Where a connection's items come from: its API base and its account. Another server (a
-    /// sandbox of another size, a proxy) or another account under the same name needs a full
-    /// load, not a reload on top of the last one.
-    pub(crate) fn source(&self, key: &FlowKey, summary: &ConnectionSummary) -> String {
-        format!("{} {}", self.settings.provider(key.provider).api_base, summary.account.as_deref().unwrap_or_default())
+    /// sandbox of another size, a proxy) needs a full load, not a reload on top of the last one.
+    pub(crate) fn source(&self, key: &ConnectionKey) -> String {
+        format!("{} {}", self.settings.provider(key.provider).api_base, key.account)
     }
 
     /// Forgets the connection (its last load, its saved tokens and file) and revokes its grant
     /// where the provider offers revocation. Returns whether the provider confirmed a revocation.
-    pub async fn disconnect(&self, key: &FlowKey) -> Result<bool> {
+    pub async fn disconnect(&self, key: &ConnectionKey) -> Result<bool> {
         self.last_loads().remove(key);
         if let Some(library) = &self.library {
             library.forget(key).await?;
@@ -429,11 +506,11 @@ impl Core {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<FlowKey, Held>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<ConnectionKey, Held>> {
         self.connections.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn last_loads(&self) -> MutexGuard<'_, HashMap<FlowKey, Arc<Loaded>>> {
+    fn last_loads(&self) -> MutexGuard<'_, HashMap<ConnectionKey, Arc<Loaded>>> {
         self.last_loads.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

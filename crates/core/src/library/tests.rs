@@ -14,8 +14,8 @@ fn loaded(items: Vec<IntegrationItem>) -> Arc<Loaded> {
     Arc::new(Loaded { items, ..Default::default() })
 }
 
-fn key(p: ProviderId, user: &str) -> FlowKey {
-    FlowKey::new(p, "org", user).unwrap()
+fn key(p: ProviderId, user: &str) -> ConnectionKey {
+    ConnectionKey::new(&crate::oauth::FlowKey::new(p, "org", user).unwrap(), "").unwrap()
 }
 
 #[tokio::test]

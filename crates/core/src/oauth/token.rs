@@ -21,8 +21,18 @@ pub struct TokenSet {
     /// When to refresh ahead of expiry: a tenth of the lifetime early, at most five minutes.
     pub refresh_at: Option<DateTime<Utc>>,
     pub scopes: Vec<String>,
-    /// The account or workspace, as the token response names it (the spec's `token_account`).
-    pub account: Option<String>,
+    /// The account or workspace, as the token response (or the provider's introspection or
+    /// who-am-I answer) names it (the spec's `token_account`).
+    pub account: Option<Account>,
+}
+
+/// Which of the provider's accounts a grant is for: a HubSpot portal, an Airtable user, a
+/// Notion workspace. The `id` tells two accounts apart (and keys the connection); the `name`
+/// is what the window shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
 }
 
 impl TokenSet {
@@ -168,12 +178,30 @@ pub(crate) async fn token_request(http: &reqwest::Client, settings: &ProviderSet
     })
 }
 
-/// Fills in the account and scopes of a fresh token set from the provider's introspection
-/// endpoint, where the token answer named neither and the provider has one. They only label the
-/// connection, so a failure here is logged and costs the sign-in nothing.
+/// Fills in the account and scopes of a fresh token set where the token answer named no
+/// account: from the provider's introspection endpoint, or its who-am-I endpoint. A failure
+/// here is logged and costs the sign-in nothing: the connection is then the provider's
+/// unnamed one (a second unnamed sign-in replaces it).
 pub(crate) async fn name_account(http: &reqwest::Client, settings: &ProviderSettings, tokens: &mut TokenSet) {
-    let Some(url) = settings.introspect_url.clone().filter(|_| tokens.account.is_none()) else { return };
+    if tokens.account.is_some() {
+        return;
+    }
     let provider = settings.provider;
+    if let Some(path) = settings.spec().whoami {
+        let answer = async {
+            let url = settings.api_base.join(path).ok()?;
+            let mut resp = http.get(url).bearer_auth(tokens.access_token.expose()).header(reqwest::header::ACCEPT, "application/json").send().await.ok()?;
+            let ok = resp.status().is_success();
+            let body: Value = serde_json::from_slice(&read_body(&mut resp, MAX_TOKEN_RESPONSE).await.ok()?).ok()?;
+            ok.then_some(body)
+        };
+        tokens.account = answer.await.and_then(|body| (settings.spec().token_account)(&body));
+        if tokens.account.is_none() {
+            tracing::warn!(provider = provider.as_str(), "the provider did not say which account signed in; the connection is not named");
+        }
+        return;
+    }
+    let Some(url) = settings.introspect_url.clone() else { return };
     let Ok(client_id) = settings.require_client_id() else { return };
     let mut form = vec![("client_id", client_id), ("token", tokens.access_token.expose()), ("token_type_hint", "access_token")];
     form.extend(settings.client_secret.as_ref().map(|s| ("client_secret", s.expose())));

@@ -14,6 +14,7 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 
 use crate::error::Result;
+pub use crate::oauth::token::Account;
 use crate::load::{LoadContext, Since};
 pub use crate::load::cursor::{CursorParam, CursorStyle};
 
@@ -168,7 +169,10 @@ pub struct ProviderSpec {
     /// Token-endpoint error codes that mean the grant is gone (reconnect), besides a 401.
     pub grant_rejected_codes: &'static [&'static str],
     /// The account or workspace a token response names, for the connection's summary.
-    pub token_account: fn(&Value) -> Option<String>,
+    pub token_account: fn(&Value) -> Option<Account>,
+    /// A path under the API base that names the token's account (read with `token_account`),
+    /// for providers whose token answers name none and that have no introspection.
+    pub whoami: Option<&'static str>,
     /// What an unsuccessful API answer means beyond its status.
     pub classify: fn(status: u16, body: Option<&Value>) -> Option<Quirk>,
     /// Reads every item the connection can see into the load's sink.

@@ -8,8 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tributary_core::store::Store;
-use tributary_core::{Core, FlowKey, ProviderId, Settings};
-use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
+use tributary_core::{ConnectionKey, Core, FlowKey, ProviderId, Settings};
+use tributary_sandbox::consent::{decide_consent, decide_consent_as, ConsentOutcome};
 use tributary_sandbox::{Sandbox, SandboxConfig};
 use url::Url;
 
@@ -57,19 +57,34 @@ pub fn fast_options() -> tributary_core::load::LoadOptions {
 
 /// A core on the embedded store with settings for `sb` (edited), connected to `p` through an
 /// approved deep-link sign-in.
-pub async fn connected_with(sb: &Sandbox, p: ProviderId, edit: impl FnOnce(&mut Settings)) -> (Core, FlowKey) {
+pub async fn connected_with(sb: &Sandbox, p: ProviderId, edit: impl FnOnce(&mut Settings)) -> (Core, ConnectionKey) {
     let mut settings = settings_for(sb);
     edit(&mut settings);
     let core = Core::with_store(settings, Store::open(None).await.unwrap()).unwrap();
-    let key = new_key(p);
-    let callback = approved_deep_link(&core, &key).await;
-    core.complete_deep_link(&callback).await.map_err(tributary_core::oauth::CallbackError::into_error).unwrap();
-    core.take_credentials(&key).await.unwrap();
+    let key = sign_in_to(&core, &new_key(p), 0).await;
     (core, key)
 }
 
-pub async fn connected(sb: &Sandbox, p: ProviderId) -> (Core, FlowKey) {
+pub async fn connected(sb: &Sandbox, p: ProviderId) -> (Core, ConnectionKey) {
     connected_with(sb, p, |_| {}).await
+}
+
+/// Signs `flow` in to the sandbox's account `account` through an approved deep-link sign-in and
+/// takes the credentials: the connection it makes.
+pub async fn sign_in_to(core: &Core, flow: &FlowKey, account: usize) -> ConnectionKey {
+    let request = core.begin_deep_link(flow).await.unwrap();
+    let callback = match decide_consent_as(request.url.as_str(), true, account).await.expect("consent page works") {
+        ConsentOutcome::Redirect(cb) => cb,
+        ConsentOutcome::NoCallback => panic!("no callback"),
+    };
+    core.complete_deep_link(&callback).await.map_err(tributary_core::oauth::CallbackError::into_error).unwrap();
+    take(core, flow).await
+}
+
+/// Takes a completed sign-in's credentials: the connection they make.
+pub async fn take(core: &Core, flow: &FlowKey) -> ConnectionKey {
+    let summary = core.take_credentials(flow).await.unwrap();
+    ConnectionKey::new(flow, &summary.account_id).unwrap()
 }
 
 /// A fresh (provider, org, user) so tests sharing one Redis never meet.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{ClientAuth, CursorParam, CursorStyle, Pacing, Pkce, ProviderId, ProviderSpec, Quirk, Revocation, TokenBody};
+use super::{Account, ClientAuth, CursorParam, CursorStyle, Pacing, Pkce, ProviderId, ProviderSpec, Quirk, Revocation, TokenBody};
 
 pub(super) static SPEC: ProviderSpec = ProviderSpec {
     id: ProviderId::Airtable,
@@ -33,17 +33,27 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     cursor: CursorStyle { next: &["offset"], has_more: None, send: CursorParam::Query("offset"), page_size: Some(("pageSize", 100)) },
     // 5 requests per second per base (the key bases use), and 50 per second per user across
     // all bases (a connection with more than ten bases meets it); past either, a 30 s lock-out.
-    // Both are kept with a margin of 2-3% for network jitter.
-    pacing: Some(Pacing { requests: 5, window: Duration::from_millis(1_030), across_keys: Some((50, Duration::from_millis(1_020))), own_limits: &[] }),
+    // Both are kept with a margin of 2-3% for network jitter, and the user's with one request
+    // to spare: the sign-in's `whoami` (or another of the user's clients) may have spent it.
+    pacing: Some(Pacing { requests: 5, window: Duration::from_millis(1_030), across_keys: Some((49, Duration::from_millis(1_020))), own_limits: &[] }),
     rate_limit_wait: Duration::from_secs(30),
     grant_rejected_codes: &["invalid_grant"],
-    token_account: |_| None,
+    token_account,
+    // The token answer names no user; `whoami` does.
+    whoami: Some("v0/meta/whoami"),
     classify,
     load: load::load,
     changes: Some(load::changes),
     // No deletion feed: a full load notices deleted records.
     reports_deletions: false,
 };
+
+/// `GET /v0/meta/whoami` names the user by `id`, and by `email` with the `user.email:read` scope.
+fn token_account(body: &Value) -> Option<Account> {
+    let id = body.get("id").and_then(Value::as_str).filter(|s| !s.is_empty())?;
+    let name = body.get("email").and_then(Value::as_str).map_or_else(|| format!("Airtable user {id}"), String::from);
+    Some(Account { id: id.into(), name })
+}
 
 /// A 422 `LIST_RECORDS_ITERATOR_NOT_AVAILABLE` is an offset that expired: the table restarts.
 fn classify(status: u16, body: Option<&Value>) -> Option<Quirk> {

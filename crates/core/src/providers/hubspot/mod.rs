@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{no_quirks, ApiVersion, ClientAuth, CursorParam, CursorStyle, Pacing, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody};
+use super::{no_quirks, Account, ApiVersion, ClientAuth, CursorParam, CursorStyle, Pacing, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody};
 
 pub(super) static SPEC: ProviderSpec = ProviderSpec {
     id: ProviderId::Hubspot,
@@ -44,6 +44,7 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     rate_limit_wait: Duration::from_secs(10),
     grant_rejected_codes: &["BAD_REFRESH_TOKEN", "invalid_grant"],
     token_account,
+    whoami: None,
     classify: no_quirks,
     load: load::load,
     changes: Some(load::changes),
@@ -52,7 +53,7 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
 };
 
 /// The token response names the portal by `hub_id` (`hubId` in some of HubSpot's answers).
-fn token_account(body: &Value) -> Option<String> {
-    let hub = body.get("hub_id").or_else(|| body.get("hubId"))?;
-    hub.as_u64().map(|hub| format!("HubSpot account {hub}"))
+fn token_account(body: &Value) -> Option<Account> {
+    let hub = body.get("hub_id").or_else(|| body.get("hubId"))?.as_u64()?;
+    Some(Account { id: hub.to_string(), name: format!("HubSpot account {hub}") })
 }

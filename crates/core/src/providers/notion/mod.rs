@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{no_quirks, ApiVersion, ClientAuth, CursorParam, CursorStyle, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody, NOTION_VERSION, NOTION_VERSIONS};
+use super::{no_quirks, Account, ApiVersion, ClientAuth, CursorParam, CursorStyle, Pkce, ProviderId, ProviderSpec, Revocation, TokenBody, NOTION_VERSION, NOTION_VERSIONS};
 
 pub(super) static SPEC: ProviderSpec = ProviderSpec {
     id: ProviderId::Notion,
@@ -43,6 +43,7 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     rate_limit_wait: Duration::from_secs(1),
     grant_rejected_codes: &["invalid_grant", "unauthorized"],
     token_account,
+    whoami: None,
     classify: no_quirks,
     load: load::load,
     changes: Some(load::changes),
@@ -50,7 +51,9 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     reports_deletions: true,
 };
 
-/// The token response names the workspace.
-fn token_account(body: &Value) -> Option<String> {
-    body.get("workspace_name").and_then(Value::as_str).map(String::from)
+/// The token response names the workspace, by id and by name.
+fn token_account(body: &Value) -> Option<Account> {
+    let id = body.get("workspace_id").and_then(Value::as_str).filter(|s| !s.is_empty())?;
+    let name = body.get("workspace_name").and_then(Value::as_str).unwrap_or(id);
+    Some(Account { id: id.into(), name: name.into() })
 }
