@@ -35,7 +35,7 @@ function backend(handlers) {
         return handlers[cmd](args);
       }
       // Nothing saved by an earlier run, unless a test says otherwise (not recorded).
-      if (cmd === 'saved_connection') return { summary: null, reconnectNeeded: false, kept: true };
+      if (cmd === 'saved_connections') return { accounts: [], kept: true };
       if (cmd === 'stored_items') return null;
       if (cmd === 'library_rows') return { total: 0, offset: 0, rows: [] };
       calls.push({ cmd, args });
@@ -117,8 +117,8 @@ describe('IntegrationForm', () => {
     render(<App />);
     await connect('airtable', 'Airtable');
     expect(calls.filter((c) => c.cmd !== 'list_providers' && !c.cmd.startsWith('plugin:event'))).toEqual([
-      { cmd: 'authorize', args: { connection: { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg' } } },
-      { cmd: 'credentials', args: { connection: { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg' } } },
+      { cmd: 'authorize', args: { connection: { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg', accountId: '' } } },
+      { cmd: 'credentials', args: { connection: { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg', accountId: '' } } },
     ]);
     expect(screen.getByTestId('connection-account').textContent).toBe('Sandbox workspace');
     expect(screen.queryByTestId('sandbox-badge')).toBeNull();
@@ -126,9 +126,12 @@ describe('IntegrationForm', () => {
 
   it('opens on a connection an earlier run saved, without a sign-in', async () => {
     const calls = backend({
-      saved_connection: ({ connection }) => ({
-        summary: connection.provider === 'airtable' ? { provider: 'airtable', account: 'Saved workspace', scopes: [] } : null,
-        reconnectNeeded: connection.provider === 'hubspot',
+      saved_connections: ({ connection }) => ({
+        accounts: [
+          connection.provider === 'airtable'
+            ? { accountId: 'usr1', account: 'Saved workspace', summary: { provider: 'airtable', account: 'Saved workspace', accountId: 'usr1', scopes: [] }, reconnectNeeded: false }
+            : { accountId: '42', account: 'HubSpot account 42', summary: null, reconnectNeeded: true },
+        ],
         kept: true,
       }),
     });
@@ -144,8 +147,47 @@ describe('IntegrationForm', () => {
     expect(screen.getByTestId('connect-button').textContent).toBe('Connect to HubSpot');
   });
 
+  it('keeps two accounts of one provider side by side: picks one, adds one, disconnects one', async () => {
+    const summary = (accountId, account) => ({ provider: 'hubspot', account, accountId, scopes: [] });
+    const calls = backend({
+      saved_connections: () => ({
+        accounts: [
+          { accountId: '111', account: 'Portal A', summary: summary('111', 'Portal A'), reconnectNeeded: false },
+          { accountId: '222', account: 'Portal B', summary: summary('222', 'Portal B'), reconnectNeeded: false },
+        ],
+        kept: true,
+      }),
+      authorize: () => null,
+      credentials: () => summary('333', 'Portal C'),
+      load: () => ({ items: ITEMS, notes: {} }),
+      disconnect: () => true,
+    });
+    render(<App />);
+    await pick('HubSpot');
+    const select = await screen.findByTestId('account-select');
+    expect(select.value).toBe('111', 'the first account is shown');
+    // Choosing the second account: the panel below is about it.
+    fireEvent.mouseDown(screen.getByRole('combobox', { name: 'HubSpot account' }));
+    fireEvent.click(await screen.findByTestId('account-option-222'));
+    await waitFor(() => expect(screen.getByTestId('account-select').value).toBe('222'));
+    fireEvent.click(screen.getByTestId('load-button'));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'load')).toBe(true));
+    expect(calls.find((c) => c.cmd === 'load').args.request.connection).toEqual({ provider: 'hubspot', userId: 'TestUser', orgId: 'TestOrg', accountId: '222' });
+    // Add account signs in again; the new account joins the list and is shown.
+    fireEvent.click(screen.getByTestId('add-account-button'));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'authorize')).toBe(true));
+    await signIn('hubspot', 'completed');
+    await waitFor(() => expect(screen.getByTestId('account-select').value).toBe('333'));
+    // Disconnect ends the shown account only.
+    fireEvent.click(screen.getByTestId('disconnect-button'));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'disconnect')).toBe(true));
+    expect(calls.find((c) => c.cmd === 'disconnect').args.connection.accountId).toBe('333');
+    await waitFor(() => expect(screen.getByTestId('account-select').value).toBe('111'));
+    expect(screen.getByTestId('connect-button').textContent).toBe('Connected to HubSpot');
+  });
+
   it('says once that connections last for the session where there is no credential store', async () => {
-    backend({ saved_connection: () => ({ summary: null, reconnectNeeded: false, kept: false }) });
+    backend({ saved_connections: () => ({ accounts: [], kept: false }) });
     render(<App />);
     await pick('Airtable');
     expect((await screen.findByTestId('session-only')).textContent).toContain('until Tributary closes');
@@ -302,7 +344,7 @@ describe('DataForm', () => {
     await waitFor(() => expect(screen.getByTestId('synced-at').textContent).toContain('last full reload'));
     const loads = calls.filter((c) => c.cmd === 'load').map((c) => c.args.request.full);
     expect(loads).toEqual([false, true]);
-    expect(calls.find((c) => c.cmd === 'load').args.request.connection).toEqual({ provider: 'hubspot', userId: 'TestUser', orgId: 'TestOrg' });
+    expect(calls.find((c) => c.cmd === 'load').args.request.connection).toEqual({ provider: 'hubspot', userId: 'TestUser', orgId: 'TestOrg', accountId: '' });
   });
 
   it('shows the tree, opens an item in its provider and exports', async () => {
@@ -324,7 +366,7 @@ describe('DataForm', () => {
     fireEvent.click(screen.getByLabelText('Open Ada Okafor'));
     fireEvent.click(screen.getByTestId('export-csv-button'));
     expect((await screen.findByTestId('notice')).textContent).toContain('Saved 3 items to /home/me/Downloads/tributary-hubspot.csv');
-    expect(calls.find((c) => c.cmd === 'open_item').args).toEqual({ request: { connection: { provider: 'hubspot', userId: 'TestUser', orgId: 'TestOrg' }, itemId: '1' } });
+    expect(calls.find((c) => c.cmd === 'open_item').args).toEqual({ request: { connection: { provider: 'hubspot', userId: 'TestUser', orgId: 'TestOrg', accountId: '' }, itemId: '1' } });
   });
 
   it('shows the raw JSON line for line as JSON.stringify would', async () => {
@@ -405,7 +447,7 @@ describe('DataForm', () => {
   it('opens on the last sync from the library and keeps it when a reload fails', async () => {
     const SYNCED = '2026-11-30T08:00:00Z';
     backend({
-      saved_connection: () => ({ summary: { provider: 'hubspot', scopes: [] }, reconnectNeeded: false, kept: true }),
+      saved_connections: () => ({ accounts: [{ accountId: '', account: null, summary: { provider: 'hubspot', accountId: '', scopes: [] }, reconnectNeeded: false }], kept: true }),
       stored_items: () => ({ items: ITEMS, syncedAt: SYNCED, notes: null }),
       load: () => {
         throw { kind: 'Network', message: 'could not reach HubSpot (GET /crm/objects/2026-09/contacts): timed out' };

@@ -5,9 +5,9 @@ import { ItemsView } from './items/ItemsView.jsx';
 // The seed's DataForm: Load fetches the connection's items (after the first sync, only what
 // changed; "Reload everything" reads it all again), with progress and Cancel; Clear empties the panel; the items are shown as a table, a tree or raw JSON, and can be
 // exported. The load's state lives in `useLoad`; this renders it.
-export function DataForm({ provider, providerName, user, org, sandbox }) {
+export function DataForm({ provider, providerName, user, org, accountId, sandbox }) {
   const { items, syncedAt, fullSyncedAt, progress, loading, error, setError, notice, clearNotice, load, reloadEverything, cancel, clear, exportAs } =
-    useLoad(provider, user, org);
+    useLoad(provider, user, org, accountId);
 
   return (
     <Stack spacing={2}>
@@ -61,7 +61,7 @@ export function DataForm({ provider, providerName, user, org, sandbox }) {
           {fullSyncedAt && ` · last full reload ${new Date(fullSyncedAt).toLocaleString()}`}
         </Typography>
       )}
-      {items && <ItemsView items={items} provider={provider} providerName={providerName} user={user} org={org} sandbox={sandbox} onError={setError} />}
+      {items && <ItemsView items={items} provider={provider} providerName={providerName} user={user} org={org} accountId={accountId} sandbox={sandbox} onError={setError} />}
     </Stack>
   );
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, AlertTitle, Autocomplete, Box, Paper, Stack, TextField, Typography } from '@mui/material';
-import { errorMessage, savedConnection } from './api.js';
+import { errorMessage, savedConnections } from './api.js';
 import { ProviderConnection } from './integrations/ProviderConnection.jsx';
 import { DataForm } from './DataForm.jsx';
 
@@ -10,43 +10,55 @@ export function IntegrationForm({ providers, startupError }) {
   const [user, setUser] = useState('TestUser');
   const [org, setOrg] = useState('TestOrg');
   const [provider, setProvider] = useState(null);
-  // Connections by provider, organisation and user, as the app holds them.
-  const [connections, setConnections] = useState({});
+  // Each provider, organisation and user's connected accounts (`{ accountId, account, summary,
+  // reconnectNeeded }`, as the app holds them), and which one the panel shows.
+  const [accounts, setAccounts] = useState({});
+  const [selected, setSelected] = useState({});
 
   const status = providers.find((p) => p.id === provider?.id)?.status;
   const key = provider ? `${provider.id}:${org.trim()}:${user.trim()}` : null;
-  const connection = key ? connections[key] ?? null : null;
-  const setConnection = useCallback(
-    (summary) => setConnections((all) => ({ ...all, [key]: summary })),
+  const known = key ? accounts[key] ?? null : null;
+  const current = known?.find((a) => a.accountId === selected[key]) ?? known?.[0] ?? null;
+  const connection = current?.summary ?? null;
+  // A sign-in completed: its account joins the list (or replaces its old entry) and is shown.
+  const onConnected = useCallback(
+    (summary) => {
+      const entry = { accountId: summary.accountId, account: summary.account, summary, reconnectNeeded: false };
+      setAccounts((all) => ({ ...all, [key]: [...(all[key] ?? []).filter((a) => a.accountId !== summary.accountId), entry] }));
+      setSelected((all) => ({ ...all, [key]: summary.accountId }));
+    },
     [key],
   );
+  const onDisconnected = useCallback(
+    (accountId) => setAccounts((all) => ({ ...all, [key]: (all[key] ?? []).filter((a) => a.accountId !== accountId) })),
+    [key],
+  );
+  const onSelect = useCallback((accountId) => setSelected((all) => ({ ...all, [key]: accountId })), [key]);
   // What an earlier run saved for this provider, user and organisation (asked once the ids
   // have settled), and whether connections survive a restart at all.
-  const [saved, setSaved] = useState({});
+  const [savedError, setSavedError] = useState({});
   const [kept, setKept] = useState(true);
   const [libraryNotice, setLibraryNotice] = useState(null);
   const providerId = provider?.id;
   useEffect(() => {
-    if (!key || key in connections) return undefined;
-    let current = true;
+    if (!key || key in accounts) return undefined;
+    let live = true;
     const timer = setTimeout(async () => {
       try {
-        const state = await savedConnection(providerId, user, org);
-        if (!current) return;
+        const state = await savedConnections(providerId, user, org);
+        if (!live) return;
         setKept(state.kept);
         if (state.libraryNotice) setLibraryNotice(state.libraryNotice);
-        setSaved((all) => ({ ...all, [key]: state }));
-        if (state.summary) setConnections((all) => (key in all ? all : { ...all, [key]: state.summary }));
+        setAccounts((all) => (key in all ? all : { ...all, [key]: state.accounts }));
       } catch (err) {
-        if (current) setSaved((all) => ({ ...all, [key]: { error: errorMessage(err) } }));
+        if (live) setSavedError((all) => ({ ...all, [key]: errorMessage(err) }));
       }
     }, 250);
     return () => {
-      current = false;
+      live = false;
       clearTimeout(timer);
     };
-  }, [key, providerId, user, org, connections]);
-  const savedState = key ? saved[key] : null;
+  }, [key, providerId, user, org, accounts]);
 
   // The app could not start on its settings: say what is wrong instead of a form that cannot work.
   if (startupError) {
@@ -112,14 +124,14 @@ export function IntegrationForm({ providers, startupError }) {
             This computer has no credential store Tributary can use, so connections last until Tributary closes.
           </Alert>
         )}
-        {provider && !connection && savedState?.reconnectNeeded && (
+        {provider && current?.reconnectNeeded && (
           <Alert severity="warning" data-testid="reconnect-needed">
-            {provider.name} no longer accepts the saved sign-in for this user and organization: connect again.
+            {provider.name} no longer accepts the saved sign-in{current.account ? ` for ${current.account}` : ''}: connect again.
           </Alert>
         )}
-        {provider && savedState?.error && (
+        {provider && key && savedError[key] && (
           <Alert severity="error" data-testid="saved-error">
-            {savedState.error}
+            {savedError[key]}
           </Alert>
         )}
         {provider && (
@@ -132,12 +144,24 @@ export function IntegrationForm({ providers, startupError }) {
               org={org}
               status={status}
               connection={connection}
-              onConnectionChange={setConnection}
+              accounts={known ?? []}
+              selected={current?.accountId}
+              onSelect={onSelect}
+              onConnected={onConnected}
+              onDisconnected={onDisconnected}
             />
           </Box>
         )}
         {provider && connection && (
-          <DataForm key={key} provider={provider.id} providerName={provider.name} user={user} org={org} sandbox={status?.state === 'sandbox'} />
+          <DataForm
+            key={`${key}:${current.accountId}`}
+            provider={provider.id}
+            providerName={provider.name}
+            user={user}
+            org={org}
+            accountId={current.accountId}
+            sandbox={status?.state === 'sandbox'}
+          />
         )}
       </Stack>
     </Paper>

@@ -9,8 +9,10 @@ export function errorMessage(err) {
   return String(err);
 }
 
-// Every command about a connection names it the same way: the seed's (provider, user, org).
-const connection = (provider, userId, orgId) => ({ provider, userId, orgId });
+// Every command about a connection names it the same way: the seed's (provider, user, org), and
+// the account (`accountId` from its summary; '' for a provider's unnamed one). A sign-in names
+// the first three only: its account is known once it completes.
+const connection = (provider, userId, orgId, accountId = '') => ({ provider, userId, orgId, accountId });
 
 export function listProviders() {
   return invoke('list_providers');
@@ -25,56 +27,60 @@ export function cancelAuthorize(provider, userId, orgId) {
   return invoke('cancel_authorize', { connection: connection(provider, userId, orgId) });
 }
 
-// Takes a completed sign-in's credentials into the app; returns the connection's summary.
+// Takes a completed sign-in's credentials into the app; returns the connection's summary
+// (`{ provider, account, accountId, expires_at, scopes }`): a new account beside the others, or
+// the same account's connection again.
 export function credentials(provider, userId, orgId) {
   return invoke('credentials', { connection: connection(provider, userId, orgId) });
 }
 
-// The connection an earlier run saved, taken in without asking the provider. Resolves to
-// `{ summary | null, reconnectNeeded, kept }` (`kept`: connections survive a restart).
-export function savedConnection(provider, userId, orgId) {
-  return invoke('saved_connection', { connection: connection(provider, userId, orgId) });
+// Every account connected for this provider, user and organisation (live, or saved by an
+// earlier run and taken in without asking the provider). Resolves to `{ accounts: [{ accountId,
+// account, summary | null, reconnectNeeded }], kept, libraryNotice }` (`kept`: connections
+// survive a restart).
+export function savedConnections(provider, userId, orgId) {
+  return invoke('saved_connections', { connection: connection(provider, userId, orgId) });
 }
 
 // The connection's last complete load from the local library, before any network call.
 // Resolves to `{ items, syncedAt, notes, fullSyncedAt }`, or null before the first load.
-export function storedItems(provider, userId, orgId) {
-  return invoke('stored_items', { connection: connection(provider, userId, orgId) });
+export function storedItems(provider, userId, orgId, accountId) {
+  return invoke('stored_items', { connection: connection(provider, userId, orgId, accountId) });
 }
 
 // A page of library rows, searched and sorted in the database: `query` is `{ connections:
-// [{ provider, userId, orgId }] (empty: all), text, field: 'any'|'name'|'id'|'parent', sort:
+// [{ provider, userId, orgId, accountId }] (empty: all), text, field: 'any'|'name'|'id'|'parent', sort:
 // 'loaded'|'name'|'kind'|'parent'|'created'|'modified'|'provider', descending, offset, limit }`.
-// Resolves to `{ total, offset, rows: [{ provider, orgId, userId, item }] }`.
+// Resolves to `{ total, offset, rows: [{ provider, orgId, userId, accountId, item }] }`.
 export function libraryRows(query) {
   return invoke('library_rows', { request: query });
 }
 
-export function disconnect(provider, userId, orgId) {
-  return invoke('disconnect', { connection: connection(provider, userId, orgId) });
+export function disconnect(provider, userId, orgId, accountId) {
+  return invoke('disconnect', { connection: connection(provider, userId, orgId, accountId) });
 }
 
 // Loads what changed since the last sync (or, with `full`, everything). `onProgress` receives
 // `{ items, pages, listing }` while the load runs. Resolves to `{ items, notes: { ..., summary },
 // reload }`, where `reload` is `{ since, changed, removed }` for a reload of changes and null
 // for a full load.
-export function loadItems(provider, userId, orgId, onProgress, { full = false } = {}) {
+export function loadItems(provider, userId, orgId, accountId, onProgress, { full = false } = {}) {
   const channel = new Channel();
   channel.onmessage = onProgress;
-  return invoke('load', { request: { connection: connection(provider, userId, orgId), full }, onProgress: channel });
+  return invoke('load', { request: { connection: connection(provider, userId, orgId, accountId), full }, onProgress: channel });
 }
 
-export function cancelLoad(provider, userId, orgId) {
-  return invoke('cancel_load', { connection: connection(provider, userId, orgId) });
+export function cancelLoad(provider, userId, orgId, accountId) {
+  return invoke('cancel_load', { connection: connection(provider, userId, orgId, accountId) });
 }
 
 // Writes the last load to the download folder; resolves to the file's path.
-export function exportItems(provider, userId, orgId, format) {
-  return invoke('export_items', { request: { connection: connection(provider, userId, orgId), format } });
+export function exportItems(provider, userId, orgId, accountId, format) {
+  return invoke('export_items', { request: { connection: connection(provider, userId, orgId, accountId), format } });
 }
 
-export function openItem(provider, userId, orgId, itemId) {
-  return invoke('open_item', { request: { connection: connection(provider, userId, orgId), itemId } });
+export function openItem(provider, userId, orgId, accountId, itemId) {
+  return invoke('open_item', { request: { connection: connection(provider, userId, orgId, accountId), itemId } });
 }
 
 // `handler({ provider, userId, orgId, outcome: 'completed' | 'failed' | 'refused', error })`;

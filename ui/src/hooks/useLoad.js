@@ -19,7 +19,7 @@ export function reloadText(reload) {
 // One connection's load as a state machine: Load (with progress, cancellable), Clear, Export.
 // It opens on the library's copy of the last complete load (`syncedAt` says when), shown
 // before any network call; a load that fails or is cancelled goes back to it.
-export function useLoad(provider, user, org) {
+export function useLoad(provider, user, org, accountId) {
   const [items, setItems] = useState(null);
   const [syncedAt, setSyncedAt] = useState(null);
   const [fullSyncedAt, setFullSyncedAt] = useState(null);
@@ -28,7 +28,7 @@ export function useLoad(provider, user, org) {
   const [notice, setNotice] = useState(null);
 
   async function showStored() {
-    const stored = await storedItems(provider, user, org);
+    const stored = await storedItems(provider, user, org, accountId);
     setItems(stored?.items ?? null);
     setSyncedAt(stored?.syncedAt ?? null);
     setFullSyncedAt(stored?.fullSyncedAt ?? null);
@@ -37,7 +37,7 @@ export function useLoad(provider, user, org) {
 
   useEffect(() => {
     let current = true;
-    storedItems(provider, user, org)
+    storedItems(provider, user, org, accountId)
       .then((stored) => {
         if (current && stored) {
           setItems((shown) => shown ?? stored.items);
@@ -49,7 +49,7 @@ export function useLoad(provider, user, org) {
     return () => {
       current = false;
     };
-  }, [provider, user, org]);
+  }, [provider, user, org, accountId]);
 
   // Loads what changed since the last sync, or everything with `full`.
   async function load({ full = false } = {}) {
@@ -57,7 +57,7 @@ export function useLoad(provider, user, org) {
     setNotice(null);
     setProgress({ items: 0, pages: 0, listing: '' });
     try {
-      const loaded = await loadItems(provider, user, org, setProgress, { full });
+      const loaded = await loadItems(provider, user, org, accountId, setProgress, { full });
       const now = new Date().toISOString();
       setItems(loaded.items);
       setSyncedAt(now);
@@ -77,13 +77,13 @@ export function useLoad(provider, user, org) {
   }
 
   function cancel() {
-    cancelLoad(provider, user, org).catch((e) => setError(errorMessage(e)));
+    cancelLoad(provider, user, org, accountId).catch((e) => setError(errorMessage(e)));
   }
 
   async function exportAs(format) {
     setError(null);
     try {
-      setNotice(`Saved ${items.length.toLocaleString()} items to ${await exportItems(provider, user, org, format)}`);
+      setNotice(`Saved ${items.length.toLocaleString()} items to ${await exportItems(provider, user, org, accountId, format)}`);
     } catch (err) {
       setError(errorMessage(err));
     }

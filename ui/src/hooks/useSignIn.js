@@ -3,10 +3,11 @@ import { authorize, cancelAuthorize, credentials, disconnect, errorMessage, onSi
 import { ErrorKind } from '../errorKinds.js';
 import { libraryChanged } from '../items/LibraryView.jsx';
 
-// One provider's sign-in as a state machine: Connect starts it in the system browser (the Rust
-// side does the work), the `sign-in` event says how it ended, then the credentials are taken
-// into the app and the connection's summary handed to `onConnectionChange`.
-export function useSignIn(provider, onConnectionChange) {
+// One provider's sign-in as a state machine: Connect (or Add account) starts it in the system
+// browser (the Rust side does the work), the `sign-in` event says how it ended, then the
+// credentials are taken into the app and the new connection's summary handed to `onConnected`.
+// Disconnect ends one account's connection and tells `onDisconnected` which.
+export function useSignIn(provider, onConnected, onDisconnected) {
   const [connecting, setConnecting] = useState(false);
   const [error, setError] = useState(null);
   // A callback refused while the sign-in goes on (a forged or stray link): worth saying, not fatal.
@@ -32,7 +33,7 @@ export function useSignIn(provider, onConnectionChange) {
       setRefused(null);
       if (event.outcome === 'completed') {
         try {
-          onConnectionChange(await credentials(provider, p.user, p.org));
+          onConnected(await credentials(provider, p.user, p.org));
         } catch (err) {
           setError(errorMessage(err));
         }
@@ -45,7 +46,7 @@ export function useSignIn(provider, onConnectionChange) {
       mounted = false;
       unlisten?.();
     };
-  }, [provider, onConnectionChange]);
+  }, [provider, onConnected]);
 
   async function connect(user, org) {
     setError(null);
@@ -69,12 +70,12 @@ export function useSignIn(provider, onConnectionChange) {
     }
   }
 
-  async function disconnectNow(user, org) {
+  async function disconnectNow(user, org, accountId) {
     setError(null);
     try {
-      await disconnect(provider, user, org);
+      await disconnect(provider, user, org, accountId);
       libraryChanged();
-      onConnectionChange(null);
+      onDisconnected(accountId);
     } catch (err) {
       setError(errorMessage(err));
     }

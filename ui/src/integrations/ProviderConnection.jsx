@@ -1,14 +1,15 @@
-import { Alert, Button, Chip, Stack, Typography } from '@mui/material';
+import { Alert, Button, Chip, MenuItem, Stack, TextField, Typography } from '@mui/material';
 import { useSignIn } from '../hooks/useSignIn.js';
 
-// Connect / Connecting... / Connected, with Cancel and Disconnect, for one provider. The
+// Connect / Connecting... / Connected, with Cancel, Disconnect and Add account, for one
+// provider; with more than one account connected, which one the panel below is about. The
 // sign-in's state lives in `useSignIn`; this renders it.
-export function ProviderConnection({ provider, name, user, org, status, connection, onConnectionChange }) {
-  const signIn = useSignIn(provider, onConnectionChange);
+export function ProviderConnection({ provider, name, user, org, status, connection, accounts, selected, onSelect, onConnected, onDisconnected }) {
+  const signIn = useSignIn(provider, onConnected, onDisconnected);
   const { connecting, error, refused } = signIn;
   const connect = () => signIn.connect(user, org);
   const cancel = () => signIn.cancel(user, org);
-  const disconnectNow = () => signIn.disconnect(user, org);
+  const disconnectNow = () => signIn.disconnect(user, org, connection?.accountId ?? '');
 
   const connected = Boolean(connection);
   const notConfigured = status?.state === 'not_configured';
@@ -34,6 +35,11 @@ export function ProviderConnection({ provider, name, user, org, status, connecti
             Disconnect
           </Button>
         )}
+        {connected && !connecting && (
+          <Button variant="text" onClick={connect} disabled={notConfigured} data-testid="add-account-button">
+            Add account
+          </Button>
+        )}
         {status?.state === 'sandbox' && (
           <Chip
             color="warning"
@@ -43,12 +49,30 @@ export function ProviderConnection({ provider, name, user, org, status, connecti
             data-testid="sandbox-badge"
           />
         )}
-        {connected && connection.account && (
+        {connected && accounts.length < 2 && connection.account && (
           <Typography variant="body2" color="text.secondary" data-testid="connection-account">
             {connection.account}
           </Typography>
         )}
       </Stack>
+      {accounts.length > 1 && (
+        <TextField
+          select
+          label={`${name} account`}
+          value={selected ?? ''}
+          onChange={(e) => onSelect(e.target.value)}
+          size="small"
+          sx={{ maxWidth: 420 }}
+          slotProps={{ htmlInput: { 'data-testid': 'account-select' } }}
+        >
+          {accounts.map((a) => (
+            <MenuItem key={a.accountId} value={a.accountId} data-testid={`account-option-${a.accountId}`}>
+              {accountLabel(a)}
+              {a.reconnectNeeded ? ' (reconnect needed)' : ''}
+            </MenuItem>
+          ))}
+        </TextField>
+      )}
       {connecting && (
         <Typography variant="body2" color="text.secondary">
           Finish signing in to {name} in your browser.
@@ -71,4 +95,9 @@ export function ProviderConnection({ provider, name, user, org, status, connecti
       )}
     </Stack>
   );
+}
+
+// How an account is named in the window: its provider's name for it, else its id.
+export function accountLabel(account) {
+  return account.account || (account.accountId ? `Account ${account.accountId}` : 'Unnamed account');
 }

@@ -7,7 +7,7 @@ import { ItemJson } from './ItemJson.jsx';
 
 // Everything one load brought back: a count, search and a type filter, then the items as a
 // virtualized table, a virtualized tree, or the raw JSON the seed showed.
-export function ItemsView({ items, provider, providerName, user, org, sandbox, onError }) {
+export function ItemsView({ items, provider, providerName, user, org, accountId, sandbox, onError }) {
   const [view, setView] = useState('table');
   const [search, setSearch] = useState('');
   const [type, setType] = useState('');
@@ -25,8 +25,8 @@ export function ItemsView({ items, provider, providerName, user, org, sandbox, o
   }, [items, query, type]);
 
   const open = useCallback(
-    (item) => openItem(provider, user, org, item.id).catch((err) => onError(errorMessage(err))),
-    [provider, user, org, onError],
+    (item) => openItem(provider, user, org, accountId, item.id).catch((err) => onError(errorMessage(err))),
+    [provider, user, org, accountId, onError],
   );
 
   return (
