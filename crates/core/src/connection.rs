@@ -16,11 +16,11 @@ use crate::provider::{ProviderId, Revocation};
 use crate::saved::SavedConnections;
 use crate::secret::{AccessToken, ClientSecret};
 
-/// A connection: one account of a provider, within the seed's (organisation, user). Two HubSpot
-/// portals or two Notion workspaces are two connections side by side. A sign-in in progress is
+/// A connection: one account of a provider, within the seed's (organisation, user). Two portals
+/// or two workspaces of one provider are two connections side by side. A sign-in in progress is
 /// keyed by its [`FlowKey`] alone (the seed's store keys); the account is known once the token
-/// exchange names it. `account` is the provider's id for it (a portal id, a workspace id, an
-/// Airtable user id), empty for a connection whose provider named none (a long-lived token,
+/// exchange names it. `account` is the provider's id for it (a portal id, a workspace id, a
+/// user id), empty for a connection whose provider named none (a long-lived token,
 /// or one saved before accounts were told apart).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ConnectionKey {

@@ -64,7 +64,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX items_by_parent ON items (parent COLLATE NOCASE);
     CREATE INDEX items_by_created ON items (created);
     CREATE INDEX items_by_modified ON items (modified);",
-    // 4: a connection is one account of a provider (two HubSpot portals side by side), so the
+    // 4: a connection is one account of a provider (two portals side by side), so the
     // account joins the keys; what was kept before is the unnamed account's (''). SQLite
     // cannot change a primary key in place: the tables are copied, rowids kept (the full-text
     // index refers to them).

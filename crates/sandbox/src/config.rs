@@ -36,7 +36,7 @@ pub struct SandboxConfig {
     pub ports: PerProvider<u16>,
     pub seed: u64,
     pub dataset: DatasetSize,
-    /// How many accounts each provider has for the user (portals, Airtable users, workspaces),
+    /// How many accounts each provider has for the user (portals, users, workspaces),
     /// each with data of its own; the consent page lets the user pick one. The first is the
     /// default, and the one the personal tokens belong to.
     pub accounts: usize,

@@ -129,7 +129,7 @@ async fn show(State(state): State<Arc<SandboxState>>, Query(q): Query<HashMap<St
         req.scopes.iter().map(|s| format!("<li>{}</li>", escape_html(s))).collect()
     };
     let name = provider.display_name();
-    // Which account to connect, as HubSpot asks for a portal and Notion for a workspace.
+    // Which account to connect, as providers ask for a portal or a workspace.
     let accounts: String = (0..state.accounts.len())
         .map(|n| format!("<option value=\"{n}\">{}</option>", escape_html(&(spec(provider).account_label)(state.account(n), n))))
         .collect();

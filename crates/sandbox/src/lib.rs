@@ -112,7 +112,7 @@ pub(crate) struct SandboxState {
     pub base_urls: std::sync::OnceLock<PerProvider<Url>>,
 }
 
-/// One account of every provider (a HubSpot portal, an Airtable user, a Notion workspace):
+/// One account of every provider (a portal, a user, a workspace):
 /// its own generated data, and the items edited, added and deleted while the sandbox runs.
 pub(crate) struct Account {
     /// What its data is generated from.

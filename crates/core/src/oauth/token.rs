@@ -26,8 +26,7 @@ pub struct TokenSet {
     pub account: Option<Account>,
 }
 
-/// Which of the provider's accounts a grant is for: a HubSpot portal, an Airtable user, a
-/// Notion workspace. The `id` tells two accounts apart (and keys the connection); the `name`
+/// Which of the provider's accounts a grant is for: a CRM portal, a user, a workspace. The `id` tells two accounts apart (and keys the connection); the `name`
 /// is what the window shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
