@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use tributary_sandbox::consent::{decide_consent, ConsentOutcome};
+use tributary_sandbox::consent::{decide_consent_as, ConsentOutcome};
 use tributary_sandbox::{ArmedFault, PerProvider, ProviderId, RateRule, Sandbox, SandboxConfig, Scope, DEFAULT_PORTS};
 
 /// Local fakes of the providers: consent pages, token endpoints and the REST endpoints the app
@@ -44,6 +44,10 @@ struct ConsentArgs {
     /// Print the callback URL instead of delivering it.
     #[arg(long)]
     print_only: bool,
+    /// Which of the user's accounts to choose on the consent page (0 is the first), or
+    /// SANDBOX_ACCOUNT.
+    #[arg(long, default_value_t = 0, env = "SANDBOX_ACCOUNT")]
+    account: usize,
 }
 
 #[derive(Args, Debug)]
@@ -66,6 +70,10 @@ struct ServeArgs {
     /// Override --items for one provider as PROVIDER=ITEMS. Repeatable.
     #[arg(long = "items-for", value_name = "PROVIDER=ITEMS")]
     items_for: Vec<String>,
+    /// Accounts each provider has for the user (portals, users, workspaces), each with data
+    /// of its own; the consent page asks which.
+    #[arg(long, default_value_t = 2)]
+    accounts: usize,
 
     /// Enforce each provider's documented rate limit (a rolling window per account, a
     /// per-second limit with a lock-out, or a token bucket, as the provider documents).
@@ -129,6 +137,7 @@ impl ServeArgs {
             host: self.host,
             seed: self.seed,
             dataset: PerProvider::all(self.items),
+            accounts: self.accounts.max(1),
             ports: DEFAULT_PORTS,
             code_ttl: Duration::from_secs(self.code_ttl_secs),
             offset_ttl: Duration::from_secs(self.offset_ttl_secs),
@@ -210,7 +219,7 @@ fn open_with_desktop(url: &str) -> Result<(), String> {
 }
 
 async fn consent(args: ConsentArgs, approve: bool) -> Result<(), String> {
-    match decide_consent(&args.url, approve).await.map_err(|e| e.to_string())? {
+    match decide_consent_as(&args.url, approve, args.account).await.map_err(|e| e.to_string())? {
         ConsentOutcome::NoCallback => {
             println!("no callback: the provider does not call back after a denial");
             Ok(())
