@@ -147,6 +147,7 @@ async fn a_file_of_an_earlier_schema_is_migrated_and_keeps_its_items() {
         }
         let json = serde_json::to_string(&item("r1", "Ada", Some("People"))).unwrap();
         db.execute("INSERT INTO items (provider, org, user, position, id, json) VALUES ('airtable', 'org', 'u1', 0, 'r1', ?1)", [json]).unwrap();
+        db.execute("INSERT INTO items_text (rowid, name, id, parent) VALUES (last_insert_rowid(), 'Ada', 'r1', 'People')", []).unwrap();
         db.execute("INSERT INTO syncs (provider, org, user, synced_at, items) VALUES ('airtable', 'org', 'u1', '2026-11-30T10:00:00+00:00', 1)", []).unwrap();
     }
     let opened = Library::open(&dir).unwrap();
@@ -156,6 +157,9 @@ async fn a_file_of_an_earlier_schema_is_migrated_and_keeps_its_items() {
     assert_eq!(stored.source, None, "an earlier sync names no source, so the next load is a full one");
     let rows = opened.library.rows(RowsQuery { sort: SortColumn::Name, limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(rows.rows[0].item.name, "Ada", "its sort columns were filled from the JSON");
+    assert_eq!(rows.rows[0].account_id, "", "what was kept before accounts is the unnamed account's");
+    let found = opened.library.search("Ada", 5).await.unwrap();
+    assert_eq!(found.len(), 1, "the full-text index still finds the copied rows (their rowids kept)");
 }
 
 #[tokio::test]

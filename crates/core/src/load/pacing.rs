@@ -96,9 +96,15 @@ impl Pacer {
         Pacer { max: max.max(1), window, shared: None, own_limits: &[], state: Mutex::default() }
     }
 
-    /// The limits a provider's spec keeps to.
+    /// The limits a provider's spec keeps to. The limit across keys (the user's) counts one
+    /// request as answered at the start: the connection's sign-in may have just spent it (its
+    /// who-am-I), and the load must not be the request too many.
     pub fn for_provider(pacing: Pacing) -> Self {
-        Pacer { shared: pacing.across_keys.map(|(n, w)| (n.max(1), w)), own_limits: pacing.own_limits, ..Pacer::new(pacing.requests, pacing.window) }
+        let pacer = Pacer { shared: pacing.across_keys.map(|(n, w)| (n.max(1), w)), own_limits: pacing.own_limits, ..Pacer::new(pacing.requests, pacing.window) };
+        if pacer.shared.is_some() {
+            pacer.state.lock().unwrap_or_else(|e| e.into_inner()).all.answered.push_back(Instant::now());
+        }
+        pacer
     }
 
     fn own_limit(&self, key: &str) -> Option<(usize, Duration)> {
@@ -206,6 +212,18 @@ mod tests {
             let _ = p.acquire(key).await;
         }
         assert!(start.elapsed() >= Duration::from_millis(200), "{:?}", start.elapsed());
+    }
+
+    #[tokio::test]
+    async fn the_users_first_window_keeps_a_place_for_the_sign_ins_own_request() {
+        let p = Pacer::for_provider(Pacing { requests: 5, window: Duration::from_millis(200), across_keys: Some((3, Duration::from_millis(200))), own_limits: &[] });
+        let start = Instant::now();
+        for key in ["a", "b"] {
+            let _ = p.acquire(key).await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(100), "two go at once");
+        let _ = p.acquire("c").await;
+        assert!(start.elapsed() >= Duration::from_millis(190), "the third is the user's fourth: {:?}", start.elapsed());
     }
 
     #[tokio::test]

@@ -33,9 +33,9 @@ pub(super) static SPEC: ProviderSpec = ProviderSpec {
     cursor: CursorStyle { next: &["offset"], has_more: None, send: CursorParam::Query("offset"), page_size: Some(("pageSize", 100)) },
     // 5 requests per second per base (the key bases use), and 50 per second per user across
     // all bases (a connection with more than ten bases meets it); past either, a 30 s lock-out.
-    // Both are kept with a margin of 2-3% for network jitter, and the user's with one request
-    // to spare: the sign-in's `whoami` (or another of the user's clients) may have spent it.
-    pacing: Some(Pacing { requests: 5, window: Duration::from_millis(1_030), across_keys: Some((49, Duration::from_millis(1_020))), own_limits: &[] }),
+    // Both are kept with a margin of 2-3% for network jitter (the pacer also counts the
+    // sign-in's `whoami` against the user's first second).
+    pacing: Some(Pacing { requests: 5, window: Duration::from_millis(1_030), across_keys: Some((50, Duration::from_millis(1_020))), own_limits: &[] }),
     rate_limit_wait: Duration::from_secs(30),
     grant_rejected_codes: &["invalid_grant"],
     token_account,
