@@ -20,12 +20,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::item::IntegrationItem;
-use crate::load::Loaded;
+use crate::load::{Loaded, ProviderRecord, RecordSink};
 use crate::connection::ConnectionKey;
 use crate::provider::ProviderId;
 
 /// The schema this build writes. Each step of [`MIGRATIONS`] takes a file one version up.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 const MIGRATIONS: &[&str] = &[
     // 1: connections' last syncs, their items (the IntegrationItem as JSON, in load order), and
@@ -93,7 +93,24 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX items_by_parent ON items (parent COLLATE NOCASE);
     CREATE INDEX items_by_created ON items (created);
     CREATE INDEX items_by_modified ON items (modified);",
+    // 5: each item's provider record (its properties or fields, as the provider sent them), so
+    // a record's details are shown without asking the provider; and the records a load in
+    // progress has written so far, under the load's own number, which become the connection's
+    // when the load is kept (`at`: when, so a crashed load's rows can be cleared).
+    "CREATE TABLE records (
+        provider TEXT NOT NULL, org TEXT NOT NULL, user TEXT NOT NULL, account TEXT NOT NULL,
+        id TEXT NOT NULL, json TEXT NOT NULL,
+        PRIMARY KEY (provider, org, user, account, id)
+    ) WITHOUT ROWID;
+    CREATE TABLE records_incoming (
+        load INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (load, id)
+    ) WITHOUT ROWID;",
 ];
+
+/// How long a load's incoming records are kept when the load neither completes nor fails
+/// (its process ended): then any later start clears them.
+const INCOMING_KEPT_SECS: i64 = 24 * 3600;
 
 /// The library file, open.
 pub struct Library {
@@ -274,6 +291,9 @@ impl Library {
             let to = step as i64 + 1;
             db.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {to}; COMMIT;")).map_err(unusable)?;
         }
+        // Records of loads that ended with their process (another process's load in progress
+        // is younger than this).
+        db.execute("DELETE FROM records_incoming WHERE at < ?1", [Utc::now().timestamp() - INCOMING_KEPT_SECS]).map_err(unusable)?;
         Ok(Library { path: path.to_path_buf(), db: Arc::new(Mutex::new(db)), damage: Arc::default() })
     }
 
@@ -319,6 +339,7 @@ impl Library {
                     insert.run(&key, position as i64, it)?;
                 }
             }
+            adopt_records(&tx, &key, loaded.records)?;
             let started = loaded.started_at.to_rfc3339();
             tx.execute(
                 "INSERT INTO syncs (provider, org, user, account, synced_at, items, notes, checkpoint, full_synced_at, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
@@ -350,11 +371,13 @@ impl Library {
                 let mut find = tx.prepare_cached("SELECT rowid FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4 AND id = ?5")?;
                 let mut forget_text = tx.prepare_cached("DELETE FROM items_text WHERE rowid = ?1")?;
                 let mut forget = tx.prepare_cached("DELETE FROM items WHERE rowid = ?1")?;
+                let mut forget_record = tx.prepare_cached("DELETE FROM records WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4 AND id = ?5")?;
                 for id in &reload.removed {
                     if let Some(rowid) = find.query_row(params![who[0], who[1], who[2], who[3], id], |r| r.get::<_, i64>(0)).optional()? {
                         forget_text.execute([rowid])?;
                         forget.execute([rowid])?;
                     }
+                    forget_record.execute(params![who[0], who[1], who[2], who[3], id])?;
                 }
                 let mut last: i64 = tx.query_row("SELECT COALESCE(MAX(position), -1) FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4", who, |r| r.get(0))?;
                 let mut update = tx.prepare_cached("UPDATE items SET json = ?2, name = ?3, kind = ?4, parent = ?5, created = ?6, modified = ?7 WHERE rowid = ?1")?;
@@ -374,6 +397,14 @@ impl Library {
                         }
                     }
                 }
+            }
+            if let Some(load) = loaded.records {
+                // What the reload read again replaces what was kept; the rest stays.
+                tx.execute(
+                    "INSERT OR REPLACE INTO records SELECT ?1, ?2, ?3, ?4, id, json FROM records_incoming WHERE load = ?5",
+                    params![key.provider.as_str(), key.org_id, key.user_id, key.account, load],
+                )?;
+                tx.execute("DELETE FROM records_incoming WHERE load = ?1", [load])?;
             }
             let notes = loaded.notes.summary();
             let changed = tx.execute(
@@ -507,6 +538,34 @@ impl Library {
         .map_err(|e| e.at(&path))
     }
 
+    /// Where a load's provider records go while it runs (see [`Incoming`]).
+    pub fn incoming(&self) -> Incoming {
+        Incoming { db: self.db.clone(), path: self.path.clone(), load: rand::random::<i64>().abs() }
+    }
+
+    /// Forgets the records a load wrote, when it failed or was cancelled.
+    pub async fn discard(&self, load: i64) -> Result<()> {
+        let path = self.path.clone();
+        self.run(move |db| {
+            db.execute("DELETE FROM records_incoming WHERE load = ?1", [load])?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| e.at(&path))
+    }
+
+    /// An item's provider record (its properties or fields, as JSON), from the connection's
+    /// last complete load; `None` when there is none.
+    pub async fn record(&self, key: &ConnectionKey, id: &str) -> Result<Option<String>> {
+        let (key, id, path) = (key.clone(), id.to_string(), self.path.clone());
+        self.run(move |db| {
+            let mut find = db.prepare_cached("SELECT json FROM records WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4 AND id = ?5")?;
+            Ok(find.query_row(params![key.provider.as_str(), key.org_id, key.user_id, key.account, id], |r| r.get(0)).optional()?)
+        })
+        .await
+        .map_err(|e| e.at(&path))
+    }
+
     /// Removes a connection's items (on disconnect).
     pub async fn forget(&self, key: &ConnectionKey) -> Result<()> {
         let (key, path) = (key.clone(), self.path.clone());
@@ -586,7 +645,53 @@ fn delete_connection(tx: &rusqlite::Transaction, key: &ConnectionKey) -> rusqlit
     tx.execute(&format!("DELETE FROM items_text WHERE rowid IN (SELECT rowid FROM items WHERE {this})"), who)?;
     tx.execute(&format!("DELETE FROM items WHERE {this}"), who)?;
     tx.execute(&format!("DELETE FROM syncs WHERE {this}"), who)?;
+    tx.execute(&format!("DELETE FROM records WHERE {this}"), who)?;
     Ok(())
+}
+
+/// Makes the records a load wrote (`load`) the connection's, in place of the ones it had (its
+/// items were just replaced); with none written, it keeps none.
+fn adopt_records(tx: &rusqlite::Transaction, key: &ConnectionKey, load: Option<i64>) -> rusqlite::Result<()> {
+    let Some(load) = load else { return Ok(()) };
+    tx.execute(
+        "INSERT OR REPLACE INTO records SELECT ?1, ?2, ?3, ?4, id, json FROM records_incoming WHERE load = ?5",
+        params![key.provider.as_str(), key.org_id, key.user_id, key.account, load],
+    )?;
+    tx.execute("DELETE FROM records_incoming WHERE load = ?1", [load])?;
+    Ok(())
+}
+
+/// A load's provider records on their way into the library: written page by page, as the
+/// pages are mapped, under the load's own number (never held for the whole load), and the
+/// connection's only once the load is kept. A load that fails or is cancelled discards them.
+pub struct Incoming {
+    db: Arc<Mutex<Connection>>,
+    path: PathBuf,
+    pub load: i64,
+}
+
+impl Incoming {
+    /// Writes one page's records (blocking: call it off the async runtime).
+    pub fn write(&self, records: Vec<ProviderRecord>) -> Result<()> {
+        let mut db = self.db.lock().unwrap_or_else(|e| e.into_inner());
+        let written = (|| {
+            let tx = db.transaction()?;
+            {
+                let mut insert = tx.prepare_cached("INSERT OR REPLACE INTO records_incoming (load, id, json, at) VALUES (?1, ?2, ?3, ?4)")?;
+                let at = Utc::now().timestamp();
+                for r in &records {
+                    insert.execute(params![self.load, r.id, r.json, at])?;
+                }
+            }
+            tx.commit()
+        })();
+        written.map_err(|e| LibraryError::from(e).at(&self.path))
+    }
+
+    /// The load's sink for [`LoadOptions::records`](crate::load::LoadOptions::records).
+    pub fn sink(self) -> RecordSink {
+        RecordSink(Arc::new(move |records| self.write(records)))
+    }
 }
 
 /// Where a check that found damage leaves its finding for the next start.

@@ -81,3 +81,45 @@ async fn a_damaged_library_is_set_aside_and_said_once() {
     assert_eq!(aside.len(), 1, "kept, not deleted");
     std::fs::remove_dir_all(&data).ok();
 }
+
+#[tokio::test]
+async fn every_record_keeps_its_provider_record_and_a_reload_brings_the_edited_ones() {
+    let sb = sandbox(|c| c.dataset = PerProvider::all(ITEMS)).await;
+    let data = temp_data_dir();
+    let core = core_in(&sb, &data);
+    for p in ProviderId::ALL {
+        let key = sign_in_to(&core, &new_key(p), 0).await;
+        let loaded = core.load_items(&key, quiet(), true).await.unwrap();
+        // Records (not the folders, bases, tables or data sources around them) carry the
+        // provider's own: HubSpot's properties, Airtable's fields, a Notion page's properties.
+        let records: Vec<_> = loaded.items.iter().filter(|i| ["contact", "company", "deal", "record", "page"].contains(&i.kind.as_ref())).collect();
+        assert!(records.len() >= ITEMS / 2, "{p}: {}", records.len());
+        for item in &records {
+            let record = core.item_record(&key, &item.id).await.unwrap().unwrap_or_else(|| panic!("{p}: no record for {}", item.id));
+            assert!(record.is_object(), "{p}: {record}");
+            match p {
+                ProviderId::Hubspot => assert_eq!(Some(record["hs_object_id"].as_str().unwrap()), item.id.split(':').nth(1), "{p}"),
+                ProviderId::Notion => assert!(record.as_object().unwrap().values().any(|v| v["type"] == "title"), "{p}: {record}"),
+                ProviderId::Airtable => {}
+            }
+        }
+        assert_eq!(core.item_record(&key, "no-such-item").await.unwrap(), None);
+
+        // A reload that fails keeps them; one that completes brings the edited ones.
+        let before = core.item_record(&key, &records[0].id).await.unwrap();
+        sb.arm_fault(p, ArmedFault::new(Fault::MalformedJson).after(1).times(100));
+        let changed = sb.change(p, tributary_sandbox::changes::Change { edit: 4, ..Default::default() });
+        assert!(core.load_items(&key, quiet(), false).await.is_err(), "{p}");
+        sb.clear_faults(p);
+        assert_eq!(core.item_record(&key, &records[0].id).await.unwrap(), before, "{p}");
+        let reloaded = core.load_items(&key, quiet(), false).await.unwrap();
+        assert!(reloaded.reload.is_some(), "{p}");
+        let edited: Vec<_> = reloaded.items.iter().filter(|i| i.name.contains(" (edited)")).collect();
+        assert_eq!(edited.len(), changed.edited.len(), "{p}");
+        for item in edited {
+            let record = core.item_record(&key, &item.id).await.unwrap().unwrap();
+            assert!(record.to_string().contains("(edited)"), "{p}: the reload's record replaced the old one: {record}");
+        }
+    }
+    std::fs::remove_dir_all(&data).ok();
+}

@@ -89,6 +89,16 @@ impl Core {
         }
     }
 
+    /// An item's provider record (its properties or fields, as the provider sent them) from the
+    /// library, without asking the provider; `None` when the library has none for it.
+    pub async fn item_record(&self, key: &ConnectionKey, item_id: &str) -> Result<Option<serde_json::Value>> {
+        let Some(library) = &self.library else { return Ok(None) };
+        let Some(json) = library.record(key, item_id).await? else { return Ok(None) };
+        serde_json::from_str(&json)
+            .map(Some)
+            .map_err(|e| Error::Io { path: library.path().to_path_buf(), message: format!("an unreadable provider record for `{item_id}` ({e})") })
+    }
+
     /// Cancels the connection's load in progress, if any.
     pub fn cancel_load(&self, key: &ConnectionKey) {
         self.loads.cancel(key);

@@ -455,7 +455,7 @@ impl Core {
     pub async fn load(
         &self,
         key: &ConnectionKey,
-        options: LoadOptions,
+        mut options: LoadOptions,
         progress: Option<ProgressFn>,
         cancel: Cancel,
     ) -> Result<Loaded> {
@@ -466,12 +466,30 @@ impl Core {
             .get(key)
             .map(|h| (h.connection.clone(), h.borrowed))
             .ok_or(Error::NotConnected { provider: key.provider })?;
+        // The provider records go into the library page by page as the load runs (a load of
+        // containers alone has none to keep).
+        let incoming = match &self.library {
+            Some(library) if options.records.is_none() && !options.containers_only => Some(library.incoming()),
+            _ => None,
+        };
+        let load_number = incoming.as_ref().map(|i| i.load);
+        options.records = incoming.map(|i| i.sink()).or(options.records);
         let mut result = crate::load::load(connection.clone(), self.http.clone(), options, progress, cancel).await;
         if borrowed && result.as_ref().is_err_and(|e| !matches!(e, Error::ReconnectNeeded { .. })) {
             self.give_back_credentials(key, &connection).await;
         }
-        if let Ok(loaded) = &mut result {
-            loaded.source = self.source(key);
+        match &mut result {
+            Ok(loaded) => {
+                loaded.source = self.source(key);
+                loaded.records = load_number;
+            }
+            Err(_) => {
+                if let (Some(library), Some(load)) = (&self.library, load_number) {
+                    if let Err(e) = library.discard(load).await {
+                        tracing::warn!(error = %e, "the failed load's provider records could not be cleared; a later start clears them");
+                    }
+                }
+            }
         }
         result
     }

@@ -192,3 +192,50 @@ async fn damage_inside_the_file_is_found_after_launch_and_the_file_set_aside_at_
     assert!(aside.reason.contains("damaged") && aside.to.exists(), "{aside:?}");
     assert!(next.library.stored(&key(ProviderId::Airtable, "u1")).await.unwrap().is_none(), "a new, empty library");
 }
+
+#[tokio::test]
+async fn provider_records_written_during_a_load_become_the_connections_only_when_it_is_kept() {
+    use crate::load::{ProviderRecord, Reload};
+    let dir = temp_dir("records");
+    let lib = Library::open(&dir).unwrap().library;
+    let (a, b) = (key(ProviderId::Airtable, "u1"), key(ProviderId::Airtable, "u2"));
+    let record = |id: &str, json: &str| ProviderRecord { id: id.into(), json: json.into() };
+    // A load writes its records page by page; until it is kept, they are nobody's.
+    let incoming = lib.incoming();
+    let load = incoming.load;
+    incoming.write(vec![record("r1", r#"{"Name":"Ada"}"#), record("r2", r#"{"Name":"Grace"}"#)]).unwrap();
+    assert_eq!(lib.record(&a, "r1").await.unwrap(), None);
+    let mut first = Loaded { items: vec![item("r1", "Ada", None), item("r2", "Grace", None)], ..Default::default() };
+    first.records = Some(load);
+    lib.replace(&a, Arc::new(first)).await.unwrap();
+    assert_eq!(lib.record(&a, "r1").await.unwrap().as_deref(), Some(r#"{"Name":"Ada"}"#));
+    assert_eq!(lib.record(&b, "r1").await.unwrap(), None, "another connection's items have none");
+
+    // A failed load's records are discarded; the kept ones stay.
+    let failed = lib.incoming();
+    failed.write(vec![record("r1", r#"{"Name":"Wrong"}"#)]).unwrap();
+    lib.discard(failed.load).await.unwrap();
+    assert_eq!(lib.record(&a, "r1").await.unwrap().as_deref(), Some(r#"{"Name":"Ada"}"#));
+
+    // A reload replaces the records it read again and forgets the removed items'.
+    let reload = lib.incoming();
+    reload.write(vec![record("r1", r#"{"Name":"Ada (edited)"}"#)]).unwrap();
+    let mut next = Loaded { items: vec![item("r1", "Ada (edited)", None)], ..Default::default() };
+    next.records = Some(reload.load);
+    next.reload = Some(Reload { since: Utc::now(), changed: vec![0], removed: vec!["r2".into()], deletions_reported: true });
+    lib.apply(&a, Arc::new(next)).await.unwrap();
+    assert_eq!(lib.record(&a, "r1").await.unwrap().as_deref(), Some(r#"{"Name":"Ada (edited)"}"#));
+    assert_eq!(lib.record(&a, "r2").await.unwrap(), None);
+    let left: i64 = lib.db.lock().unwrap().query_row("SELECT count(*) FROM records_incoming", [], |r| r.get(0)).unwrap();
+    assert_eq!(left, 0, "nothing is left waiting");
+
+    // A full load without records keeps none of the old ones; disconnect removes them too.
+    let again = lib.incoming();
+    again.write(vec![record("r1", "{}")]).unwrap();
+    let mut full = Loaded { items: vec![item("r1", "Ada", None)], ..Default::default() };
+    full.records = Some(again.load);
+    lib.replace(&a, Arc::new(full)).await.unwrap();
+    lib.forget(&a).await.unwrap();
+    assert_eq!(lib.record(&a, "r1").await.unwrap(), None);
+    std::fs::remove_dir_all(dir).unwrap();
+}

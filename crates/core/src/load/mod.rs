@@ -43,11 +43,38 @@ pub struct LoadOptions {
     pub retry: RetryPolicy,
     /// Read only what changed since this sync, where the provider can say (`None`: everything).
     pub since: Option<Since>,
+    /// Where each page's provider records go as the page is mapped (`None`: nowhere). They
+    /// are written out page by page, never held for the whole load.
+    pub records: Option<RecordSink>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { containers_only: false, max_pages_per_listing: 20_000, pace: true, retry: RetryPolicy::default(), since: None }
+        LoadOptions { containers_only: false, max_pages_per_listing: 20_000, pace: true, retry: RetryPolicy::default(), since: None, records: None }
+    }
+}
+
+/// The provider's own record of an item (its properties or fields, as the provider sent them),
+/// under the item's id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderRecord {
+    pub id: String,
+    pub json: String,
+}
+
+/// An item's provider record from the raw JSON the provider sent for it (`None`: it sent none).
+pub(crate) fn provider_record(item_id: &str, raw: Option<&serde_json::value::RawValue>) -> Option<ProviderRecord> {
+    raw.map(|raw| ProviderRecord { id: item_id.to_string(), json: raw.get().to_string() })
+}
+
+/// Takes a page's provider records, on the thread that mapped the page (it may block; a
+/// failure fails the load).
+#[derive(Clone)]
+pub struct RecordSink(pub Arc<dyn Fn(Vec<ProviderRecord>) -> Result<()> + Send + Sync>);
+
+impl std::fmt::Debug for RecordSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecordSink")
     }
 }
 
@@ -133,6 +160,10 @@ pub struct Loaded {
     /// last sync from the same place.
     #[serde(skip)]
     pub source: String,
+    /// The library's name for the provider records this load wrote as it went (see
+    /// [`LoadOptions::records`]), which keeping the load makes the connection's.
+    #[serde(skip)]
+    pub records: Option<i64>,
 }
 
 /// Cancellation shared by every request of a load.
@@ -234,6 +265,14 @@ impl LoadContext {
         self.sink.lock().unwrap_or_else(|e| e.into_inner()).extend(items);
     }
 
+    /// Writes out provider records read outside [`map_pages`] (off the async runtime).
+    pub async fn keep_records(&self, records: Vec<ProviderRecord>) -> Result<()> {
+        match self.options.records.clone() {
+            Some(RecordSink(sink)) if !records.is_empty() => mapping::run(move || sink(records)).await,
+            _ => Ok(()),
+        }
+    }
+
     /// Adds items that are not a page of their own (folders, bases).
     pub fn emit_quietly(&self, items: Vec<IntegrationItem>) {
         self.sink.lock().unwrap_or_else(|e| e.into_inner()).extend(items);
@@ -263,8 +302,19 @@ pub(crate) struct PageNotes {
     pub unsafe_links: usize,
 }
 
-/// A mapped page: its items and what mapping them noticed.
-pub(crate) type MappedPage = (Vec<IntegrationItem>, PageNotes);
+/// A mapped page: its items, what mapping them noticed, and the provider's records of them.
+#[derive(Default)]
+pub(crate) struct MappedPage {
+    pub items: Vec<IntegrationItem>,
+    pub notes: PageNotes,
+    pub records: Vec<ProviderRecord>,
+}
+
+impl MappedPage {
+    pub fn new(items: Vec<IntegrationItem>, records: Vec<ProviderRecord>) -> Self {
+        MappedPage { items, records, ..MappedPage::default() }
+    }
+}
 
 /// Reads a listing's pages and maps each one on the mapping pool while the next page is being
 /// fetched, so parsing never holds up the request chain. Mapped pages reach `on_page` in order.
@@ -281,7 +331,7 @@ where
     let map = Arc::new(map);
     let mut seen = pages::SeenItems::default();
     let mut page = 0;
-    let mut deliver = |(items, notes): MappedPage| -> Result<()> {
+    let mut deliver = |MappedPage { items, notes, .. }: MappedPage| -> Result<()> {
         page += 1;
         if seen.only_repeats(items.iter().map(|i| i.id.as_str())) {
             return Err(Error::RepeatedCursor { provider: ctx.tracker.provider, listing: listing.to_string(), page });
@@ -291,10 +341,19 @@ where
         Ok(())
     };
     let mut mapping = std::collections::VecDeque::new();
+    let sink = ctx.options.records.clone();
     futures::pin_mut!(stream);
     while let Some(fetched) = stream.try_next().await? {
-        let map = map.clone();
-        mapping.push_back(mapping::run(move || map(&fetched.body).map_err(|e| e.in_request(&fetched.request))));
+        let (map, sink) = (map.clone(), sink.clone());
+        mapping.push_back(mapping::run(move || {
+            let mut page = map(&fetched.body).map_err(|e| e.in_request(&fetched.request))?;
+            // Written out from here, off the request chain, and not held for the whole load.
+            let records = std::mem::take(&mut page.records);
+            if let Some(RecordSink(sink)) = sink.filter(|_| !records.is_empty()) {
+                sink(records)?;
+            }
+            Ok(page)
+        }));
         // Keep a couple of pages in flight; more would only hold memory.
         while mapping.len() > 2 {
             deliver(mapping.pop_front().expect("non-empty").await?)?;
@@ -383,7 +442,7 @@ pub async fn load(
                 }),
             };
             tracing::info!(provider = provider.as_str(), items = items.len(), changed = reload.as_ref().map(|r| r.changed.len()), ?notes, "load complete");
-            Ok(Loaded { items, notes, started_at, reload, source: String::new() })
+            Ok(Loaded { items, notes, started_at, reload, source: String::new(), records: None })
         }
         Err(e @ (Error::Cancelled(_) | Error::ReconnectNeeded { .. } | Error::NotConnected { .. })) => Err(e),
         Err(Error::LoadIncomplete { listing, cause, .. }) => {

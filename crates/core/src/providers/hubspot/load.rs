@@ -10,11 +10,12 @@ use std::sync::Arc;
 
 use reqwest::Method;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::load::api::ApiFailure;
 use crate::load::pages::{pages, PageSpec};
-use crate::load::{LoadContext, PageNotes, Since};
+use crate::load::{provider_record, LoadContext, MappedPage, Since};
 use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
@@ -58,8 +59,9 @@ struct Page<'a> {
 struct Record<'a> {
     #[serde(borrow)]
     id: Cow<'a, str>,
+    /// Kept raw (the item's provider record), read when the record is mapped.
     #[serde(borrow, default)]
-    properties: Properties<'a>,
+    properties: Option<&'a RawValue>,
     #[serde(borrow, default)]
     created_at: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
@@ -215,8 +217,9 @@ async fn list(ctx: &LoadContext, paths: &Paths, account: Arc<Account>, t: &'stat
     });
     let map = move |body: &[u8]| {
         let page: Page = crate::load::parse_page(ProviderId::Hubspot, body)?;
-        let items: Vec<IntegrationItem> = page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect();
-        Ok((items, PageNotes::default()))
+        let items = page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect::<Result<Vec<_>>>()?;
+        let records = page.results.iter().zip(&items).filter_map(|(r, item)| provider_record(&item.id, r.properties)).collect();
+        Ok(MappedPage::new(items, records))
     };
     crate::load::map_pages(ctx, t.path, stream, map, |records| ctx.emit(t.path, records)).await
 }
@@ -291,7 +294,9 @@ async fn modified_since(ctx: &LoadContext, listing: &str, paths: &Paths, account
             pages += 1;
             let page: SearchPage = ctx.api.parse(&fetched)?;
             newest = page.results.iter().filter_map(|r| r.updated_at.as_deref().and_then(parse_time)).max().max(newest);
-            ctx.emit(listing, page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect());
+            let items = page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect::<Result<Vec<_>>>()?;
+            ctx.keep_records(page.results.iter().zip(&items).filter_map(|(r, item)| provider_record(&item.id, r.properties)).collect()).await?;
+            ctx.emit(listing, items);
             let Some(next) = page.paging.and_then(|p| p.next) else { return Ok(()) };
             offset = next.after.parse().map_err(|_| Error::UnexpectedShape {
                 provider: ProviderId::Hubspot,
@@ -347,9 +352,13 @@ async fn archived(ctx: &LoadContext, paths: &Paths, t: &'static ObjectType) -> R
     Ok(())
 }
 
-fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> IntegrationItem {
+fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> Result<IntegrationItem> {
     let id = &r.id;
-    let p = &r.properties;
+    let p: Properties = match r.properties {
+        Some(raw) => crate::load::parse_page(ProviderId::Hubspot, raw.get().as_bytes())?,
+        None => Properties::default(),
+    };
+    let p = &p;
     let clean = |v: &Option<Cow<str>>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
     let name = match t.kind {
         "contact" => match (clean(&p.firstname), clean(&p.lastname)) {
@@ -361,7 +370,7 @@ fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> Int
         _ => clean(&p.dealname),
     };
     let time = |v: &Option<Cow<str>>| v.as_deref().and_then(parse_time);
-    IntegrationItem {
+    Ok(IntegrationItem {
         id: format!("{}:{id}", t.kind),
         kind: Cow::Borrowed(t.kind),
         directory: false,
@@ -373,5 +382,5 @@ fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> Int
         url: account.link(|portal| format!("contacts/{}/record/{}/{}", segment(portal), t.type_id, segment(id))),
         visibility: !r.archived,
         ..Default::default()
-    }
+    })
 }

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 
 use crate::load::api::ApiFailure;
 use crate::load::pages::{pages, PageSpec};
-use crate::load::{LoadContext, MappedPage, PageNotes, Since};
+use crate::load::{provider_record, LoadContext, MappedPage, PageNotes, Since};
 use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
@@ -57,9 +57,10 @@ struct Object<'a> {
     /// only itself, not the page it came in.
     #[serde(borrow, default)]
     title: Option<&'a RawValue>,
-    /// Pages carry it in the one property of type `title`, whatever its name.
+    /// Pages carry it in the one property of type `title`, whatever its name; data sources
+    /// their schema. Kept raw (the item's provider record), read when the item is mapped.
     #[serde(borrow, default)]
-    properties: TitleProperty<'a>,
+    properties: Option<&'a RawValue>,
 }
 
 /// The `title` property of a page's `properties`, kept while the map is read; the other
@@ -317,8 +318,9 @@ async fn edited_since(ctx: &LoadContext, listing: &str, path: &[&str], request: 
     futures::pin_mut!(stream);
     let mut found = Vec::new();
     while let Some(fetched) = stream.try_next().await? {
-        let (items, notes) = map(&fetched.body).map_err(|e| e.in_request(&fetched.request))?;
+        let MappedPage { items, notes, records } = map(&fetched.body).map_err(|e| e.in_request(&fetched.request))?;
         ctx.note(&notes);
+        ctx.keep_records(records).await?;
         // Newest first: the first item edited before `after` ends the listing. One without an
         // edit time cannot be placed, so it is kept.
         let reached = items.iter().any(|i| i.last_modified_time.is_some_and(|t| t < after));
@@ -332,18 +334,29 @@ async fn edited_since(ctx: &LoadContext, listing: &str, path: &[&str], request: 
 
 fn map_page(links: &LinkPolicy, body: &[u8]) -> Result<MappedPage> {
     let page: SearchPage = crate::load::parse_page(ProviderId::Notion, body)?;
-    let mut notes = PageNotes::default();
-    let items = page.results.iter().filter_map(|r| item(r, links, &mut notes)).collect();
-    Ok((items, notes))
+    let mut mapped = MappedPage::default();
+    for r in &page.results {
+        if let Some(item) = item(r, links, &mut mapped.notes)? {
+            mapped.records.extend(provider_record(&item.id, r.properties));
+            mapped.items.push(item);
+        }
+    }
+    Ok(mapped)
 }
 
-fn item(r: &Object, links: &LinkPolicy, notes: &mut PageNotes) -> Option<IntegrationItem> {
+fn item(r: &Object, links: &LinkPolicy, notes: &mut PageNotes) -> Result<Option<IntegrationItem>> {
     let (kind, directory, title) = match r.object.as_ref() {
-        "page" => ("page", false, r.properties.0),
+        "page" => {
+            let title = match r.properties {
+                Some(raw) => crate::load::parse_page::<TitleProperty>(ProviderId::Notion, raw.get().as_bytes())?.0,
+                None => None,
+            };
+            ("page", false, title)
+        }
         "data_source" => ("data_source", true, r.title),
         "database" => ("database", true, r.title),
         // Unknown object kinds (a future API addition) are left out rather than mislabelled.
-        _ => return None,
+        _ => return Ok(None),
     };
     let (title, unreadable) = title.map(title_text).unwrap_or_default();
     notes.unreadable_titles += usize::from(unreadable);
@@ -372,7 +385,7 @@ fn item(r: &Object, links: &LinkPolicy, notes: &mut PageNotes) -> Option<Integra
         None => (None, None),
     };
     let time = |v: &Option<Cow<str>>| v.as_deref().and_then(parse_time);
-    Some(IntegrationItem {
+    Ok(Some(IntegrationItem {
         id: r.id.to_string(),
         kind: Cow::Borrowed(kind),
         directory,
@@ -384,5 +397,5 @@ fn item(r: &Object, links: &LinkPolicy, notes: &mut PageNotes) -> Option<Integra
         url,
         visibility: !(r.in_trash || r.archived),
         ..Default::default()
-    })
+    }))
 }
