@@ -3,7 +3,7 @@
 // `COMMANDS`; a test checks the capabilities file and the UI's API module against it.
 macro_rules! with_commands {
     ($then:ident) => {
-        $then!(list_providers, authorize, cancel_authorize, credentials, saved_connections, stored_items, library_rows, disconnect, load, cancel_load, export_items, open_item)
+        $then!(list_providers, authorize, cancel_authorize, credentials, saved_connections, stored_items, library_rows, disconnect, load, cancel_load, export_items, open_item, item_record)
     };
 }
 

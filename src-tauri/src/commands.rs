@@ -11,7 +11,7 @@ use tributary_core::load::{Loaded, Progress};
 use tributary_core::{ConnectionSummary, Core, Error, OpenBrowser, ProviderInfo, SavedState};
 
 use crate::error::CommandError;
-use crate::models::{ConnectionRef, ExportRequest, LoadRequest, OpenItemRequest, RowsRequest};
+use crate::models::{ConnectionRef, ExportRequest, ItemRequest, LoadRequest, RowsRequest};
 
 type Result<T> = std::result::Result<T, CommandError>;
 
@@ -89,8 +89,15 @@ pub async fn export_items<R: Runtime>(app: AppHandle<R>, core: State<'_, Arc<Cor
 /// link on the provider's own site, so neither the web view nor a provider's answer can open
 /// anything else.
 #[tauri::command]
-pub fn open_item<R: Runtime>(app: AppHandle<R>, core: State<'_, Arc<Core>>, request: OpenItemRequest) -> Result<()> {
+pub fn open_item<R: Runtime>(app: AppHandle<R>, core: State<'_, Arc<Core>>, request: ItemRequest) -> Result<()> {
     Ok(open_in_browser(&app, &core.item_link(&request.connection.connection()?, &request.item_id)?)?)
+}
+
+/// An item's provider record (its properties or fields, as the provider sent them) from the
+/// library, without asking the provider; `null` when there is none.
+#[tauri::command]
+pub async fn item_record(core: State<'_, Arc<Core>>, request: ItemRequest) -> Result<Option<serde_json::Value>> {
+    Ok(core.item_record(&request.connection.connection()?, &request.item_id).await?)
 }
 
 /// The user's download folder (their home folder where there is none).

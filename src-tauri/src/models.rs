@@ -79,10 +79,10 @@ pub struct ExportRequest {
     pub format: Format,
 }
 
-/// Open one item of the connection's last load in its provider.
+/// One item of a connection: to open in its provider, or to read its provider record.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OpenItemRequest {
+pub struct ItemRequest {
     pub connection: ConnectionRef,
     pub item_id: String,
 }

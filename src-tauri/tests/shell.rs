@@ -114,6 +114,9 @@ fn errors_reach_the_web_view_as_kind_and_message() {
 fn the_web_view_may_call_the_apps_commands_and_nothing_else() {
     let app = app(NO_SANDBOX);
     assert!(invoke(&app, "cancel_load", json!({ "connection": { "provider": "notion", "userId": "u", "orgId": "o" } })).is_ok());
+    // An item's provider record comes from the library: none for an item never loaded.
+    let record = invoke(&app, "item_record", json!({ "request": { "connection": { "provider": "notion", "userId": "u", "orgId": "o", "accountId": "w" }, "itemId": "p1" } }));
+    assert_eq!(record.unwrap(), Value::Null);
     // The opener is the shell's, not the web view's: links open only through `open_item`.
     let err = invoke(&app, "plugin:opener|open_url", json!({ "url": "https://example.com" })).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");

@@ -83,6 +83,12 @@ export function openItem(provider, userId, orgId, accountId, itemId) {
   return invoke('open_item', { request: { connection: connection(provider, userId, orgId, accountId), itemId } });
 }
 
+// An item's provider record (its properties or fields, as the provider sent them) from the
+// local library, without asking the provider; resolves to the record, or null.
+export function itemRecord(provider, userId, orgId, accountId, itemId) {
+  return invoke('item_record', { request: { connection: connection(provider, userId, orgId, accountId), itemId } });
+}
+
 // `handler({ provider, userId, orgId, outcome: 'completed' | 'failed' | 'refused', error })`;
 // a refused callback ends no sign-in, and `provider` is null when it names none. Resolves to an
 // unsubscribe function.
