@@ -130,20 +130,80 @@ async fn connect_times(app: &Path, runs: usize) -> Vec<f64> {
 }
 
 /// A data folder whose library holds `items` per provider (three connections), loaded from
-/// the sandbox and kept as the app keeps a load.
-async fn library_of(items: usize) -> PathBuf {
+/// the sandbox and kept as the app keeps a load; and some of the items' names, to search for.
+async fn library_of(items: usize) -> (PathBuf, Vec<String>) {
     use tributary_core::load::Cancel;
     let data_home = std::env::temp_dir().join(format!("tributary-bench-library-{}", std::process::id()));
     let sandbox = crate::SandboxProcess::start(&[items; 3], false);
     let mut settings = sandbox.settings();
     settings.data_dir = data_home.join("dev.tributary.app");
     let core = tributary_core::Core::with_store(settings, tributary_core::store::Store::open(None).await.unwrap()).unwrap();
+    let mut names = Vec::new();
     for p in tributary_core::ProviderId::ALL {
         let key = crate::connect(&core, p).await;
         let loaded = std::sync::Arc::new(core.load(&key, crate::unpaced(), None, Cancel::new()).await.unwrap());
+        names.extend(loaded.items.iter().step_by(loaded.items.len() / 8 + 1).filter(|i| !i.name.is_empty()).map(|i| i.name.clone()));
         core.keep(&key, &loaded).await;
     }
-    data_home
+    (data_home, names)
+}
+
+/// In the real window on `library`: a typed query to its rows shown (the library answers
+/// searches, sorts and pages; the web view holds only the rows in view), and a click on a
+/// column header to the rows in their new order. Timed in the page, from the input event (or
+/// the click) to the frame after the new rows are in the document.
+async fn search_times(app: &Path, library: &Path, names: &[String]) -> (Vec<f64>, Vec<f64>) {
+    std::env::set_var("TRIBUTARY_APP", app);
+    let session = AppSession::launch(&[("XDG_DATA_HOME", &library.display().to_string())]).await;
+    session.by_test_id("library-row").await;
+    let typed = r#"
+        const [query, done] = arguments;
+        const input = document.querySelector('[data-testid="library-search"]');
+        const count = () => document.querySelector('[data-testid="library-count"]')?.textContent;
+        const before = count();
+        const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+        const t0 = performance.now();
+        setValue.call(input, query);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        (function poll() {
+          if (count() !== before && document.querySelector('[data-testid="library-row"]')) return requestAnimationFrame(() => done(performance.now() - t0));
+          if (performance.now() - t0 > 10000) return done(-1);
+          requestAnimationFrame(poll);
+        })();"#;
+    let sorted = r#"
+        const [column, done] = arguments;
+        const first = () => document.querySelector('[data-testid="library-row"]')?.dataset.itemId;
+        const before = first();
+        const t0 = performance.now();
+        document.querySelector(`[data-testid="library-sort-${column}"]`).click();
+        (function poll() {
+          const now = first();
+          if (now !== undefined && now !== before) return requestAnimationFrame(() => done(performance.now() - t0));
+          if (performance.now() - t0 > 10000) return done(-1);
+          requestAnimationFrame(poll);
+        })();"#;
+    let mut searches = Vec::new();
+    for (i, name) in names.iter().cycle().take(24).enumerate() {
+        // A word of a name, and every other time a prefix of it, as a person types.
+        let word = name.split_whitespace().next().unwrap_or(name);
+        let query = if i % 2 == 0 { word.to_string() } else { word.chars().take(3.max(word.len() / 2)).collect() };
+        // From an empty search each time, so every query is a new one.
+        session.client.execute_async(typed, vec![serde_json::json!("")]).await.ok();
+        let ms = session.client.execute_async(typed, vec![serde_json::json!(query)]).await.expect("the search ran").as_f64().unwrap_or(-1.0);
+        if ms >= 0.0 {
+            searches.push(ms);
+        }
+    }
+    session.client.execute_async(typed, vec![serde_json::json!("")]).await.ok();
+    let mut sorts = Vec::new();
+    for column in ["name", "name", "modified", "modified", "created", "parent", "name", "loaded"].iter().cycle().take(16) {
+        let ms = session.client.execute_async(sorted, vec![serde_json::json!(column)]).await.expect("the sort ran").as_f64().unwrap_or(-1.0);
+        if ms >= 0.0 {
+            sorts.push(ms);
+        }
+    }
+    session.close().await;
+    (searches, sorts)
 }
 
 pub async fn bench_window(app: PathBuf, hello: PathBuf, runs: usize, library_items: usize) {
@@ -155,11 +215,21 @@ pub async fn bench_window(app: PathBuf, hello: PathBuf, runs: usize, library_ite
     let app_runs: Vec<Launch> = (0..runs).map(|_| launch_once(&app, "Tributary", settle, None)).collect();
     report("tributary", &app_runs);
     if library_items > 0 {
-        let library = library_of(library_items).await;
+        let (library, names) = library_of(library_items).await;
         let size = std::fs::metadata(library.join("dev.tributary.app/library.sqlite3")).map(|m| m.len()).unwrap_or(0);
         println!("(a library of {} items across three connections, {:.0} MB; the window opens on its first page of rows)", library_items * 3, size as f64 / 1e6);
         let with_library: Vec<Launch> = (0..runs).map(|_| launch_once(&app, "Tributary", settle, Some(&library))).collect();
         report("with library", &with_library);
+        let (mut searches, mut sorts) = search_times(&app, &library, &names).await;
+        let spread = |v: &[f64]| (v.iter().cloned().fold(f64::INFINITY, f64::min), v.iter().cloned().fold(0.0, f64::max));
+        let ((s_min, s_max), (o_min, o_max)) = (spread(&searches), spread(&sorts));
+        println!(
+            "with library     typed query to rows shown: median {:.0} ms (min {s_min:.0}, max {s_max:.0}, {} queries) | column click to rows re-sorted: median {:.0} ms (min {o_min:.0}, max {o_max:.0}, {} clicks)",
+            median(&mut searches),
+            searches.len(),
+            median(&mut sorts),
+            sorts.len()
+        );
         let _ = std::fs::remove_dir_all(&library);
     }
     let mut connect = connect_times(&app, runs).await;
