@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::item::IntegrationItem;
-use crate::load::{Loaded, ProviderRecord, RecordSink};
+use crate::load::{IncomingRecords, Loaded, ProviderRecord, RecordSink};
 use crate::connection::ConnectionKey;
 use crate::provider::ProviderId;
 
@@ -94,23 +94,17 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX items_by_created ON items (created);
     CREATE INDEX items_by_modified ON items (modified);",
     // 5: each item's provider record (its properties or fields, as the provider sent them), so
-    // a record's details are shown without asking the provider; and the records a load in
-    // progress has written so far, under the load's own number, which become the connection's
-    // when the load is kept (`at`: when, so a crashed load's rows can be cleared).
+    // a record's details are shown without asking the provider.
     "CREATE TABLE records (
         provider TEXT NOT NULL, org TEXT NOT NULL, user TEXT NOT NULL, account TEXT NOT NULL,
         id TEXT NOT NULL, json TEXT NOT NULL,
         PRIMARY KEY (provider, org, user, account, id)
-    ) WITHOUT ROWID;
-    CREATE TABLE records_incoming (
-        load INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, at INTEGER NOT NULL,
-        PRIMARY KEY (load, id)
     ) WITHOUT ROWID;",
 ];
 
-/// How long a load's incoming records are kept when the load neither completes nor fails
-/// (its process ended): then any later start clears them.
-const INCOMING_KEPT_SECS: i64 = 24 * 3600;
+/// How long a load's incoming records file is kept when the load neither completes nor fails
+/// (its process ended): then any later start removes it.
+const INCOMING_KEPT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// The library file, open.
 pub struct Library {
@@ -291,9 +285,7 @@ impl Library {
             let to = step as i64 + 1;
             db.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {to}; COMMIT;")).map_err(unusable)?;
         }
-        // Records of loads that ended with their process (another process's load in progress
-        // is younger than this).
-        db.execute("DELETE FROM records_incoming WHERE at < ?1", [Utc::now().timestamp() - INCOMING_KEPT_SECS]).map_err(unusable)?;
+        clear_stale_incoming(&incoming_dir(path));
         Ok(Library { path: path.to_path_buf(), db: Arc::new(Mutex::new(db)), damage: Arc::default() })
     }
 
@@ -339,13 +331,17 @@ impl Library {
                     insert.run(&key, position as i64, it)?;
                 }
             }
-            adopt_records(&tx, &key, loaded.records)?;
+            adopt_records(&tx, &key, loaded.records.as_ref().map(|r| r.file.as_path()))?;
             let started = loaded.started_at.to_rfc3339();
             tx.execute(
                 "INSERT INTO syncs (provider, org, user, account, synced_at, items, notes, checkpoint, full_synced_at, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
                 params![key.provider.as_str(), key.org_id, key.user_id, key.account, synced_at.to_rfc3339(), items.len() as i64, notes, started, loaded.source],
             )?;
             tx.commit()?;
+            // Read in: the file's copy is not needed any more.
+            if let Some(records) = &loaded.records {
+                let _ = std::fs::remove_file(&records.file);
+            }
             // A load is one big transaction: fold it into the file now, so the WAL does not keep
             // a second copy of it (readers in other processes may delay this; that is fine).
             db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
@@ -398,14 +394,8 @@ impl Library {
                     }
                 }
             }
-            if let Some(load) = loaded.records {
-                // What the reload read again replaces what was kept; the rest stays.
-                tx.execute(
-                    "INSERT OR REPLACE INTO records SELECT ?1, ?2, ?3, ?4, id, json FROM records_incoming WHERE load = ?5",
-                    params![key.provider.as_str(), key.org_id, key.user_id, key.account, load],
-                )?;
-                tx.execute("DELETE FROM records_incoming WHERE load = ?1", [load])?;
-            }
+            // What the reload read again replaces what was kept; the rest stays.
+            adopt_records(&tx, &key, loaded.records.as_ref().map(|r| r.file.as_path()))?;
             let notes = loaded.notes.summary();
             let changed = tx.execute(
                 "UPDATE syncs SET synced_at = ?5, items = ?6, notes = ?7, checkpoint = ?8 WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4",
@@ -415,6 +405,10 @@ impl Library {
                 return Err(LibraryError::Unreadable("a reload of changes for a connection with no sync kept".into()));
             }
             tx.commit()?;
+            // Read in: the file's copy is not needed any more.
+            if let Some(records) = &loaded.records {
+                let _ = std::fs::remove_file(&records.file);
+            }
             Ok(synced_at)
         })
         .await
@@ -539,20 +533,16 @@ impl Library {
     }
 
     /// Where a load's provider records go while it runs (see [`Incoming`]).
-    pub fn incoming(&self) -> Incoming {
-        Incoming { db: self.db.clone(), path: self.path.clone(), load: rand::random::<i64>().abs() }
+    pub fn incoming(&self) -> Result<Arc<Incoming>> {
+        let load = rand::random::<u64>();
+        let file = incoming_dir(&self.path).join(format!("{load:016x}.records"));
+        let io = |e: std::io::Error| Error::Io { path: file.clone(), message: e.to_string() };
+        std::fs::create_dir_all(incoming_dir(&self.path)).map_err(io)?;
+        let out = std::fs::File::create(&file).map_err(io)?;
+        Ok(Arc::new(Incoming { out: Mutex::new(std::io::BufWriter::with_capacity(256 * 1024, out)), file }))
     }
 
-    /// Forgets the records a load wrote, when it failed or was cancelled.
-    pub async fn discard(&self, load: i64) -> Result<()> {
-        let path = self.path.clone();
-        self.run(move |db| {
-            db.execute("DELETE FROM records_incoming WHERE load = ?1", [load])?;
-            Ok(())
-        })
-        .await
-        .map_err(|e| e.at(&path))
-    }
+
 
     /// An item's provider record (its properties or fields, as JSON), from the connection's
     /// last complete load; `None` when there is none.
@@ -649,48 +639,106 @@ fn delete_connection(tx: &rusqlite::Transaction, key: &ConnectionKey) -> rusqlit
     Ok(())
 }
 
-/// Makes the records a load wrote (`load`) the connection's, in place of the ones it had (its
-/// items were just replaced); with none written, it keeps none.
-fn adopt_records(tx: &rusqlite::Transaction, key: &ConnectionKey, load: Option<i64>) -> rusqlite::Result<()> {
-    let Some(load) = load else { return Ok(()) };
-    tx.execute(
-        "INSERT OR REPLACE INTO records SELECT ?1, ?2, ?3, ?4, id, json FROM records_incoming WHERE load = ?5",
-        params![key.provider.as_str(), key.org_id, key.user_id, key.account, load],
-    )?;
-    tx.execute("DELETE FROM records_incoming WHERE load = ?1", [load])?;
+/// Makes the records a load wrote (its `file`) the connection's, replacing those of the same
+/// items (a full load's items were just replaced, so its records are all there are; a
+/// reload's replace those it read again). A file that cannot be read costs the records, not
+/// the load. (The file goes with the load: see `IncomingRecords`.)
+fn adopt_records(tx: &rusqlite::Transaction, key: &ConnectionKey, file: Option<&Path>) -> std::result::Result<(), LibraryError> {
+    let Some(file) = file else { return Ok(()) };
+    let read = std::fs::File::open(file).map(std::io::BufReader::new);
+    let mut input = match read {
+        Ok(input) => input,
+        Err(e) => {
+            tracing::warn!(file = %file.display(), error = %e, "a load's provider records could not be read; its items are kept without them");
+            return Ok(());
+        }
+    };
+    let mut insert = tx.prepare_cached("INSERT OR REPLACE INTO records (provider, org, user, account, id, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+    while let Some((id, json)) = read_record(&mut input).map_err(|e| LibraryError::Unreadable(format!("{}: {e}", file.display())))? {
+        insert.execute(params![key.provider.as_str(), key.org_id, key.user_id, key.account, id, json])?;
+    }
     Ok(())
 }
 
-/// A load's provider records on their way into the library: written page by page, as the
-/// pages are mapped, under the load's own number (never held for the whole load), and the
-/// connection's only once the load is kept. A load that fails or is cancelled discards them.
+/// One `(id, json)` of an incoming file, `None` at its end: each as a little-endian u32 length
+/// and its bytes.
+fn read_record(input: &mut impl std::io::Read) -> std::io::Result<Option<(String, String)>> {
+    let mut field = || -> std::io::Result<Option<String>> {
+        let mut len = [0u8; 4];
+        match input.read_exact(&mut len) {
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            other => other?,
+        }
+        let mut bytes = vec![0; u32::from_le_bytes(len) as usize];
+        input.read_exact(&mut bytes)?;
+        String::from_utf8(bytes).map(Some).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    };
+    match field()? {
+        None => Ok(None),
+        Some(id) => Ok(Some((id, field()?.ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))?))),
+    }
+}
+
+/// Where loads in progress write their provider records: beside the library file.
+fn incoming_dir(library: &Path) -> PathBuf {
+    library.with_file_name("incoming")
+}
+
+/// Removes the files of loads that ended with their process (another process's load in
+/// progress is far younger).
+fn clear_stale_incoming(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let stale = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age > INCOMING_KEPT));
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// A load's provider records on their way into the library: appended to a file of the load's
+/// own, page by page as the pages are mapped (a buffered write costs the load next to nothing,
+/// and nothing is held for the whole load), and the connection's only once the load is kept,
+/// when the keeping transaction reads them in. A load that fails or is cancelled discards them.
 pub struct Incoming {
-    db: Arc<Mutex<Connection>>,
-    path: PathBuf,
-    pub load: i64,
+    out: Mutex<std::io::BufWriter<std::fs::File>>,
+    file: PathBuf,
 }
 
 impl Incoming {
-    /// Writes one page's records (blocking: call it off the async runtime).
+    /// Appends one page's records (blocking: call it off the async runtime).
     pub fn write(&self, records: Vec<ProviderRecord>) -> Result<()> {
-        let mut db = self.db.lock().unwrap_or_else(|e| e.into_inner());
-        let written = (|| {
-            let tx = db.transaction()?;
-            {
-                let mut insert = tx.prepare_cached("INSERT OR REPLACE INTO records_incoming (load, id, json, at) VALUES (?1, ?2, ?3, ?4)")?;
-                let at = Utc::now().timestamp();
-                for r in &records {
-                    insert.execute(params![self.load, r.id, r.json, at])?;
-                }
+        use std::io::Write;
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        let written = records.iter().try_for_each(|r| {
+            for field in [&r.id, &r.json] {
+                out.write_all(&(field.len() as u32).to_le_bytes())?;
+                out.write_all(field.as_bytes())?;
             }
-            tx.commit()
-        })();
-        written.map_err(|e| LibraryError::from(e).at(&self.path))
+            Ok::<_, std::io::Error>(())
+        });
+        written.map_err(|e| Error::Io { path: self.file.clone(), message: e.to_string() })
+    }
+
+    /// Writes out what is buffered, once the load is complete: the records, for keeping them
+    /// with the load. A write that fails removes the file (the load is kept without them).
+    pub fn finish(&self) -> Result<IncomingRecords> {
+        use std::io::Write;
+        let records = IncomingRecords { file: self.file.clone() };
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        out.flush().map_err(|e| Error::Io { path: self.file.clone(), message: e.to_string() })?;
+        Ok(records)
+    }
+
+    /// Removes the file, for a load that failed or was cancelled.
+    pub fn discard(&self) {
+        let _ = std::fs::remove_file(&self.file);
     }
 
     /// The load's sink for [`LoadOptions::records`](crate::load::LoadOptions::records).
-    pub fn sink(self) -> RecordSink {
-        RecordSink(Arc::new(move |records| self.write(records)))
+    pub fn sink(self: &Arc<Self>) -> RecordSink {
+        let incoming = self.clone();
+        RecordSink(Arc::new(move |records| incoming.write(records)))
     }
 }
 

@@ -112,6 +112,8 @@ async fn every_record_keeps_its_provider_record_and_a_reload_brings_the_edited_o
         assert!(core.load_items(&key, quiet(), false).await.is_err(), "{p}");
         sb.clear_faults(p);
         assert_eq!(core.item_record(&key, &records[0].id).await.unwrap(), before, "{p}");
+        let waiting = std::fs::read_dir(data.join("incoming")).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(waiting, 0, "{p}: the failed load's records file is gone");
         let reloaded = core.load_items(&key, quiet(), false).await.unwrap();
         assert!(reloaded.reload.is_some(), "{p}");
         let edited: Vec<_> = reloaded.items.iter().filter(|i| i.name.contains(" (edited)")).collect();

@@ -466,29 +466,38 @@ impl Core {
             .get(key)
             .map(|h| (h.connection.clone(), h.borrowed))
             .ok_or(Error::NotConnected { provider: key.provider })?;
-        // The provider records go into the library page by page as the load runs (a load of
-        // containers alone has none to keep).
+        // The provider records go to the library's incoming file page by page as the load runs
+        // (a load of containers alone has none to keep).
         let incoming = match &self.library {
-            Some(library) if options.records.is_none() && !options.containers_only => Some(library.incoming()),
+            Some(library) if options.records.is_none() && !options.containers_only => match library.incoming() {
+                Ok(incoming) => Some(incoming),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the provider records of this load cannot be kept; its items are");
+                    None
+                }
+            },
             _ => None,
         };
-        let load_number = incoming.as_ref().map(|i| i.load);
-        options.records = incoming.map(|i| i.sink()).or(options.records);
+        if let Some(incoming) = &incoming {
+            options.records = Some(incoming.sink());
+        }
         let mut result = crate::load::load(connection.clone(), self.http.clone(), options, progress, cancel).await;
         if borrowed && result.as_ref().is_err_and(|e| !matches!(e, Error::ReconnectNeeded { .. })) {
             self.give_back_credentials(key, &connection).await;
         }
-        match &mut result {
-            Ok(loaded) => {
-                loaded.source = self.source(key);
-                loaded.records = load_number;
-            }
-            Err(_) => {
-                if let (Some(library), Some(load)) = (&self.library, load_number) {
-                    if let Err(e) = library.discard(load).await {
-                        tracing::warn!(error = %e, "the failed load's provider records could not be cleared; a later start clears them");
+        if let Ok(loaded) = &mut result {
+            loaded.source = self.source(key);
+        }
+        if let Some(incoming) = incoming {
+            match &mut result {
+                Ok(loaded) => match incoming.finish() {
+                    Ok(records) => loaded.records = Some(Arc::new(records)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the provider records of this load could not be written; its items are kept without them");
+                        incoming.discard();
                     }
-                }
+                },
+                Err(_) => incoming.discard(),
             }
         }
         result

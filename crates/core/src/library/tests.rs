@@ -200,41 +200,47 @@ async fn provider_records_written_during_a_load_become_the_connections_only_when
     let lib = Library::open(&dir).unwrap().library;
     let (a, b) = (key(ProviderId::Airtable, "u1"), key(ProviderId::Airtable, "u2"));
     let record = |id: &str, json: &str| ProviderRecord { id: id.into(), json: json.into() };
-    // A load writes its records page by page; until it is kept, they are nobody's.
-    let incoming = lib.incoming();
-    let load = incoming.load;
+    let incoming_files = || std::fs::read_dir(dir.join("incoming")).map(|d| d.count()).unwrap_or(0);
+    // A load appends its records page by page; until it is kept, they are nobody's.
+    let incoming = lib.incoming().unwrap();
     incoming.write(vec![record("r1", r#"{"Name":"Ada"}"#), record("r2", r#"{"Name":"Grace"}"#)]).unwrap();
+    incoming.write(vec![record("r3", "{\"Notes\":\"two\\nlines \u{1f600}\"}")]).unwrap();
     assert_eq!(lib.record(&a, "r1").await.unwrap(), None);
-    let mut first = Loaded { items: vec![item("r1", "Ada", None), item("r2", "Grace", None)], ..Default::default() };
-    first.records = Some(load);
-    lib.replace(&a, Arc::new(first)).await.unwrap();
+    let mut first = Loaded { items: vec![item("r1", "Ada", None), item("r2", "Grace", None), item("r3", "Katherine", None)], ..Default::default() };
+    first.records = Some(Arc::new(incoming.finish().unwrap()));
+    let first = Arc::new(first);
+    lib.replace(&a, first.clone()).await.unwrap();
     assert_eq!(lib.record(&a, "r1").await.unwrap().as_deref(), Some(r#"{"Name":"Ada"}"#));
+    assert_eq!(lib.record(&a, "r3").await.unwrap().as_deref(), Some("{\"Notes\":\"two\\nlines \u{1f600}\"}"));
     assert_eq!(lib.record(&b, "r1").await.unwrap(), None, "another connection's items have none");
+    drop(first);
+    assert_eq!(incoming_files(), 0, "the file goes with the load it was kept from");
 
     // A failed load's records are discarded; the kept ones stay.
-    let failed = lib.incoming();
+    let failed = lib.incoming().unwrap();
     failed.write(vec![record("r1", r#"{"Name":"Wrong"}"#)]).unwrap();
-    lib.discard(failed.load).await.unwrap();
+    failed.discard();
     assert_eq!(lib.record(&a, "r1").await.unwrap().as_deref(), Some(r#"{"Name":"Ada"}"#));
+    assert_eq!(incoming_files(), 0);
 
     // A reload replaces the records it read again and forgets the removed items'.
-    let reload = lib.incoming();
+    let reload = lib.incoming().unwrap();
     reload.write(vec![record("r1", r#"{"Name":"Ada (edited)"}"#)]).unwrap();
-    let mut next = Loaded { items: vec![item("r1", "Ada (edited)", None)], ..Default::default() };
-    next.records = Some(reload.load);
+    let mut next = Loaded { items: vec![item("r1", "Ada (edited)", None), item("r3", "Katherine", None)], ..Default::default() };
+    next.records = Some(Arc::new(reload.finish().unwrap()));
     next.reload = Some(Reload { since: Utc::now(), changed: vec![0], removed: vec!["r2".into()], deletions_reported: true });
     lib.apply(&a, Arc::new(next)).await.unwrap();
     assert_eq!(lib.record(&a, "r1").await.unwrap().as_deref(), Some(r#"{"Name":"Ada (edited)"}"#));
     assert_eq!(lib.record(&a, "r2").await.unwrap(), None);
-    let left: i64 = lib.db.lock().unwrap().query_row("SELECT count(*) FROM records_incoming", [], |r| r.get(0)).unwrap();
-    assert_eq!(left, 0, "nothing is left waiting");
+    assert!(lib.record(&a, "r3").await.unwrap().is_some(), "what the reload did not read again stays");
 
-    // A full load without records keeps none of the old ones; disconnect removes them too.
-    let again = lib.incoming();
+    // A full load replaces them all; disconnect removes them.
+    let again = lib.incoming().unwrap();
     again.write(vec![record("r1", "{}")]).unwrap();
     let mut full = Loaded { items: vec![item("r1", "Ada", None)], ..Default::default() };
-    full.records = Some(again.load);
+    full.records = Some(Arc::new(again.finish().unwrap()));
     lib.replace(&a, Arc::new(full)).await.unwrap();
+    assert_eq!(lib.record(&a, "r3").await.unwrap(), None);
     lib.forget(&a).await.unwrap();
     assert_eq!(lib.record(&a, "r1").await.unwrap(), None);
     std::fs::remove_dir_all(dir).unwrap();

@@ -160,10 +160,29 @@ pub struct Loaded {
     /// last sync from the same place.
     #[serde(skip)]
     pub source: String,
-    /// The library's name for the provider records this load wrote as it went (see
-    /// [`LoadOptions::records`]), which keeping the load makes the connection's.
+    /// The provider records this load wrote as it went (see [`LoadOptions::records`]), which
+    /// keeping the load makes the connection's.
     #[serde(skip)]
-    pub records: Option<i64>,
+    pub records: Option<Arc<IncomingRecords>>,
+}
+
+/// The file a load's provider records were written to, removed once nothing holds the load
+/// (keeping it reads the records in first; a load never kept leaves nothing behind).
+#[derive(Debug)]
+pub struct IncomingRecords {
+    pub file: std::path::PathBuf,
+}
+
+impl Drop for IncomingRecords {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.file);
+    }
+}
+
+impl PartialEq for IncomingRecords {
+    fn eq(&self, other: &Self) -> bool {
+        self.file == other.file
+    }
 }
 
 /// Cancellation shared by every request of a load.
