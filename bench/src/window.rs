@@ -196,7 +196,7 @@ async fn search_times(app: &Path, library: &Path, names: &[String]) -> (Vec<f64>
     }
     session.client.execute_async(typed, vec![serde_json::json!("")]).await.ok();
     let mut sorts = Vec::new();
-    for column in ["name", "name", "modified", "modified", "created", "parent", "name", "loaded"].iter().cycle().take(16) {
+    for column in ["name", "name", "modified", "modified", "created", "created", "parent", "kind"].iter().cycle().take(16) {
         let ms = session.client.execute_async(sorted, vec![serde_json::json!(column)]).await.expect("the sort ran").as_f64().unwrap_or(-1.0);
         if ms >= 0.0 {
             sorts.push(ms);
