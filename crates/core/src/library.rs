@@ -513,11 +513,17 @@ impl Library {
                 Some(c) => format!("{c} {direction}, items.provider, items.org, items.user, items.account, items.position"),
                 None => format!("items.provider {direction}, items.org {direction}, items.user {direction}, items.account {direction}, items.position {direction}"),
             };
-            let total: i64 = db.query_row(
-                &format!("SELECT COUNT(*) FROM items {text_join} {filter}"),
-                rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
-                |r| r.get(0),
-            )?;
+            // How many match, the cheapest way there is (a typed query waits on it): with no
+            // words, each sync's own count of the items it wrote; with words across every
+            // connection, the full-text index alone; only words within some connections join.
+            let count = if words.is_empty() {
+                format!("SELECT COALESCE(SUM(items), 0) FROM syncs {}", filter.replace("items.", "syncs."))
+            } else if query.connections.is_empty() {
+                format!("SELECT COUNT(*) FROM items_text {filter}")
+            } else {
+                format!("SELECT COUNT(*) FROM items {text_join} {filter}")
+            };
+            let total: i64 = db.prepare_cached(&count)?.query_row(rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())), |r| r.get(0))?;
             // The page is bound, not written into the text, so scrolling reuses one statement.
             values.push(Box::new(query.limit.min(MAX_ROWS) as i64));
             values.push(Box::new(query.offset as i64));

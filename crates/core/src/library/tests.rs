@@ -233,6 +233,14 @@ async fn provider_records_written_during_a_load_become_the_connections_only_when
     assert_eq!(lib.record(&a, "r1").await.unwrap().as_deref(), Some(r#"{"Name":"Ada (edited)"}"#));
     assert_eq!(lib.record(&a, "r2").await.unwrap(), None);
     assert!(lib.record(&a, "r3").await.unwrap().is_some(), "what the reload did not read again stays");
+    // The totals a view is given (from each sync's own count, or the full-text index) agree
+    // with the rows there are.
+    let all = lib.rows(RowsQuery { connections: vec![a.clone()], limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!((all.total, all.rows.len()), (2, 2));
+    let found = lib.rows(RowsQuery { text: "ada".into(), limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!((found.total, found.rows.len()), (1, 1));
+    let within = lib.rows(RowsQuery { text: "kath".into(), connections: vec![a.clone(), b.clone()], limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!((within.total, within.rows.len()), (1, 1));
 
     // A full load replaces them all; disconnect removes them.
     let again = lib.incoming().unwrap();
