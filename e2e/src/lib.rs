@@ -295,6 +295,20 @@ pub fn browser_program(browser: Browser) -> TempFile {
             app = app_binary().display()
         ),
     };
+    executable(&script)
+}
+
+/// A `BROWSER` program that approves the consent page for the account whose number (0 is the
+/// first) `choice` holds when the app opens it, so a test can sign in to one account, then
+/// another.
+pub fn browser_choosing_account(choice: &Path) -> TempFile {
+    let sandbox = workspace_root().join("target/debug/tributary-sandbox");
+    require(sandbox.exists(), "the sandbox binary (built by the workspace test run)");
+    executable(&format!("#!/bin/sh\nSANDBOX_ACCOUNT=$(cat '{}' 2>/dev/null || echo 0) exec '{}' approve \"$1\"\n", choice.display(), sandbox.display()))
+}
+
+/// A shell script as an executable temporary file.
+fn executable(script: &str) -> TempFile {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!("tributary-e2e-browser-{}-{n}", std::process::id()));

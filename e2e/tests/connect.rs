@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::net::TcpListener;
 
 use tributary_e2e::fantoccini::Locator;
-use tributary_e2e::{browser_program, expected_items, AppSession, Browser, TempFile};
+use tributary_e2e::{browser_choosing_account, browser_program, expected_items, AppSession, Browser, TempFile};
 use tributary_sandbox::{PerProvider, ProviderId, Sandbox, SandboxConfig};
 
 fn free_port() -> u16 {
@@ -50,8 +50,13 @@ async fn connect(app: &AppSession, id: &str, name: &str) {
 /// Loads and checks that the window shows exactly the sandbox's items: the count, every id and
 /// name in the JSON view, and a search in the table.
 async fn load_and_check(app: &AppSession, sandbox: &Sandbox, p: ProviderId, name: &str) {
+    load_and_check_account(app, sandbox.dataset(), p, name).await
+}
+
+/// [`load_and_check`] for the connection to an account whose data is `data`.
+async fn load_and_check_account(app: &AppSession, data: &tributary_sandbox::Dataset, p: ProviderId, name: &str) {
     app.by_test_id("load-button").await.click().await.unwrap();
-    let expected = expected_items(sandbox.dataset(), p);
+    let expected = expected_items(data, p);
     let count = format!("{} items from {name}", expected.len());
     app.wait_for_text("item-count", |t| t == count, "load-error").await;
     let rows = app.client.find_all(Locator::Css("[data-testid=\"item-row\"]")).await.unwrap();
@@ -250,5 +255,56 @@ async fn a_connection_survives_a_restart_of_the_app_until_it_is_disconnected() {
     app.wait_for_text("connect-button", |t| t == "Connect to Airtable", "error-alert").await;
     let files = std::fs::read_dir(data_home.0.join("dev.tributary.app/connections")).map(|d| d.filter_map(|e| e.ok()).filter(|e| e.path().extension().is_some_and(|x| x == "json")).count());
     assert_eq!(files.unwrap_or(0), 0, "no saved connection left");
+    app.close().await;
+}
+
+#[tokio::test]
+async fn two_accounts_of_one_provider_side_by_side_in_the_window() {
+    if std::env::var("TRIBUTARY_EXPECT_KEYRING").ok().as_deref() != Some("1") {
+        panic!("this test needs the test command's Secret Service (./scripts/test-all.sh starts one)");
+    }
+    let sandbox = sandbox(60).await;
+    let portal = |n: usize| sandbox.account_dataset(n).hubspot.portal_id.to_string();
+    // The "browser" approves for the account this file names, as the user picks a portal.
+    let choice = TempFile(std::env::temp_dir().join(format!("tributary-e2e-account-{}-{}", std::process::id(), free_port())));
+    std::fs::write(&choice.0, "0").unwrap();
+    let browser = browser_choosing_account(&choice.0);
+    let data_home = TempFile(std::env::temp_dir().join(format!("tributary-e2e-accounts-{}-{}", std::process::id(), free_port())));
+    let app = launch_in(&sandbox, &browser, &data_home, &[]).await;
+    connect(&app, "hubspot", "HubSpot").await;
+    app.wait_for_text("connection-account", |t| t.contains(&portal(0)), "error-alert").await;
+
+    // Add account signs in to the second portal: both are listed, the new one shown.
+    std::fs::write(&choice.0, "1").unwrap();
+    app.by_test_id("add-account-button").await.click().await.unwrap();
+    let mut shown = String::new();
+    for _ in 0..100 {
+        if let Ok(select) = app.client.find(Locator::Css("[data-testid=\"account-select\"]")).await {
+            shown = select.prop("value").await.unwrap().unwrap_or_default();
+            if shown == portal(1) {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown, portal(1), "the new account is the one shown");
+    load_and_check_account(&app, sandbox.account_dataset(1), ProviderId::Hubspot, "HubSpot").await;
+    app.close().await;
+
+    // A restart lists both, asking no provider; Disconnect ends the shown account only.
+    let denying = browser_program(Browser::Deny);
+    let app = launch_in(&sandbox, &denying, &data_home, &[]).await;
+    pick(&app, "hubspot").await;
+    app.wait_for_text("connect-button", |t| t == "Connected to HubSpot", "error-alert").await;
+    // Listed in the order of their ids, the first shown.
+    let mut ids = [portal(0), portal(1)];
+    ids.sort();
+    let select = app.by_test_id("account-select").await;
+    assert_eq!(select.prop("value").await.unwrap().unwrap_or_default(), ids[0], "the first account is shown first");
+    app.by_test_id("disconnect-button").await.click().await.unwrap();
+    app.wait_for_text("connection-account", |t| t.contains(&ids[1]), "error-alert").await;
+    assert!(app.client.find(Locator::Css("[data-testid=\"account-select\"]")).await.is_err(), "one account left: no picker");
+    app.by_test_id("disconnect-button").await.click().await.unwrap();
+    app.wait_for_text("connect-button", |t| t == "Connect to HubSpot", "error-alert").await;
     app.close().await;
 }
