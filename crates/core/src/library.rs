@@ -27,6 +27,26 @@ use crate::provider::ProviderId;
 /// The schema this build writes. Each step of [`MIGRATIONS`] takes a file one version up.
 const SCHEMA_VERSION: i64 = 5;
 
+/// The indexes a view sorts by, one per column (made by migration 3, and again on the table
+/// migration 4 copies).
+macro_rules! sort_indexes {
+    () => {
+        "
+    CREATE INDEX items_by_name ON items (name COLLATE NOCASE);
+    CREATE INDEX items_by_kind ON items (kind);
+    CREATE INDEX items_by_parent ON items (parent COLLATE NOCASE);
+    CREATE INDEX items_by_created ON items (created);
+    CREATE INDEX items_by_modified ON items (modified);"
+    };
+}
+
+/// The condition that selects one connection's rows, its key bound as `?1` to `?4`.
+macro_rules! connection_is {
+    () => {
+        "provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4"
+    };
+}
+
 const MIGRATIONS: &[&str] = &[
     // 1: connections' last syncs, their items (the IntegrationItem as JSON, in load order), and
     // a full-text index of names, ids and parents.
@@ -49,7 +69,7 @@ const MIGRATIONS: &[&str] = &[
     // 3: where each sync's items came from (a reload builds only on the same source), and the
     // columns a view sorts by (times with milliseconds always, so they sort as text), with an
     // index each, so a page of rows in any order is read without sorting them all.
-    "ALTER TABLE syncs ADD COLUMN source TEXT;
+    concat!("ALTER TABLE syncs ADD COLUMN source TEXT;
     ALTER TABLE items ADD COLUMN name TEXT;
     ALTER TABLE items ADD COLUMN kind TEXT;
     ALTER TABLE items ADD COLUMN parent TEXT;
@@ -58,17 +78,13 @@ const MIGRATIONS: &[&str] = &[
     UPDATE items SET name = json_extract(json, '$.name'), kind = json_extract(json, '$.type'),
         parent = json_extract(json, '$.parent_path_or_name'),
         created = strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(json, '$.creation_time')),
-        modified = strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(json, '$.last_modified_time'));
-    CREATE INDEX items_by_name ON items (name COLLATE NOCASE);
-    CREATE INDEX items_by_kind ON items (kind);
-    CREATE INDEX items_by_parent ON items (parent COLLATE NOCASE);
-    CREATE INDEX items_by_created ON items (created);
-    CREATE INDEX items_by_modified ON items (modified);",
+        modified = strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(json, '$.last_modified_time'));",
+    sort_indexes!()),
     // 4: a connection is one account of a provider (two portals side by side), so the
     // account joins the keys; what was kept before is the unnamed account's (''). SQLite
     // cannot change a primary key in place: the tables are copied, rowids kept (the full-text
-    // index refers to them).
-    "CREATE TABLE syncs_4 (
+    // index refers to them), and the copy gets the indexes again.
+    concat!("CREATE TABLE syncs_4 (
         provider TEXT NOT NULL, org TEXT NOT NULL, user TEXT NOT NULL, account TEXT NOT NULL,
         synced_at TEXT NOT NULL, items INTEGER NOT NULL, notes TEXT,
         checkpoint TEXT, full_synced_at TEXT, source TEXT,
@@ -87,12 +103,8 @@ const MIGRATIONS: &[&str] = &[
         SELECT rowid, provider, org, user, '', position, id, json, name, kind, parent, created, modified FROM items;
     DROP TABLE items;
     ALTER TABLE items_4 RENAME TO items;
-    CREATE INDEX items_in_order ON items (provider, org, user, account, position);
-    CREATE INDEX items_by_name ON items (name COLLATE NOCASE);
-    CREATE INDEX items_by_kind ON items (kind);
-    CREATE INDEX items_by_parent ON items (parent COLLATE NOCASE);
-    CREATE INDEX items_by_created ON items (created);
-    CREATE INDEX items_by_modified ON items (modified);",
+    CREATE INDEX items_in_order ON items (provider, org, user, account, position);",
+    sort_indexes!()),
     // 5: each item's provider record (its properties or fields, as the provider sent them), so
     // a record's details are shown without asking the provider.
     "CREATE TABLE records (
@@ -338,10 +350,6 @@ impl Library {
                 params![key.provider.as_str(), key.org_id, key.user_id, key.account, synced_at.to_rfc3339(), items.len() as i64, notes, started, loaded.source],
             )?;
             tx.commit()?;
-            // Read in: the file's copy is not needed any more.
-            if let Some(records) = &loaded.records {
-                let _ = std::fs::remove_file(&records.file);
-            }
             // A load is one big transaction: fold it into the file now, so the WAL does not keep
             // a second copy of it (readers in other processes may delay this; that is fine).
             db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
@@ -364,10 +372,10 @@ impl Library {
             let synced_at = Utc::now();
             let tx = db.transaction()?;
             {
-                let mut find = tx.prepare_cached("SELECT rowid FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4 AND id = ?5")?;
+                let mut find = tx.prepare_cached(concat!("SELECT rowid FROM items WHERE ", connection_is!(), " AND id = ?5"))?;
                 let mut forget_text = tx.prepare_cached("DELETE FROM items_text WHERE rowid = ?1")?;
                 let mut forget = tx.prepare_cached("DELETE FROM items WHERE rowid = ?1")?;
-                let mut forget_record = tx.prepare_cached("DELETE FROM records WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4 AND id = ?5")?;
+                let mut forget_record = tx.prepare_cached(concat!("DELETE FROM records WHERE ", connection_is!(), " AND id = ?5"))?;
                 for id in &reload.removed {
                     if let Some(rowid) = find.query_row(params![who[0], who[1], who[2], who[3], id], |r| r.get::<_, i64>(0)).optional()? {
                         forget_text.execute([rowid])?;
@@ -375,7 +383,7 @@ impl Library {
                     }
                     forget_record.execute(params![who[0], who[1], who[2], who[3], id])?;
                 }
-                let mut last: i64 = tx.query_row("SELECT COALESCE(MAX(position), -1) FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4", who, |r| r.get(0))?;
+                let mut last: i64 = tx.query_row(concat!("SELECT COALESCE(MAX(position), -1) FROM items WHERE ", connection_is!()), who, |r| r.get(0))?;
                 let mut update = tx.prepare_cached("UPDATE items SET json = ?2, name = ?3, kind = ?4, parent = ?5, created = ?6, modified = ?7 WHERE rowid = ?1")?;
                 let mut update_text = tx.prepare_cached("UPDATE items_text SET name = ?2, id = ?3, parent = ?4 WHERE rowid = ?1")?;
                 let mut insert = ItemInsert::prepare(&tx)?;
@@ -398,17 +406,13 @@ impl Library {
             adopt_records(&tx, &key, loaded.records.as_ref().map(|r| r.file.as_path()))?;
             let notes = loaded.notes.summary();
             let changed = tx.execute(
-                "UPDATE syncs SET synced_at = ?5, items = ?6, notes = ?7, checkpoint = ?8 WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4",
+                concat!("UPDATE syncs SET synced_at = ?5, items = ?6, notes = ?7, checkpoint = ?8 WHERE ", connection_is!()),
                 params![who[0], who[1], who[2], who[3], synced_at.to_rfc3339(), loaded.items.len() as i64, notes, loaded.started_at.to_rfc3339()],
             )?;
             if changed == 0 {
                 return Err(LibraryError::Unreadable("a reload of changes for a connection with no sync kept".into()));
             }
             tx.commit()?;
-            // Read in: the file's copy is not needed any more.
-            if let Some(records) = &loaded.records {
-                let _ = std::fs::remove_file(&records.file);
-            }
             Ok(synced_at)
         })
         .await
@@ -422,13 +426,13 @@ impl Library {
             type Row = (String, Option<String>, Option<String>, Option<String>, Option<String>);
             let sync: Option<Row> = db
                 .query_row(
-                    "SELECT synced_at, notes, checkpoint, full_synced_at, source FROM syncs WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4",
+                    concat!("SELECT synced_at, notes, checkpoint, full_synced_at, source FROM syncs WHERE ", connection_is!()),
                     params![key.provider.as_str(), key.org_id, key.user_id, key.account],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
                 .optional()?;
             let Some((synced_at, notes, checkpoint, full_synced_at, source)) = sync else { return Ok(None) };
-            let mut query = db.prepare_cached("SELECT json FROM items WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4 ORDER BY position")?;
+            let mut query = db.prepare_cached(concat!("SELECT json FROM items WHERE ", connection_is!(), " ORDER BY position"))?;
             let items = query
                 .query_map(params![key.provider.as_str(), key.org_id, key.user_id, key.account], |r| r.get::<_, String>(0))?
                 .map(|json| serde_json::from_str(&json?).map_err(|e| LibraryError::Unreadable(e.to_string())))
@@ -548,14 +552,12 @@ impl Library {
         Ok(Arc::new(Incoming { out: Mutex::new(std::io::BufWriter::with_capacity(256 * 1024, out)), file }))
     }
 
-
-
     /// An item's provider record (its properties or fields, as JSON), from the connection's
     /// last complete load; `None` when there is none.
     pub async fn record(&self, key: &ConnectionKey, id: &str) -> Result<Option<String>> {
         let (key, id, path) = (key.clone(), id.to_string(), self.path.clone());
         self.run(move |db| {
-            let mut find = db.prepare_cached("SELECT json FROM records WHERE provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4 AND id = ?5")?;
+            let mut find = db.prepare_cached(concat!("SELECT json FROM records WHERE ", connection_is!(), " AND id = ?5"))?;
             Ok(find.query_row(params![key.provider.as_str(), key.org_id, key.user_id, key.account, id], |r| r.get(0)).optional()?)
         })
         .await
@@ -637,18 +639,17 @@ fn found_row(r: &rusqlite::Row) -> rusqlite::Result<std::result::Result<Found, S
 
 fn delete_connection(tx: &rusqlite::Transaction, key: &ConnectionKey) -> rusqlite::Result<()> {
     let who = params![key.provider.as_str(), key.org_id, key.user_id, key.account];
-    let this = "provider = ?1 AND org = ?2 AND user = ?3 AND account = ?4";
-    tx.execute(&format!("DELETE FROM items_text WHERE rowid IN (SELECT rowid FROM items WHERE {this})"), who)?;
-    tx.execute(&format!("DELETE FROM items WHERE {this}"), who)?;
-    tx.execute(&format!("DELETE FROM syncs WHERE {this}"), who)?;
-    tx.execute(&format!("DELETE FROM records WHERE {this}"), who)?;
+    tx.execute(concat!("DELETE FROM items_text WHERE rowid IN (SELECT rowid FROM items WHERE ", connection_is!(), ")"), who)?;
+    tx.execute(concat!("DELETE FROM items WHERE ", connection_is!()), who)?;
+    tx.execute(concat!("DELETE FROM syncs WHERE ", connection_is!()), who)?;
+    tx.execute(concat!("DELETE FROM records WHERE ", connection_is!()), who)?;
     Ok(())
 }
 
 /// Makes the records a load wrote (its `file`) the connection's, replacing those of the same
 /// items (a full load's items were just replaced, so its records are all there are; a
 /// reload's replace those it read again). A file that cannot be read costs the records, not
-/// the load. (The file goes with the load: see `IncomingRecords`.)
+/// the load.
 fn adopt_records(tx: &rusqlite::Transaction, key: &ConnectionKey, file: Option<&Path>) -> std::result::Result<(), LibraryError> {
     let Some(file) = file else { return Ok(()) };
     let read = std::fs::File::open(file).map(std::io::BufReader::new);
@@ -663,6 +664,9 @@ fn adopt_records(tx: &rusqlite::Transaction, key: &ConnectionKey, file: Option<&
     while let Some((id, json)) = read_record(&mut input).map_err(|e| LibraryError::Unreadable(format!("{}: {e}", file.display())))? {
         insert.execute(params![key.provider.as_str(), key.org_id, key.user_id, key.account, id, json])?;
     }
+    // Read in: the file's copy is not needed any more (should the transaction fail, the load
+    // is not kept, and its records go with it).
+    let _ = std::fs::remove_file(file);
     Ok(())
 }
 
@@ -727,7 +731,8 @@ impl Incoming {
     }
 
     /// Writes out what is buffered, once the load is complete: the records, for keeping them
-    /// with the load. A write that fails removes the file (the load is kept without them).
+    /// with the load (should it fail, the caller discards the file and keeps the load without
+    /// them).
     pub fn finish(&self) -> Result<IncomingRecords> {
         use std::io::Write;
         let records = IncomingRecords { file: self.file.clone() };
