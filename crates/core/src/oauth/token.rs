@@ -187,14 +187,11 @@ pub(crate) async fn name_account(http: &reqwest::Client, settings: &ProviderSett
     }
     let provider = settings.provider;
     if let Some(path) = settings.spec().whoami {
-        let answer = async {
-            let url = settings.api_base.join(path).ok()?;
-            let mut resp = http.get(url).bearer_auth(tokens.access_token.expose()).header(reqwest::header::ACCEPT, "application/json").send().await.ok()?;
-            let ok = resp.status().is_success();
-            let body: Value = serde_json::from_slice(&read_body(&mut resp, MAX_TOKEN_RESPONSE).await.ok()?).ok()?;
-            ok.then_some(body)
+        let answer = match settings.api_base.join(path) {
+            Ok(url) => successful_json(http.get(url).bearer_auth(tokens.access_token.expose())).await,
+            Err(_) => None,
         };
-        tokens.account = answer.await.and_then(|body| (settings.spec().token_account)(&body));
+        tokens.account = answer.and_then(|body| (settings.spec().token_account)(&body));
         if tokens.account.is_none() {
             tracing::warn!(provider = provider.as_str(), "the provider did not say which account signed in; the connection is not named");
         }
@@ -204,13 +201,8 @@ pub(crate) async fn name_account(http: &reqwest::Client, settings: &ProviderSett
     let Ok(client_id) = settings.require_client_id() else { return };
     let mut form = vec![("client_id", client_id), ("token", tokens.access_token.expose()), ("token_type_hint", "access_token")];
     form.extend(settings.client_secret.as_ref().map(|s| ("client_secret", s.expose())));
-    let answer = async {
-        let mut resp = http.post(url).header(reqwest::header::ACCEPT, "application/json").form(&form).send().await.ok()?;
-        let ok = resp.status().is_success();
-        let body: Value = serde_json::from_slice(&read_body(&mut resp, MAX_TOKEN_RESPONSE).await.ok()?).ok()?;
-        (ok && body.get("active") == Some(&Value::Bool(true))).then_some(body)
-    };
-    match answer.await {
+    let answer = successful_json(http.post(url).form(&form)).await.filter(|body| body.get("active") == Some(&Value::Bool(true)));
+    match answer {
         Some(body) => {
             tokens.account = (settings.spec().token_account)(&body);
             if tokens.scopes.is_empty() {
@@ -219,6 +211,15 @@ pub(crate) async fn name_account(http: &reqwest::Client, settings: &ProviderSett
         }
         None => tracing::warn!(provider = provider.as_str(), "token introspection failed; the connection is not named"),
     }
+}
+
+/// The JSON body of a successful answer to `request` (bounded as a token answer is), or `None`
+/// for any failure: these answers only name the connection.
+async fn successful_json(request: reqwest::RequestBuilder) -> Option<Value> {
+    let mut resp = request.header(reqwest::header::ACCEPT, "application/json").send().await.ok()?;
+    let ok = resp.status().is_success();
+    let body: Value = serde_json::from_slice(&read_body(&mut resp, MAX_TOKEN_RESPONSE).await.ok()?).ok()?;
+    ok.then_some(body)
 }
 
 /// The scopes an answer lists, as a space-separated `scope` or a `scopes` array.
