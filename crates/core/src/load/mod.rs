@@ -67,6 +67,11 @@ pub(crate) fn provider_record(item_id: &str, raw: Option<&serde_json::value::Raw
     raw.map(|raw| ProviderRecord { id: item_id.to_string(), json: raw.get().to_string() })
 }
 
+/// The provider records of a page's items, from the raw JSON sent for each, in the same order.
+pub(crate) fn provider_records<'a>(raw: impl IntoIterator<Item = Option<&'a serde_json::value::RawValue>>, items: &[IntegrationItem]) -> Vec<ProviderRecord> {
+    raw.into_iter().zip(items).filter_map(|(raw, item)| provider_record(&item.id, raw)).collect()
+}
+
 /// Takes a page's provider records, on the thread that mapped the page (it may block; a
 /// failure fails the load).
 #[derive(Clone)]

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::load::api::ApiFailure;
 use crate::load::cursor::CursorStyle;
 use crate::load::pages::{pages, PageSpec};
-use crate::load::{provider_record, LoadContext, MappedPage, Since};
+use crate::load::{provider_records, LoadContext, MappedPage, Since};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
 use crate::links::segment;
@@ -333,7 +333,7 @@ async fn load_records(ctx: &LoadContext, base: &Base, table: &Table, listing: &s
 fn map_records(rc: &RecordContext, body: &[u8]) -> Result<MappedPage> {
     let page: RecordsPage = crate::load::parse_page(ProviderId::Airtable, body)?;
     let items: Vec<IntegrationItem> = page.records.iter().map(|r| record(rc, r)).collect();
-    let records = page.records.iter().zip(&items).filter_map(|(r, item)| provider_record(&item.id, r.fields)).collect();
+    let records = provider_records(page.records.iter().map(|r| r.fields), &items);
     Ok(MappedPage::new(items, records))
 }
 

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::load::api::ApiFailure;
 use crate::load::pages::{pages, PageSpec};
-use crate::load::{provider_record, LoadContext, MappedPage, Since};
+use crate::load::{provider_records, LoadContext, MappedPage, Since};
 use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::item::{parse_time, IntegrationItem};
@@ -217,9 +217,7 @@ async fn list(ctx: &LoadContext, paths: &Paths, account: Arc<Account>, t: &'stat
     });
     let map = move |body: &[u8]| {
         let page: Page = crate::load::parse_page(ProviderId::Hubspot, body)?;
-        let items = page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect::<Result<Vec<_>>>()?;
-        let records = page.results.iter().zip(&items).filter_map(|(r, item)| provider_record(&item.id, r.properties)).collect();
-        Ok(MappedPage::new(items, records))
+        map_results(&account, t, &folder_id, &page.results)
     };
     crate::load::map_pages(ctx, t.path, stream, map, |records| ctx.emit(t.path, records)).await
 }
@@ -294,8 +292,8 @@ async fn modified_since(ctx: &LoadContext, listing: &str, paths: &Paths, account
             pages += 1;
             let page: SearchPage = ctx.api.parse(&fetched)?;
             newest = page.results.iter().filter_map(|r| r.updated_at.as_deref().and_then(parse_time)).max().max(newest);
-            let items = page.results.iter().map(|r| record(&account, t, &folder_id, r)).collect::<Result<Vec<_>>>()?;
-            ctx.keep_records(page.results.iter().zip(&items).filter_map(|(r, item)| provider_record(&item.id, r.properties)).collect()).await?;
+            let MappedPage { items, records, .. } = map_results(&account, t, &folder_id, &page.results)?;
+            ctx.keep_records(records).await?;
             ctx.emit(listing, items);
             let Some(next) = page.paging.and_then(|p| p.next) else { return Ok(()) };
             offset = next.after.parse().map_err(|_| Error::UnexpectedShape {
@@ -350,6 +348,13 @@ async fn archived(ctx: &LoadContext, paths: &Paths, t: &'static ObjectType) -> R
         ctx.deleted(page.results.iter().map(|r| format!("{}:{}", t.kind, r.id)));
     }
     Ok(())
+}
+
+/// A page's records as items, with each one's provider record (its properties).
+fn map_results(account: &Account, t: &ObjectType, folder_id: &str, results: &[Record]) -> Result<MappedPage> {
+    let items = results.iter().map(|r| record(account, t, folder_id, r)).collect::<Result<Vec<_>>>()?;
+    let records = provider_records(results.iter().map(|r| r.properties), &items);
+    Ok(MappedPage::new(items, records))
 }
 
 fn record(account: &Account, t: &ObjectType, folder_id: &str, r: &Record) -> Result<IntegrationItem> {
