@@ -236,9 +236,9 @@ fn key(who: &Who) -> Result<FlowKey, Failure> {
     Ok(FlowKey::new(provider, &who.org, &who.user)?)
 }
 
-/// `--account` for a command line that names one.
-fn account_flag(key: &ConnectionKey) -> String {
-    if key.account.is_empty() { String::new() } else { format!(" --account '{}'", key.account) }
+/// `--account` for a command line that names one (none for the provider's unnamed account).
+fn account_flag(account_id: &str) -> String {
+    if account_id.is_empty() { String::new() } else { format!(" --account '{account_id}'") }
 }
 
 /// The loopback sign-in: prints the authorize URL, opens the browser unless told not to, waits.
@@ -269,14 +269,13 @@ async fn connect(args: ConnectArgs) -> Outcome {
     sign_in(&core, &key, &args.sign_in).await?;
     if core.keeps_connections() {
         let summary = core.take_credentials(&key).await?;
-        let connection = ConnectionKey::new(&key, &summary.account_id)?;
         eprintln!(
             "Connected to {} and saved in the system's credential store; `tributary-cli load {} --user '{}' --org '{}'{}` uses it.",
             key.provider.display_name(),
             key.provider.as_str(),
             key.user_id,
             key.org_id,
-            account_flag(&connection)
+            account_flag(&summary.account_id)
         );
         print_summary(&summary);
         return Ok(());

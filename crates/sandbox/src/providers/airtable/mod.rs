@@ -71,7 +71,7 @@ pub(crate) static SPEC: FakeSpec = FakeSpec {
     decorate_page: plain_page,
     listing_expired: Some(iterator_expired),
     new_state: || Arc::new(Iterators::default()),
-    account_label: |a, n| format!("Airtable user {} (usr{})", n + 1, crate::dataset::base62(a.seed, 14)),
+    account_label: |a, n| format!("Airtable user {} ({})", n + 1, user_id(a)),
     change,
 };
 
@@ -190,6 +190,11 @@ fn page_bounds(
     Ok((start, end, next))
 }
 
+/// The Airtable user an account stands for.
+fn user_id(acct: &Account) -> String {
+    format!("usr{}", base62(acct.seed, 14))
+}
+
 async fn whoami(State(state): Shared, headers: HeaderMap) -> Response {
     let token = http::bearer(&headers).unwrap_or_default().to_string();
     let admitted = match admit(&state, ProviderId::Airtable, &headers, false, Some(&format!("meta:{token}"))).await {
@@ -198,8 +203,7 @@ async fn whoami(State(state): Shared, headers: HeaderMap) -> Response {
     };
     // Each account is another Airtable user.
     let n = admitted.account;
-    let id = format!("usr{}", base62(state.account(n).seed, 14));
-    let mut body = json!({ "id": id, "scopes": admitted.scopes });
+    let mut body = json!({ "id": user_id(state.account(n)), "scopes": admitted.scopes });
     if admitted.has_scope("user.email:read") {
         body["email"] = json!(if n == 0 { "sandbox.user@example.com".to_string() } else { format!("sandbox.user+{n}@example.com") });
     }
