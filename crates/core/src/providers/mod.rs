@@ -125,6 +125,9 @@ pub enum Quirk {
     ListingExpired,
 }
 
+/// A provider's reload of what changed since a sync (see [`ProviderSpec::changes`]).
+pub(crate) type ChangesFn = for<'a> fn(&'a LoadContext, &'a Since) -> BoxFuture<'a, Result<()>>;
+
 #[derive(Debug)]
 pub struct ProviderSpec {
     pub id: ProviderId,
@@ -179,7 +182,7 @@ pub struct ProviderSpec {
     pub(crate) load: for<'a> fn(&'a LoadContext) -> BoxFuture<'a, Result<()>>,
     /// Reads only what changed since the last sync into the sink (with deletions through
     /// `LoadContext::deleted`), where the provider can list changes (see `load::reload`).
-    pub(crate) changes: Option<for<'a> fn(&'a LoadContext, &'a Since) -> BoxFuture<'a, Result<()>>>,
+    pub(crate) changes: Option<ChangesFn>,
     /// Whether a reload of changes learns of deletions (otherwise only a full load does).
     pub reports_deletions: bool,
 }
