@@ -241,7 +241,7 @@ pub struct Rows {
     pub rows: Vec<Found>,
 }
 
-/// One search hit: whose item it is, and the item.
+/// One search hit: whose item it is, and the item as a row of a view shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Found {
@@ -250,7 +250,11 @@ pub struct Found {
     pub user_id: String,
     /// The account's id (see [`ConnectionKey::account`]).
     pub account_id: String,
+    /// The item without its `children`, which a folder of a large load lists by the hundred
+    /// thousand (a page of rows with them was 2 MB of JSON for the window to take in).
     pub item: IntegrationItem,
+    /// How many children the item lists.
+    pub child_count: usize,
 }
 
 impl Library {
@@ -457,9 +461,9 @@ impl Library {
         let (query, path) = (query.join(" "), self.path.clone());
         self.run(move |db| {
             let mut find = db.prepare_cached(
-                "SELECT items.provider, items.org, items.user, items.account, items.json FROM items_text
+                concat!("SELECT ", found_columns!(), " FROM items_text
                  JOIN items ON items.rowid = items_text.rowid
-                 WHERE items_text MATCH ?1 ORDER BY rank LIMIT ?2",
+                 WHERE items_text MATCH ?1 ORDER BY rank LIMIT ?2"),
             )?;
             let rows = find.query_map(params![query, limit as i64], found_row)?;
             rows.map(|row| row?.map_err(LibraryError::Unreadable)).collect()
@@ -532,7 +536,7 @@ impl Library {
             values.push(Box::new(query.limit.min(MAX_ROWS) as i64));
             values.push(Box::new(query.offset as i64));
             let n = values.len();
-            let sql = format!("SELECT items.provider, items.org, items.user, items.account, items.json FROM items {text_join} {filter} ORDER BY {order} LIMIT ?{} OFFSET ?{n}", n - 1);
+            let sql = format!(concat!("SELECT ", found_columns!(), " FROM items {} {} ORDER BY {} LIMIT ?{} OFFSET ?{}"), text_join, filter, order, n - 1, n);
             let mut select = db.prepare_cached(&sql)?;
             let rows = select.query_map(rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())), found_row)?;
             let rows = rows.map(|row| row?.map_err(LibraryError::Unreadable)).collect::<std::result::Result<Vec<Found>, LibraryError>>()?;
@@ -628,12 +632,22 @@ fn fts_words(text: &str) -> Vec<String> {
 }
 
 /// A `(provider, org, user, account, json)` row as a [`Found`] (an unreadable one says why).
+/// What [`found_row`] reads: whose item, the item with its children left out (SQLite empties
+/// the list and counts it, so a folder's hundred thousand ids never reach Rust), and the count.
+macro_rules! found_columns {
+    () => {
+        "items.provider, items.org, items.user, items.account, json_set(items.json, '$.children', json('[]')), COALESCE(json_array_length(items.json, '$.children'), 0)"
+    };
+}
+use found_columns;
+
 fn found_row(r: &rusqlite::Row) -> rusqlite::Result<std::result::Result<Found, String>> {
-    let (provider, org_id, user_id, account_id, json): (String, String, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+    let (provider, org_id, user_id, account_id, json, child_count): (String, String, String, String, String, i64) =
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
     Ok((|| {
         let provider = provider.parse().map_err(|_| format!("an unknown provider `{provider}`"))?;
         let item = serde_json::from_str(&json).map_err(|e| e.to_string())?;
-        Ok(Found { provider, org_id, user_id, account_id, item })
+        Ok(Found { provider, org_id, user_id, account_id, item, child_count: child_count as usize })
     })())
 }
 

@@ -135,6 +135,15 @@ async fn rows_are_searched_sorted_and_paged_in_the_database_across_connections()
     assert_eq!((only_b.total, only_b.rows[0].provider), (1, ProviderId::Notion));
     // What a person types never breaks the query.
     assert_eq!(lib.rows(query("\"unbalanced (* OR")).await.unwrap().total, 0);
+
+    // A row is light: a folder's children are counted, not listed (the stored item keeps them).
+    let mut folder = item("f1", "Contacts", None);
+    folder.children = (0..5000).map(|n| format!("c{n}")).collect();
+    lib.replace(&b, loaded(vec![folder])).await.unwrap();
+    let row = &lib.rows(query("contacts")).await.unwrap().rows[0];
+    assert_eq!((row.item.children.len(), row.child_count), (0, 5000));
+    assert_eq!(lib.search("contacts", 1).await.unwrap()[0].child_count, 5000);
+    assert_eq!(lib.stored(&b).await.unwrap().unwrap().items[0].children.len(), 5000);
 }
 
 #[tokio::test]
