@@ -70,6 +70,10 @@ enum Cmd {
         /// Items per provider in a library the app is also launched on (0: none).
         #[arg(long, default_value_t = 100_000)]
         library_items: usize,
+        /// Build that library in this folder and keep it, or launch on the one an earlier run
+        /// left there (its items are not checked against `--library-items`).
+        #[arg(long)]
+        keep_library: Option<PathBuf>,
     },
     /// The window with a large load: Load to table shown, scrolling frame times of the table, the
     /// tree and the JSON view, search and view-switch times. Needs Xvfb and tauri-driver.
@@ -615,7 +619,7 @@ async fn run() {
             let l: Vec<usize> = limited_items.split(',').map(|s| s.trim().parse().expect("three numbers")).collect();
             bench_load(items, [l[0], l[1], l[2]], skip_limited, only_limited, &providers).await;
         }
-        Cmd::Window { app, hello, runs, library_items } => window::bench_window(app, hello, runs, library_items).await,
+        Cmd::Window { app, hello, runs, library_items, keep_library } => window::bench_window(app, hello, runs, library_items, keep_library).await,
         Cmd::Ui { app, items, runs } => ui::bench_ui(app, items, runs).await,
         Cmd::RssProbe { provider } => rss_probe(provider.parse().unwrap()).await,
         Cmd::Library { items } => bench_library(items).await,

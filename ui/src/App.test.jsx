@@ -4,6 +4,8 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import { randomFillSync } from 'node:crypto';
 import App from './App.jsx';
+import { prefetch } from './api.js';
+import { FIRST_QUERY } from './items/libraryQuery.js';
 import { jsonLines } from './items/ItemJson.jsx';
 
 beforeAll(() => {
@@ -47,6 +49,13 @@ function backend(handlers) {
   return calls;
 }
 
+// The window as a person sees it once its controls (a bundle of their own, loaded after the
+// library's first answer is on screen) are in.
+async function renderApp() {
+  render(<App />);
+  await screen.findByTestId(/^(user-input|startup-error)$/);
+}
+
 function signIn(provider, outcome, error) {
   return act(() => emit('sign-in', { provider, userId: 'TestUser', orgId: 'TestOrg', outcome, error }));
 }
@@ -73,9 +82,9 @@ const ITEMS = [
 ];
 
 describe('IntegrationForm', () => {
-  it('starts with the seed defaults and no integration', () => {
+  it('starts with the seed defaults and no integration', async () => {
     backend({});
-    render(<App />);
+    await renderApp();
     expect(screen.getByTestId('user-input').value).toBe('TestUser');
     expect(screen.getByTestId('org-input').value).toBe('TestOrg');
     expect(screen.queryByTestId('connect-button')).toBeNull();
@@ -90,7 +99,7 @@ describe('IntegrationForm', () => {
       },
       { shouldMockEvents: true },
     );
-    render(<App />);
+    await renderApp();
     await waitFor(() => expect(screen.getByTestId('app-subtitle').textContent).toBe('HubSpot · Airtable · Notion · Pipedrive'));
     await pick('Pipedrive');
     expect(screen.getByTestId('connect-button').textContent).toBe('Connect to Pipedrive');
@@ -102,7 +111,7 @@ describe('IntegrationForm', () => {
       if (cmd === 'list_providers') throw { kind: 'Config', message: 'TRIBUTARY_REDIRECT_PORT: `http` is not a port' };
       throw new Error(`unexpected ${cmd}`);
     });
-    render(<App />);
+    await renderApp();
     const alert = await screen.findByTestId('startup-error');
     expect(alert.textContent).toContain('Tributary could not start');
     expect(alert.textContent).toContain('TRIBUTARY_REDIRECT_PORT');
@@ -114,7 +123,7 @@ describe('IntegrationForm', () => {
       authorize: () => null,
       credentials: () => ({ provider: 'airtable', account: 'Sandbox workspace', scopes: [] }),
     });
-    render(<App />);
+    await renderApp();
     await connect('airtable', 'Airtable');
     expect(calls.filter((c) => c.cmd !== 'list_providers' && !c.cmd.startsWith('plugin:event'))).toEqual([
       { cmd: 'authorize', args: { connection: { provider: 'airtable', userId: 'TestUser', orgId: 'TestOrg', accountId: '' } } },
@@ -135,13 +144,13 @@ describe('IntegrationForm', () => {
         kept: true,
       }),
     });
-    render(<App />);
+    await renderApp();
     await pick('Airtable');
     await waitFor(() => expect(screen.getByTestId('connect-button').textContent).toBe('Connected to Airtable'));
     expect(screen.getByTestId('connection-account').textContent).toBe('Saved workspace');
     expect(calls.some((c) => c.cmd === 'authorize')).toBe(false);
     cleanup();
-    render(<App />);
+    await renderApp();
     await pick('HubSpot');
     expect((await screen.findByTestId('reconnect-needed')).textContent).toContain('connect again');
     expect(screen.getByTestId('connect-button').textContent).toBe('Connect to HubSpot');
@@ -162,7 +171,7 @@ describe('IntegrationForm', () => {
       load: () => ({ items: ITEMS, notes: {} }),
       disconnect: () => true,
     });
-    render(<App />);
+    await renderApp();
     await pick('HubSpot');
     const select = await screen.findByTestId('account-select');
     expect(select.value).toBe('111', 'the first account is shown');
@@ -188,18 +197,18 @@ describe('IntegrationForm', () => {
 
   it('says once that connections last for the session where there is no credential store', async () => {
     backend({ saved_connections: () => ({ accounts: [], kept: false }) });
-    render(<App />);
+    await renderApp();
     await pick('Airtable');
     expect((await screen.findByTestId('session-only')).textContent).toContain('until Tributary closes');
   });
 
   it('labels sandbox providers and explains unconfigured ones', async () => {
     backend({});
-    render(<App />);
+    await renderApp();
     await pick('HubSpot');
     expect(screen.getByTestId('sandbox-badge').textContent).toContain('Sandbox');
     cleanup();
-    render(<App />);
+    await renderApp();
     await pick('Notion');
     expect(screen.getByTestId('not-configured').textContent).toContain('NOTION_CLIENT_ID');
     expect(screen.getByTestId('connect-button').disabled).toBe(true);
@@ -207,7 +216,7 @@ describe('IntegrationForm', () => {
 
   it('shows a failed sign-in and lets the user try again', async () => {
     backend({ authorize: () => null });
-    render(<App />);
+    await renderApp();
     await pick('Airtable');
     fireEvent.click(screen.getByTestId('connect-button'));
     await signIn('airtable', 'failed', { kind: 'AccessDenied', message: 'access to Airtable was denied in the browser' });
@@ -220,7 +229,7 @@ describe('IntegrationForm', () => {
       authorize: () => null,
       credentials: () => ({ provider: 'airtable', account: 'Sandbox workspace', scopes: [] }),
     });
-    render(<App />);
+    await renderApp();
     await pick('Airtable');
     fireEvent.click(screen.getByTestId('connect-button'));
     await signIn('airtable', 'refused', { kind: 'StateMismatch', message: 'the sign-in callback does not belong to this sign-in' });
@@ -238,7 +247,7 @@ describe('IntegrationForm', () => {
         throw { kind: 'Store', message: 'Redis is unreachable' };
       },
     });
-    render(<App />);
+    await renderApp();
     await pick('Airtable');
     fireEvent.click(screen.getByTestId('connect-button'));
     expect((await screen.findByTestId('error-alert')).textContent).toContain('Redis is unreachable');
@@ -253,7 +262,7 @@ describe('IntegrationForm', () => {
         return null;
       },
     });
-    render(<App />);
+    await renderApp();
     await pick('Airtable');
     fireEvent.click(screen.getByTestId('connect-button'));
     fireEvent.click(await screen.findByTestId('cancel-connect-button'));
@@ -264,7 +273,7 @@ describe('IntegrationForm', () => {
 
   it('lets no callback that names no sign-in end the one in flight', async () => {
     backend({ authorize: () => null, credentials: () => ({ provider: 'airtable', scopes: [] }) });
-    render(<App />);
+    await renderApp();
     await pick('Airtable');
     fireEvent.click(screen.getByTestId('connect-button'));
     await waitFor(() => expect(screen.getByTestId('connect-button').textContent).toBe('Connecting...'));
@@ -281,7 +290,7 @@ describe('IntegrationForm', () => {
 
   it('ignores sign-in events for another provider or user', async () => {
     backend({ authorize: () => null });
-    render(<App />);
+    await renderApp();
     await pick('Airtable');
     fireEvent.click(screen.getByTestId('connect-button'));
     await signIn('hubspot', 'failed', { kind: 'AccessDenied', message: 'nope' });
@@ -302,7 +311,7 @@ describe('DataForm', () => {
         return new Promise((resolve) => (finish = () => resolve({ items: ITEMS, notes: {} })));
       },
     });
-    render(<App />);
+    await renderApp();
     await connect('hubspot', 'HubSpot');
     fireEvent.click(screen.getByTestId('load-button'));
     await waitFor(() => expect(screen.getByTestId('load-progress').textContent).toContain('200 items · 2 pages · contacts'));
@@ -334,7 +343,7 @@ describe('DataForm', () => {
       credentials: () => ({ provider: 'hubspot', scopes: [] }),
       load: (args) => ({ items: ITEMS, notes: {}, reload: args.request.full ? null : reload }),
     });
-    render(<App />);
+    await renderApp();
     await connect('hubspot', 'HubSpot');
     expect(screen.queryByTestId('full-reload-button')).toBeNull();
     fireEvent.click(screen.getByTestId('load-button'));
@@ -355,7 +364,7 @@ describe('DataForm', () => {
       open_item: () => null,
       export_items: (args) => `/home/me/Downloads/tributary-hubspot.${args.request.format}`,
     });
-    render(<App />);
+    await renderApp();
     await connect('hubspot', 'HubSpot');
     fireEvent.click(screen.getByTestId('load-button'));
     fireEvent.click(await screen.findByTestId('tree-tab'));
@@ -371,7 +380,7 @@ describe('DataForm', () => {
 
   it('shows the raw JSON line for line as JSON.stringify would', async () => {
     backend({ authorize: () => null, credentials: () => ({ provider: 'hubspot', scopes: [] }), load: () => ({ items: ITEMS, notes: {} }) });
-    render(<App />);
+    await renderApp();
     await connect('hubspot', 'HubSpot');
     fireEvent.click(screen.getByTestId('load-button'));
     fireEvent.click(await screen.findByTestId('json-tab'));
@@ -395,7 +404,7 @@ describe('DataForm', () => {
         },
       }),
     });
-    render(<App />);
+    await renderApp();
     await connect('hubspot', 'HubSpot');
     fireEvent.click(screen.getByTestId('load-button'));
     const notice = (await screen.findByTestId('notice')).textContent;
@@ -407,7 +416,7 @@ describe('DataForm', () => {
   it('keeps 100,000 items out of the page but the rows in view', async () => {
     const many = Array.from({ length: 100_000 }, (_, n) => ({ id: `c${n}`, type: 'contact', directory: false, name: `Contact ${n}`, children: [] }));
     backend({ authorize: () => null, credentials: () => ({ provider: 'hubspot', scopes: [] }), load: () => ({ items: many, notes: {} }) });
-    render(<App />);
+    await renderApp();
     await connect('hubspot', 'HubSpot');
     fireEvent.click(screen.getByTestId('load-button'));
     expect((await screen.findByTestId('item-count')).textContent).toBe('100,000 items from HubSpot');
@@ -434,7 +443,7 @@ describe('DataForm', () => {
         throw failure;
       },
     });
-    render(<App />);
+    await renderApp();
     await connect('hubspot', 'HubSpot');
     fireEvent.click(screen.getByTestId('load-button'));
     expect((await screen.findByTestId('load-error')).textContent).toContain('could not be loaded');
@@ -453,7 +462,7 @@ describe('DataForm', () => {
         throw { kind: 'Network', message: 'could not reach HubSpot (GET /crm/objects/2026-09/contacts): timed out' };
       },
     });
-    render(<App />);
+    await renderApp();
     await pick('HubSpot');
     await waitFor(() => expect(screen.getByTestId('item-count').textContent).toContain('3'));
     expect(screen.getByTestId('synced-at').textContent).toContain('Last sync');
@@ -493,7 +502,7 @@ describe('LibraryView', () => {
 
   it('opens on every connection\'s items, asking the library only for the pages in view', async () => {
     const calls = backend({ library_rows: library(5000) });
-    render(<App />);
+    await renderApp();
     expect((await screen.findByTestId('library-count')).textContent).toContain('5,000 items');
     await waitFor(() => expect(screen.getAllByTestId('library-name')[0].textContent).toBe('Item 00000'));
     expect(screen.getAllByTestId('library-row').length).toBeLessThan(200);
@@ -502,9 +511,24 @@ describe('LibraryView', () => {
     expect(Math.max(...asked.map((q) => q.offset))).toBeLessThan(5000 - 100);
   });
 
+  it('opens the library on the first page asked for ahead of it, asked once', async () => {
+    const calls = backend({ library_rows: library(300) });
+    prefetch('library_rows', { request: FIRST_QUERY });
+    prefetch('list_providers');
+    await new Promise((arrived) => setTimeout(arrived, 10));
+    render(<App />);
+    // Both answers were in before the first render, so it shows them: no empty render first.
+    expect(screen.getAllByTestId('library-name')[0].textContent).toBe('Item 00000');
+    expect(screen.getByTestId('app-subtitle').textContent).toBe('HubSpot · Airtable · Notion');
+    await screen.findByTestId('user-input');
+    const firstPages = calls.filter((c) => c.cmd === 'library_rows' && c.args.request.offset === 0);
+    expect(firstPages).toEqual([{ cmd: 'library_rows', args: { request: FIRST_QUERY } }]);
+    expect(calls.filter((c) => c.cmd === 'list_providers').length).toBe(1);
+  });
+
   it('searches and sorts in the library, with the column saying its order', async () => {
     const calls = backend({ library_rows: library(300) });
-    render(<App />);
+    await renderApp();
     await screen.findByTestId('library-count');
     fireEvent.change(screen.getByTestId('library-search'), { target: { value: '00029' } });
     await waitFor(() => expect(screen.getByTestId('library-count').textContent).toContain('1 item kept'));

@@ -4,6 +4,46 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
+// Answers asked for before their view exists (what the window opens on, asked by boot.js while
+// React loads), each handed to the first view that asks the same, once.
+const prefetched = new Map();
+const askKey = (cmd, args) => `${cmd} ${JSON.stringify(args)}`;
+
+export function prefetch(cmd, args = {}) {
+  const entry = { answer: invoke(cmd, args), arrived: false };
+  entry.answer.then(
+    (value) => Object.assign(entry, { value, arrived: true }),
+    () => {}, // said to whoever asks
+  );
+  prefetched.set(askKey(cmd, args), entry);
+}
+
+function ask(cmd, args = {}) {
+  const entry = take(cmd, args);
+  return entry ? entry.answer : invoke(cmd, args);
+}
+
+function take(cmd, args) {
+  const entry = prefetched.get(askKey(cmd, args));
+  prefetched.delete(askKey(cmd, args));
+  return entry;
+}
+
+// A view's first render takes an answer asked for ahead that has already arrived, so it opens
+// with it instead of rendering empty and then again; `undefined` when it has not arrived.
+function arrived(cmd, args = {}) {
+  if (!prefetched.get(askKey(cmd, args))?.arrived) return undefined;
+  return take(cmd, args).value;
+}
+
+export function providersIfArrived() {
+  return arrived('list_providers');
+}
+
+export function libraryRowsIfArrived(query) {
+  return arrived('library_rows', { request: query });
+}
+
 export function errorMessage(err) {
   if (err && typeof err === 'object' && 'message' in err) return String(err.message);
   return String(err);
@@ -15,7 +55,7 @@ export function errorMessage(err) {
 const connection = (provider, userId, orgId, accountId = '') => ({ provider, userId, orgId, accountId });
 
 export function listProviders() {
-  return invoke('list_providers');
+  return ask('list_providers');
 }
 
 // Opens the system browser; the outcome arrives later through `onSignIn`.
@@ -53,7 +93,7 @@ export function storedItems(provider, userId, orgId, accountId) {
 // 'loaded'|'name'|'kind'|'parent'|'created'|'modified'|'provider', descending, offset, limit }`.
 // Resolves to `{ total, offset, rows: [{ provider, orgId, userId, accountId, item }] }`.
 export function libraryRows(query) {
-  return invoke('library_rows', { request: query });
+  return ask('library_rows', { request: query });
 }
 
 export function disconnect(provider, userId, orgId, accountId) {

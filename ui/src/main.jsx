@@ -1,15 +1,7 @@
-import React from 'react';
-import { createRoot } from 'react-dom/client';
-import { CssBaseline, ThemeProvider, createTheme } from '@mui/material';
-import App from './App.jsx';
+import './app.css';
+import './boot.js';
 
-const theme = createTheme({ palette: { primary: { main: '#1e3a8a' } } });
-
-createRoot(document.getElementById('root')).render(
-  <React.StrictMode>
-    <ThemeProvider theme={theme}>
-      <CssBaseline />
-      <App />
-    </ThemeProvider>
-  </React.StrictMode>,
-);
+// WebKit paints nothing until the page's scripts have run, so this first script is small (the
+// styles, and the requests the window opens on, sent at once): the app bar the HTML holds is
+// painted, and only then are React and the views loaded and started.
+requestAnimationFrame(() => setTimeout(() => import('./start.jsx')));

@@ -1,6 +1,6 @@
 import { memo, useMemo, useRef } from 'react';
 import { Box, Typography } from '@mui/material';
-import { FRAME_SX, PANEL_HEIGHT, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
+import { PANEL_HEIGHT, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
 
 // A line's height: 100,000 items of about seventeen lines stay well inside the tallest layout a
 // page can have (about 33 million px in WebKit).
@@ -59,7 +59,7 @@ export function ItemJson({ items }) {
       <Typography variant="caption" color="text.secondary">
         Loaded Data
       </Typography>
-      <Box sx={FRAME_SX}>
+      <div className="frame">
         <Box ref={scroller} sx={JSON_SX} data-testid="data-output" aria-label="Loaded Data" tabIndex={0}>
           <pre className="edge" style={{ top: 0 }}>
             {items.length ? '[' : '[]'}
@@ -71,7 +71,7 @@ export function ItemJson({ items }) {
             </pre>
           )}
         </Box>
-      </Box>
+      </div>
     </Box>
   );
 }

@@ -1,28 +1,16 @@
 import { memo, useRef } from 'react';
 import { Box } from '@mui/material';
-import { FRAME_SX, OpenButton, PANEL_HEIGHT, ROW_STYLES, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
+import { OpenButton, PANEL_HEIGHT, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
+import { formatTime } from './format.js';
 
 const ROW_HEIGHT = 34;
 const COLUMNS = '110px minmax(0, 2fr) minmax(0, 1.4fr) 170px 48px';
-
-// One formatter for every cell: `Date.toLocaleString` builds a new one per call, which at fifty
-// rows a frame cost most of a scroll frame.
-const TIME = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'medium' });
-
-export function formatTime(t) {
-  if (!t) return '';
-  const date = new Date(t);
-  return Number.isNaN(date.getTime()) ? String(t) : TIME.format(date);
-}
 
 export function parentName(item, byId) {
   return (item.parent_id && byId.get(item.parent_id)?.name) || item.parent_path_or_name || '';
 }
 
-const TABLE_SX = {
-  height: PANEL_HEIGHT, overflow: 'auto', contain: 'strict', ...ROW_STYLES,
-  '& .row': { ...ROW_STYLES['& .row'], height: ROW_HEIGHT, display: 'grid', gridTemplateColumns: COLUMNS },
-};
+const TABLE_SX = { height: PANEL_HEIGHT, '& .row': { height: ROW_HEIGHT, display: 'grid', gridTemplateColumns: COLUMNS } };
 
 // Re-renders only when its item changes, not on every scroll frame.
 const TableRow = memo(function TableRow({ item, parent, onOpen }) {
@@ -49,7 +37,7 @@ export function ItemTable({ items, byId, onOpen }) {
   const rows = useVirtualRows(items.length, scroller, ROW_HEIGHT);
 
   return (
-    <Box sx={FRAME_SX}>
+    <div className="frame">
       <Box sx={{ display: 'grid', gridTemplateColumns: COLUMNS, gap: 1, px: 1, py: 0.75, borderBottom: 1, borderColor: 'divider', fontWeight: 600, fontSize: 14 }}>
         <span>Type</span>
         <span>Name</span>
@@ -57,7 +45,7 @@ export function ItemTable({ items, byId, onOpen }) {
         <span>Modified</span>
         <span />
       </Box>
-      <Box ref={scroller} sx={TABLE_SX} data-testid="items-table">
+      <Box ref={scroller} className="rows" sx={TABLE_SX} data-testid="items-table">
         <VirtualRows rows={rows}>
           {(row) => {
             const item = items[row.index];
@@ -65,6 +53,6 @@ export function ItemTable({ items, byId, onOpen }) {
           }}
         </VirtualRows>
       </Box>
-    </Box>
+    </div>
   );
 }

@@ -1,15 +1,14 @@
 import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import { Box } from '@mui/material';
-import { FRAME_SX, OpenButton, PANEL_HEIGHT, ROW_STYLES, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
+import { OpenButton, PANEL_HEIGHT, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
 import { childrenByParent, treeRows, visibleWithAncestors } from './treeRows.js';
 
 const ROW_HEIGHT = 30;
 const INDENT = 20;
 
 const TREE_SX = {
-  height: PANEL_HEIGHT, overflow: 'auto', contain: 'strict',
-  ...ROW_STYLES,
-  '& .row': { ...ROW_STYLES['& .row'], height: ROW_HEIGHT, display: 'flex', borderBottom: 0 },
+  height: PANEL_HEIGHT,
+  '& .row': { height: ROW_HEIGHT, display: 'flex', borderBottom: 0 },
   '& .grow': { flexGrow: 1 },
   '& .count': { fontSize: 12, color: 'text.secondary', flex: 'none' },
 };
@@ -62,8 +61,8 @@ export function ItemTree({ items, shown, byId, onOpen }) {
   );
 
   return (
-    <Box sx={FRAME_SX}>
-      <Box ref={scroller} sx={TREE_SX} data-testid="items-tree">
+    <div className="frame">
+      <Box ref={scroller} className="rows" sx={TREE_SX} data-testid="items-tree">
         <VirtualRows rows={virtual}>
           {(v) => {
             const { item, depth, hasChildren, open } = rows[v.index];
@@ -83,6 +82,6 @@ export function ItemTree({ items, shown, byId, onOpen }) {
           }}
         </VirtualRows>
       </Box>
-    </Box>
+    </div>
   );
 }

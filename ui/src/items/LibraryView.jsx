@@ -1,11 +1,13 @@
 import { memo, useCallback, useEffect, useRef, useState } from 'react';
-import { Box, MenuItem, Stack, TextField, Typography } from '@mui/material';
-import { errorMessage, libraryRows } from '../api.js';
-import { formatTime } from './ItemTable.jsx';
-import { FRAME_SX, PANEL_HEIGHT, ROW_STYLES, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
+import { errorMessage, libraryRows, libraryRowsIfArrived } from '../api.js';
+import { formatTime } from './format.js';
+import { FIRST_QUERY, PAGE } from './libraryQuery.js';
+import { PANEL_HEIGHT, VirtualRows, useVirtualRows } from './VirtualRows.jsx';
+
+// Plain elements styled by app.css, no MUI: the window paints this view's first rows before the
+// controls' bundle (MUI) has loaded.
 
 const ROW_HEIGHT = 34;
-const PAGE = 100;
 const COLUMNS = '90px 110px minmax(0, 2fr) minmax(0, 1.4fr) 150px 150px';
 
 // The sortable columns: what the header says, and what the library sorts by.
@@ -30,18 +32,15 @@ export function libraryChanged() {
   window.dispatchEvent(new Event('tributary-library-changed'));
 }
 
-const TABLE_SX = {
-  height: PANEL_HEIGHT, overflow: 'auto', contain: 'strict', ...ROW_STYLES,
-  '& .row': { ...ROW_STYLES['& .row'], height: ROW_HEIGHT, display: 'grid', gridTemplateColumns: COLUMNS },
-};
+const ROW_STYLE = { height: ROW_HEIGHT, display: 'grid', gridTemplateColumns: COLUMNS };
 
 const LibraryRow = memo(function LibraryRow({ found, providerName }) {
   if (!found) {
-    return <div className="row muted" data-testid="library-row-pending" />;
+    return <div className="row muted" style={ROW_STYLE} data-testid="library-row-pending" />;
   }
   const { item } = found;
   return (
-    <div className="row" data-testid="library-row" data-item-id={item.id}>
+    <div className="row" style={ROW_STYLE} data-testid="library-row" data-item-id={item.id}>
       <span className="cell muted">{providerName(found.provider)}</span>
       <span className="cell muted">{item.type}</span>
       <span className={item.directory ? 'cell directory' : 'cell'} title={item.name} data-testid="library-name">
@@ -56,14 +55,21 @@ const LibraryRow = memo(function LibraryRow({ found, providerName }) {
 
 // Every connection's items from the local library, before any network call: the library
 // searches, sorts and pages them, and the view asks only for the pages in view, so the page never
-// holds every item.
-export function LibraryView({ providers }) {
-  const [text, setText] = useState('');
-  const [field, setField] = useState('any');
-  const [sort, setSort] = useState({ column: 'loaded', descending: false });
-  const [total, setTotal] = useState(null);
-  const [pages, setPages] = useState(() => new Map());
+// holds every item. `onFirstAnswer` is called once the first answer (rows, none, or an error) is
+// on screen.
+export function LibraryView({ providers, onFirstAnswer }) {
+  const [text, setText] = useState(FIRST_QUERY.text);
+  const [field, setField] = useState(FIRST_QUERY.field);
+  const [sort, setSort] = useState({ column: FIRST_QUERY.sort, descending: FIRST_QUERY.descending });
+  // The first page, when boot.js's request for it has been answered already: the first render
+  // shows its rows.
+  const [arrived] = useState(() => libraryRowsIfArrived(FIRST_QUERY));
+  const openedWith = useRef(arrived);
+  const [total, setTotal] = useState(arrived?.total ?? null);
+  const [pages, setPages] = useState(() => new Map(arrived ? [[0, arrived.rows]] : []));
   const [error, setError] = useState(null);
+  // The search the rows shown answer (the window benchmark waits for its query's rows).
+  const [answered, setAnswered] = useState(arrived ? FIRST_QUERY.text : null);
   const [version, setVersion] = useState(0);
   const asked = useRef(new Set());
   const generation = useRef(0);
@@ -80,7 +86,8 @@ export function LibraryView({ providers }) {
   const fetchPage = useCallback(
     (page, current) => {
       asked.current.add(page);
-      const query = { connections: [], text, field, sort: sort.column, descending: sort.descending, offset: page * PAGE, limit: PAGE };
+      // FIRST_QUERY's shape, so the first page is the one boot.js asked for ahead.
+      const query = { ...FIRST_QUERY, text, field, sort: sort.column, descending: sort.descending, offset: page * PAGE };
       const asking = performance.now();
       libraryRows(query)
         .then((answer) => {
@@ -89,6 +96,7 @@ export function LibraryView({ providers }) {
           performance.measure('library-rows', { start: asking });
           if (generation.current !== current) return; // an answer to an earlier query
           setTotal(answer.total);
+          setAnswered(text);
           setPages((known) => new Map(known).set(page, answer.rows));
           setError(null);
         })
@@ -100,6 +108,11 @@ export function LibraryView({ providers }) {
   // A new query (or a changed library) starts from its first page.
   useEffect(() => {
     generation.current += 1;
+    if (openedWith.current) {
+      openedWith.current = null; // opened on the first page already
+      asked.current = new Set([0]);
+      return;
+    }
     asked.current = new Set();
     setPages(new Map());
     fetchPage(0, generation.current);
@@ -115,67 +128,76 @@ export function LibraryView({ providers }) {
     }
   }, [first, last, fetchPage]);
 
+  // The first answer on screen: marked for the window benchmark (launch to items shown), and said.
+  const anyAnswer = total !== null || error !== null;
+  const said = useRef(false);
+  useEffect(() => {
+    if (!anyAnswer || said.current) return;
+    said.current = true;
+    requestAnimationFrame(() => {
+      performance.mark('library-first-answer-shown');
+      onFirstAnswer?.();
+    });
+  }, [anyAnswer, onFirstAnswer]);
+
   function sortBy(column) {
     setSort((s) => (s.column === column ? { column, descending: !s.descending } : { column, descending: false }));
   }
 
   if (total === 0 && !text) return null;
   return (
-    <Stack spacing={1} data-testid="library-view" component="section" aria-label="Library">
-      <Typography variant="h6" component="h2">
-        Library
-      </Typography>
-      <Typography variant="body2" color="text.secondary" data-testid="library-count">
+    <section className="library" data-testid="library-view" aria-label="Library">
+      <h2 className="heading">Library</h2>
+      <p className="secondary" data-testid="library-count">
         {total === null
           ? 'Opening the library…'
           : `${total.toLocaleString()} ${total === 1 ? 'item' : 'items'} kept from every connection's last sync${text ? `, matching “${text}”` : ''}`}
-      </Typography>
-      <Stack direction="row" spacing={1}>
-        <TextField
-          size="small"
-          label="Search the library"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          inputProps={{ 'data-testid': 'library-search', 'aria-label': 'Search the library' }}
-          sx={{ flexGrow: 1 }}
-        />
-        <TextField select size="small" label="In" value={field} onChange={(e) => setField(e.target.value)} sx={{ width: 140 }} SelectProps={{ inputProps: { 'data-testid': 'library-field' } }}>
-          {FIELDS.map(([value, label]) => (
-            <MenuItem key={value} value={value} data-testid={`library-field-${value}`}>
-              {label}
-            </MenuItem>
-          ))}
-        </TextField>
-      </Stack>
+      </p>
+      <div className="search">
+        <label className="grow">
+          Search the library
+          <input type="search" value={text} onChange={(e) => setText(e.target.value)} data-testid="library-search" />
+        </label>
+        <label>
+          In
+          <select value={field} onChange={(e) => setField(e.target.value)} data-testid="library-field">
+            {FIELDS.map(([value, label]) => (
+              <option key={value} value={value} data-testid={`library-field-${value}`}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
       {error && (
-        <Typography color="error" variant="body2" data-testid="library-error">
+        <p className="error-text" data-testid="library-error">
           {error}
-        </Typography>
+        </p>
       )}
-      <Box sx={FRAME_SX} role="table" aria-label="Library items" aria-rowcount={total ?? 0}>
-        <Box role="row" sx={{ display: 'grid', gridTemplateColumns: COLUMNS, gap: 1, px: 1, py: 0.5, borderBottom: 1, borderColor: 'divider', fontWeight: 600, fontSize: 14 }}>
+      <div className="frame" role="table" aria-label="Library items" aria-rowcount={total ?? 0}>
+        <div role="row" className="header" style={{ gridTemplateColumns: COLUMNS }}>
           {HEADERS.map(([column, label]) => {
             const active = sort.column === column;
             const direction = sort.descending ? 'descending' : 'ascending';
             return (
               <span key={column} role="columnheader" aria-sort={active ? direction : 'none'}>
-                <button type="button" onClick={() => sortBy(column)} data-testid={`library-sort-${column}`} style={{ all: 'unset', cursor: 'pointer' }}>
+                <button type="button" onClick={() => sortBy(column)} data-testid={`library-sort-${column}`}>
                   {label}
                   {active ? (sort.descending ? ' ▼' : ' ▲') : ''}
                 </button>
               </span>
             );
           })}
-        </Box>
-        <Box ref={scroller} sx={TABLE_SX} data-testid="library-table">
+        </div>
+        <div ref={scroller} className="rows" style={{ height: PANEL_HEIGHT }} data-testid="library-table" data-answered={answered ?? undefined}>
           <VirtualRows rows={rows}>
             {(row) => {
               const found = pages.get(Math.floor(row.index / PAGE))?.[row.index % PAGE];
               return <LibraryRow key={row.index} found={found} providerName={providerName} />;
             }}
           </VirtualRows>
-        </Box>
-      </Box>
-    </Stack>
+        </div>
+      </div>
+    </section>
   );
 }

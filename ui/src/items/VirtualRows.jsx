@@ -16,24 +16,8 @@ export function useVirtualRows(count, scroller, size, options = {}) {
   });
 }
 
-// The rows' styles, once, on the panel: rows are plain elements with class names, so a row
-// that scrolls into view costs a few DOM nodes, not a styled component per cell.
-export const ROW_STYLES = {
-  typography: 'body2',
-  '& .row': { alignItems: 'center', gap: 1, px: 1, borderBottom: 1, borderColor: 'grey.100', boxSizing: 'border-box', contain: 'strict' },
-  '& .cell': { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap', minWidth: 0 },
-  '& .muted': { color: 'text.secondary' },
-  '& .directory': { fontWeight: 600 },
-  '& .icon': {
-    flex: 'none', width: 28, height: 28, p: 0, border: 0, borderRadius: '50%', bgcolor: 'transparent',
-    color: 'text.secondary', font: 'inherit', fontSize: 16, cursor: 'pointer',
-    '&:hover': { bgcolor: 'action.hover' }, '&:disabled': { cursor: 'default', opacity: 0.4 },
-  },
-};
-
-// The panel's frame. Its rounded corners are on a box around the scrolling one: a scrolling box
-// with rounded corners clips every frame to a rounded path, which doubled the cost of a frame.
-export const FRAME_SX = { border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'background.paper' };
+// The rows' own styles (`.rows`, `.row`, `.cell`) and the panels' frame (`.frame`) are in
+// app.css, shared by every panel.
 
 // The rows in view, in the page's normal flow, inside one block moved to the first of them: as
 // the panel scrolls only that block's offset changes, and the rows that stay in view are left

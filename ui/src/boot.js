@@ -1,0 +1,8 @@
+// Asked for first, before React and the views have loaded (main.jsx imports this module ahead of
+// them): the providers and the library's first page, so their answers are in by the time the
+// views ask (see `prefetch` in api.js).
+import { prefetch } from './api.js';
+import { FIRST_QUERY } from './items/libraryQuery.js';
+
+prefetch('list_providers');
+prefetch('library_rows', { request: FIRST_QUERY });
