@@ -4,7 +4,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import { randomFillSync } from 'node:crypto';
 import App from './App.jsx';
-import { prefetch } from './api.js';
+import { askAhead } from './api.js';
 import { FIRST_QUERY } from './items/libraryQuery.js';
 import { jsonLines } from './items/ItemJson.jsx';
 
@@ -513,8 +513,7 @@ describe('LibraryView', () => {
 
   it('opens the library on the first page asked for ahead of it, asked once', async () => {
     const calls = backend({ library_rows: library(300) });
-    prefetch('library_rows', { request: FIRST_QUERY });
-    prefetch('list_providers');
+    askAhead(FIRST_QUERY);
     await new Promise((arrived) => setTimeout(arrived, 10));
     render(<App />);
     // Both answers were in before the first render, so it shows them: no empty render first.

@@ -9,7 +9,7 @@ import { listen } from '@tauri-apps/api/event';
 const prefetched = new Map();
 const askKey = (cmd, args) => `${cmd} ${JSON.stringify(args)}`;
 
-export function prefetch(cmd, args = {}) {
+function prefetch(cmd, args = {}) {
   const entry = { answer: invoke(cmd, args), arrived: false };
   entry.answer.then(
     (value) => Object.assign(entry, { value, arrived: true }),
@@ -34,6 +34,12 @@ function take(cmd, args) {
 function arrived(cmd, args = {}) {
   if (!prefetched.get(askKey(cmd, args))?.arrived) return undefined;
   return take(cmd, args).value;
+}
+
+// What the window opens on: the providers, and the library's first page (`firstQuery`).
+export function askAhead(firstQuery) {
+  prefetch('list_providers');
+  prefetch('library_rows', { request: firstQuery });
 }
 
 export function providersIfArrived() {

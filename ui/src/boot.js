@@ -1,8 +1,7 @@
 // Asked for first, before React and the views have loaded (main.jsx imports this module ahead of
 // them): the providers and the library's first page, so their answers are in by the time the
-// views ask (see `prefetch` in api.js).
-import { prefetch } from './api.js';
+// views ask (see `askAhead` in api.js).
+import { askAhead } from './api.js';
 import { FIRST_QUERY } from './items/libraryQuery.js';
 
-prefetch('list_providers');
-prefetch('library_rows', { request: FIRST_QUERY });
+askAhead(FIRST_QUERY);
