@@ -525,6 +525,22 @@ describe('LibraryView', () => {
     expect(calls.filter((c) => c.cmd === 'list_providers').length).toBe(1);
   });
 
+  it('keeps the rows shown until the new search has its answer', async () => {
+    const answer = library(300);
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    backend({ library_rows: (args) => (args.request.text ? held.then(() => answer(args)) : answer(args)) });
+    await renderApp();
+    await waitFor(() => expect(screen.getAllByTestId('library-name')[0].textContent).toBe('Item 00000'));
+    fireEvent.change(screen.getByTestId('library-search'), { target: { value: '00042' } });
+    await new Promise((later) => setTimeout(later, 50));
+    expect(screen.getAllByTestId('library-name')[0].textContent).toBe('Item 00000');
+    expect(screen.getByTestId('library-count').textContent).toContain('300 items kept');
+    release();
+    await waitFor(() => expect(screen.getAllByTestId('library-name').map((n) => n.textContent)).toEqual(['Item 00042']));
+    expect(screen.getByTestId('library-count').textContent).toContain('1 item kept from every connection\'s last sync, matching “00042”');
+  });
+
   it('searches and sorts in the library, with the column saying its order', async () => {
     const calls = backend({ library_rows: library(300) });
     await renderApp();

@@ -73,6 +73,8 @@ export function LibraryView({ providers, onFirstAnswer }) {
   const [version, setVersion] = useState(0);
   const asked = useRef(new Set());
   const generation = useRef(0);
+  // The query (its generation) whose answers the rows shown are.
+  const shownGeneration = useRef(arrived ? 1 : 0);
   const scroller = useRef(null);
   const rows = useVirtualRows(total ?? 0, scroller, ROW_HEIGHT);
   const providerName = useCallback((id) => providers.find((p) => p.id === id)?.name ?? id, [providers]);
@@ -97,7 +99,11 @@ export function LibraryView({ providers, onFirstAnswer }) {
           if (generation.current !== current) return; // an answer to an earlier query
           setTotal(answer.total);
           setAnswered(text);
-          setPages((known) => new Map(known).set(page, answer.rows));
+          // The rows shown stay those of the last query until the new one's first answer
+          // replaces them: no flash of empty rows, and less to render while a search is typed.
+          const fresh = shownGeneration.current !== current;
+          shownGeneration.current = current;
+          setPages((known) => (fresh ? new Map([[page, answer.rows]]) : new Map(known).set(page, answer.rows)));
           setError(null);
         })
         .catch((err) => generation.current === current && setError(errorMessage(err)));
@@ -114,7 +120,6 @@ export function LibraryView({ providers, onFirstAnswer }) {
       return;
     }
     asked.current = new Set();
-    setPages(new Map());
     fetchPage(0, generation.current);
   }, [fetchPage, version]);
 
@@ -151,7 +156,7 @@ export function LibraryView({ providers, onFirstAnswer }) {
       <p className="secondary" data-testid="library-count">
         {total === null
           ? 'Opening the library…'
-          : `${total.toLocaleString()} ${total === 1 ? 'item' : 'items'} kept from every connection's last sync${text ? `, matching “${text}”` : ''}`}
+          : `${total.toLocaleString()} ${total === 1 ? 'item' : 'items'} kept from every connection's last sync${answered ? `, matching “${answered}”` : ''}`}
       </p>
       <div className="search">
         <label className="grow">
