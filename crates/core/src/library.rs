@@ -516,10 +516,15 @@ impl Library {
                 SortColumn::Modified => Some("items.modified"),
                 SortColumn::Provider => Some("items.provider"),
             };
-            // Stable: ties keep each connection's load order.
+            // Stable: ties keep each connection's load order. Load order itself is the order the
+            // items came into the library (a connection's load in its order, a reload's new
+            // items after), which is the rowid's: the full-text index hands its matches over in
+            // that order, so a search in load order reads its page and stops, however many
+            // thousand items match, instead of sorting them all.
             let order = match column {
                 Some(c) => format!("{c} {direction}, items.provider, items.org, items.user, items.account, items.position"),
-                None => format!("items.provider {direction}, items.org {direction}, items.user {direction}, items.account {direction}, items.position {direction}"),
+                None if words.is_empty() => format!("items.rowid {direction}"),
+                None => format!("items_text.rowid {direction}"),
             };
             // How many match, the cheapest way there is (a typed query waits on it): with no
             // words, each sync's own count of the items it wrote; with words across every

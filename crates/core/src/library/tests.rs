@@ -128,6 +128,10 @@ async fn rows_are_searched_sorted_and_paged_in_the_database_across_connections()
 
     // Search looks where it is told; every connection at once unless some are named.
     assert_eq!(ids(&lib.rows(query("ada")).await.unwrap()), ["r2", "r3", "p1"]);
+    // Load order both ways, searched or not (the full-text index's own order).
+    assert_eq!(ids(&lib.rows(RowsQuery { descending: true, ..query("") }).await.unwrap()), ["p1", "r3", "r2", "r1"]);
+    assert_eq!(ids(&lib.rows(RowsQuery { descending: true, ..query("ada") }).await.unwrap()), ["p1", "r3", "r2"]);
+    assert_eq!(ids(&lib.rows(RowsQuery { offset: 1, limit: 1, ..query("ada") }).await.unwrap()), ["r3"]);
     assert_eq!(ids(&lib.rows(RowsQuery { field: SearchField::Name, ..query("ada") }).await.unwrap()), ["r2", "r3"]);
     assert_eq!(ids(&lib.rows(RowsQuery { field: SearchField::Parent, ..query("ada") }).await.unwrap()), ["p1"]);
     assert_eq!(ids(&lib.rows(RowsQuery { field: SearchField::Id, ..query("r2") }).await.unwrap()), ["r2"]);
