@@ -59,6 +59,9 @@ fn launch_once(binary: &Path, title: &str, settle: Duration, library: Option<&Pa
     let pss_kib = tree.iter().map(|p| status_kib(*p, "/smaps_rollup", "Pss:")).sum();
     let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pid}")]).status();
     let _ = child.wait();
+    // Let the bus see the app go (its single-instance name), or the next launch would hand its
+    // arguments to this one and exit without a window.
+    std::thread::sleep(Duration::from_millis(500));
     if library.is_none() {
         let _ = std::fs::remove_dir_all(&data_home);
     }
