@@ -96,6 +96,11 @@ fn status_kib(pid: u32, file: &str, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The smallest and largest of `v`.
+fn spread(v: &[f64]) -> (f64, f64) {
+    (v.iter().cloned().fold(f64::INFINITY, f64::min), v.iter().cloned().fold(0.0, f64::max))
+}
+
 fn report(name: &str, runs: &[Launch]) {
     let ms = |f: fn(&Launch) -> Duration| median(&mut runs.iter().map(|l| f(l).as_secs_f64() * 1000.0).collect::<Vec<_>>());
     let mib = |f: fn(&Launch) -> u64| median(&mut runs.iter().map(|l| f(l) as f64 / 1024.0).collect::<Vec<_>>());
@@ -274,7 +279,6 @@ pub async fn bench_window(app: PathBuf, hello: PathBuf, runs: usize, library_ite
             (rows - painted).max(0.0)
         );
         let (mut searches, mut sorts) = search_times(&app, &library, &names).await;
-        let spread = |v: &[f64]| (v.iter().cloned().fold(f64::INFINITY, f64::min), v.iter().cloned().fold(0.0, f64::max));
         let ((s_min, s_max), (o_min, o_max)) = (spread(&searches), spread(&sorts));
         println!(
             "with library     typed query to rows shown: median {:.0} ms (min {s_min:.0}, max {s_max:.0}, {} queries) | column click to rows re-sorted: median {:.0} ms (min {o_min:.0}, max {o_max:.0}, {} clicks)",
@@ -288,10 +292,9 @@ pub async fn bench_window(app: PathBuf, hello: PathBuf, runs: usize, library_ite
         }
     }
     let mut connect = connect_times(&app, runs).await;
+    let (c_min, c_max) = spread(&connect);
     println!(
-        "tributary        Connect click to Connected (Notion, built-in sandbox, loopback, approving browser): median {:.0} ms, min {:.0} ms, max {:.0} ms over {runs}",
-        median(&mut connect),
-        connect.iter().cloned().fold(f64::INFINITY, f64::min),
-        connect.iter().cloned().fold(0.0, f64::max)
+        "tributary        Connect click to Connected (Notion, built-in sandbox, loopback, approving browser): median {:.0} ms, min {c_min:.0} ms, max {c_max:.0} ms over {runs}",
+        median(&mut connect)
     );
 }

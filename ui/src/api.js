@@ -24,8 +24,9 @@ function ask(cmd, args = {}) {
 }
 
 function take(cmd, args) {
-  const entry = prefetched.get(askKey(cmd, args));
-  prefetched.delete(askKey(cmd, args));
+  const key = askKey(cmd, args);
+  const entry = prefetched.get(key);
+  prefetched.delete(key);
   return entry;
 }
 

@@ -636,7 +636,6 @@ fn fts_words(text: &str) -> Vec<String> {
     text.split_whitespace().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect()
 }
 
-/// A `(provider, org, user, account, json)` row as a [`Found`] (an unreadable one says why).
 /// What [`found_row`] reads: whose item, the item with its children left out (SQLite empties
 /// the list and counts it, so a folder's hundred thousand ids never reach Rust), and the count.
 macro_rules! found_columns {
@@ -646,6 +645,7 @@ macro_rules! found_columns {
 }
 use found_columns;
 
+/// A row of [`found_columns`] as a [`Found`] (an unreadable one says why).
 fn found_row(r: &rusqlite::Row) -> rusqlite::Result<std::result::Result<Found, String>> {
     let (provider, org_id, user_id, account_id, json, child_count): (String, String, String, String, String, i64) =
         (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);

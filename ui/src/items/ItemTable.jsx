@@ -38,13 +38,13 @@ export function ItemTable({ items, byId, onOpen }) {
 
   return (
     <div className="frame">
-      <Box sx={{ display: 'grid', gridTemplateColumns: COLUMNS, gap: 1, px: 1, py: 0.75, borderBottom: 1, borderColor: 'divider', fontWeight: 600, fontSize: 14 }}>
+      <div className="header" style={{ gridTemplateColumns: COLUMNS }}>
         <span>Type</span>
         <span>Name</span>
         <span>Parent</span>
         <span>Modified</span>
         <span />
-      </Box>
+      </div>
       <Box ref={scroller} className="rows" sx={TABLE_SX} data-testid="items-table">
         <VirtualRows rows={rows}>
           {(row) => {

@@ -74,7 +74,7 @@ export function LibraryView({ providers, onFirstAnswer }) {
   const asked = useRef(new Set());
   const generation = useRef(0);
   // The query (its generation) whose answers the rows shown are.
-  const shownGeneration = useRef(arrived ? 1 : 0);
+  const shownGeneration = useRef(0);
   const scroller = useRef(null);
   const rows = useVirtualRows(total ?? 0, scroller, ROW_HEIGHT);
   const providerName = useCallback((id) => providers.find((p) => p.id === id)?.name ?? id, [providers]);
@@ -116,6 +116,7 @@ export function LibraryView({ providers, onFirstAnswer }) {
     generation.current += 1;
     if (openedWith.current) {
       openedWith.current = null; // opened on the first page already
+      shownGeneration.current = generation.current;
       asked.current = new Set([0]);
       return;
     }
